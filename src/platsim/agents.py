@@ -1,0 +1,266 @@
+"""Vectorised agent populations: workers (households) and firms as columns of numpy arrays.
+
+Each population keeps one numpy array per attribute, one row per agent, so every phase of a
+step is a handful of array operations whatever the number of agents. For notebooks and
+debugging, ``population.frame()`` gives a pandas DataFrame and ``population[i]`` a small
+read-only record of one agent.
+
+    >>> from platsim.agents import Workers
+    >>> workers = Workers.empty(3)
+    >>> workers.status[:] = Status.UNEMPLOYED
+    >>> workers[0].status
+    2
+    >>> len(workers.frame())
+    3
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from dataclasses import dataclass, fields
+from enum import IntEnum
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+
+class Status(IntEnum):
+    """Labour-market status of a worker: each worker holds exactly one."""
+
+    EMPLOYEE = 0
+    PLATFORM = 1
+    UNEMPLOYED = 2
+    TRAINING = 3
+
+
+class Sector(IntEnum):
+    """Firm sectors. Local services sell to households and municipalities in the commuting
+    zone; traditional and knowledge-intensive firms sell outside the territory."""
+
+    LOCAL_SERVICES = 0
+    TRADITIONAL = 1
+    KNOWLEDGE = 2
+
+
+NO_EMPLOYER = -1
+
+
+@dataclass(eq=False)
+class ArrayPopulation:
+    """Base class: equal-length numpy arrays, one per attribute."""
+
+    record_name: ClassVar[str] = "Agent"
+
+    def __len__(self) -> int:
+        first = fields(self)[0].name
+        return len(getattr(self, first))
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        """Attribute names, in declaration order."""
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def _record_type(cls) -> type:
+        cached = cls.__dict__.get("_record_cache")
+        if cached is None:
+            cached = namedtuple(cls.record_name, ["index", *cls.columns()])
+            cls._record_cache = cached
+        return cached
+
+    def __getitem__(self, index: int) -> Any:
+        """Return one agent as a read-only named tuple (a copy, not a view)."""
+        size = len(self)
+        if not -size <= index < size:
+            raise IndexError(f"{self.record_name.lower()} index {index} out of range 0..{size - 1}")
+        index = index % size
+        values = [getattr(self, name)[index].item() for name in self.columns()]
+        return self._record_type()(index, *values)
+
+    def frame(self) -> pd.DataFrame:
+        """Return every agent as a DataFrame (a copy): one row per agent."""
+        return pd.DataFrame({name: getattr(self, name).copy() for name in self.columns()})
+
+
+@dataclass(eq=False)
+class Workers(ArrayPopulation):
+    """Households, one worker agent each (standing for several residents).
+
+    Attributes:
+        home: Municipality index where the household lives.
+        skill: Skill in [0, 1]; raises wages.
+        literacy: Digital literacy in [0, 1].
+        status: A :class:`Status` code.
+        employer: Firm index for employees, -1 otherwise.
+        wage: Monthly wage of the current job, or of the last job for the unemployed (EUR).
+        income: Income received this month: wage, benefit or allowance (EUR).
+        tax: Local income tax paid this month (EUR).
+        spending: Consumption spending this month (EUR).
+        savings: Accumulated savings (EUR; may be negative: consumer credit).
+        months_unemployed: Consecutive months without a job.
+        training_left: Months of training remaining (0 when not in training).
+    """
+
+    record_name: ClassVar[str] = "Worker"
+
+    home: np.ndarray
+    skill: np.ndarray
+    literacy: np.ndarray
+    status: np.ndarray
+    employer: np.ndarray
+    wage: np.ndarray
+    income: np.ndarray
+    tax: np.ndarray
+    spending: np.ndarray
+    savings: np.ndarray
+    months_unemployed: np.ndarray
+    training_left: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Self:
+        """Return ``n`` unemployed workers with zeroed attributes, living in municipality 0."""
+        return cls(
+            home=np.zeros(n, dtype=np.int64),
+            skill=np.zeros(n),
+            literacy=np.zeros(n),
+            status=np.full(n, Status.UNEMPLOYED, dtype=np.int8),
+            employer=np.full(n, NO_EMPLOYER, dtype=np.int64),
+            wage=np.zeros(n),
+            income=np.zeros(n),
+            tax=np.zeros(n),
+            spending=np.zeros(n),
+            savings=np.zeros(n),
+            months_unemployed=np.zeros(n, dtype=np.int64),
+            training_left=np.zeros(n, dtype=np.int64),
+        )
+
+    def make_unemployed(self, mask: np.ndarray) -> None:
+        """Move the flagged workers to unemployment; their last wage stays for the benefit."""
+        self.status[mask] = Status.UNEMPLOYED
+        self.employer[mask] = NO_EMPLOYER
+        self.months_unemployed[mask] = 0
+
+
+@dataclass(eq=False)
+class Firms(ArrayPopulation):
+    """Firms. Rows of exited firms stay (``alive`` False) and are reused by entrants.
+
+    Attributes:
+        alive: Whether the row holds an active firm.
+        municipality: Municipality index of the establishment.
+        sector: A :class:`Sector` code.
+        base_productivity: Productivity before digitisation (revenue per worker / wage level).
+        productivity: Current productivity (raised by digitisation).
+        digital: Whether the firm has digitised.
+        employees: Number of worker agents employed (kept equal to the workers pointing here).
+        vacancies: Open positions.
+        revenue_local: Revenue this month from households and municipalities (EUR).
+        revenue_external: Revenue this month from outside the territory (EUR).
+        planned_revenue: Smoothed revenue the firm plans its workforce on (EUR).
+        wage_bill: Wages paid this month (EUR).
+        profit: Profit this month after fixed costs, before tax (EUR).
+        cash: Cash holdings (EUR).
+        negative_months: Consecutive months with negative cash.
+        age: Months since entry.
+        market_access: Weight of the firm in its sector's external market, before productivity
+            (traded sectors); set at start so initial sales match initial employment.
+    """
+
+    record_name: ClassVar[str] = "Firm"
+
+    alive: np.ndarray
+    municipality: np.ndarray
+    sector: np.ndarray
+    base_productivity: np.ndarray
+    productivity: np.ndarray
+    digital: np.ndarray
+    employees: np.ndarray
+    vacancies: np.ndarray
+    revenue_local: np.ndarray
+    revenue_external: np.ndarray
+    planned_revenue: np.ndarray
+    wage_bill: np.ndarray
+    profit: np.ndarray
+    cash: np.ndarray
+    negative_months: np.ndarray
+    age: np.ndarray
+    market_access: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Self:
+        """Return ``n`` dead (unused) firm rows."""
+        return cls(
+            alive=np.zeros(n, dtype=bool),
+            municipality=np.zeros(n, dtype=np.int64),
+            sector=np.zeros(n, dtype=np.int8),
+            base_productivity=np.ones(n),
+            productivity=np.ones(n),
+            digital=np.zeros(n, dtype=bool),
+            employees=np.zeros(n, dtype=np.int64),
+            vacancies=np.zeros(n, dtype=np.int64),
+            revenue_local=np.zeros(n),
+            revenue_external=np.zeros(n),
+            planned_revenue=np.zeros(n),
+            wage_bill=np.zeros(n),
+            profit=np.zeros(n),
+            cash=np.zeros(n),
+            negative_months=np.zeros(n, dtype=np.int64),
+            age=np.zeros(n, dtype=np.int64),
+            market_access=np.zeros(n),
+        )
+
+    @property
+    def revenue(self) -> np.ndarray:
+        """Total revenue this month (local + external)."""
+        return self.revenue_local + self.revenue_external
+
+    def allocate(self, count: int) -> np.ndarray:
+        """Return ``count`` row indices for new firms: dead rows first, then new rows.
+
+        The arrays grow geometrically when needed, so repeated entry stays amortised O(1)
+        per firm. The returned rows are reset to empty-firm values.
+        """
+        free = np.flatnonzero(~self.alive)[:count]
+        missing = count - len(free)
+        if missing > 0:
+            old = len(self)
+            grow = max(missing, old // 2, 16)
+            extra = Firms.empty(grow)
+            for name in self.columns():
+                setattr(self, name, np.concatenate([getattr(self, name), getattr(extra, name)]))
+            free = np.concatenate([free, np.arange(old, old + missing)])
+        blank = Firms.empty(1)
+        for name in self.columns():
+            getattr(self, name)[free] = getattr(blank, name)[0]
+        return free
+
+    def recount_employees(self, employer: np.ndarray) -> None:
+        """Set ``employees`` from the workers' employer pointers (one bincount)."""
+        hired = employer[employer >= 0]
+        self.employees = np.bincount(hired, minlength=len(self)).astype(np.int64)
+
+
+@dataclass(eq=False)
+class Municipalities(ArrayPopulation):
+    """The changing state of municipalities (their fixed attributes live in the Territory).
+
+    Attributes:
+        residents: Worker agents living here.
+        connectivity: Broadband connectivity in [0, 1].
+        services: Public service level in [0, 1].
+        budget: Money held (EUR): receipts until allocated, then the service budget until spent.
+        receipts: Taxes and grants received this month (EUR).
+        service_budget: Money reserved for next month's service purchases (EUR).
+        pool: Service pool the municipality belongs to (its own index when not pooled).
+    """
+
+    record_name: ClassVar[str] = "Municipality"
+
+    residents: np.ndarray
+    connectivity: np.ndarray
+    services: np.ndarray
+    budget: np.ndarray
+    receipts: np.ndarray
+    service_budget: np.ndarray
+    pool: np.ndarray

@@ -1,0 +1,216 @@
+"""The ``platsim`` command line.
+
+Every user mistake (bad scenario, bad value, unwritable folder) ends with one clear line on
+standard error and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from platsim import __version__
+from platsim.errors import InputError
+
+app = typer.Typer(
+    name="platsim",
+    help="Simulate how digital platforms change territories.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+KEY_OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("unemployment_rate", "{:.1%}"),
+    ("employment_rate", "{:.1%}"),
+    ("vacancy_rate", "{:.1%}"),
+    ("mean_wage", "{:,.0f}"),
+    ("gini_income", "{:.3f}"),
+    ("theil_municipal", "{:.4f}"),
+    ("rural_urban_income_ratio", "{:.3f}"),
+    ("rural_service_access", "{:.3f}"),
+    ("firms", "{:,.0f}"),
+    ("digital_adoption", "{:.1%}"),
+)
+
+
+def parse_assignments(assignments: list[str] | None) -> dict[str, Any]:
+    """Parse ``--set section.name=value`` options (values read as YAML scalars)."""
+    parsed: dict[str, Any] = {}
+    for item in assignments or []:
+        path, sep, text = item.partition("=")
+        if not sep or not path.strip():
+            raise InputError(
+                "expected PATH=VALUE",
+                field="--set",
+                value=item,
+                allowed="e.g. --set economy.matching_efficiency=0.3",
+            )
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise InputError("value is not valid YAML", field="--set", value=item) from None
+        parsed[path.strip()] = value
+    return parsed
+
+
+def key_outcome_table(metrics, steps: list[int], title: str) -> Table:
+    """A small table of key outcomes at the given steps."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("outcome")
+    for step in steps:
+        table.add_column(f"step {step}", justify="right")
+    rows = metrics.set_index("step")
+    for name, fmt in KEY_OUTCOMES:
+        if name in rows.columns:
+            table.add_row(name, *(fmt.format(rows.at[step, name]) for step in steps))
+    return table
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file, or a bundled name.")],
+    seed: Annotated[int, typer.Option(help="Seed of the run (same seed, same run).", min=0)] = 1,
+    steps: Annotated[
+        int | None, typer.Option(help="Number of monthly steps (default: the scenario's).", min=1)
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: runs/<scenario>-seed<N>)."),
+    ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a parameter: --set economy.local_share=0.6"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar and no table.")] = False,
+) -> None:
+    """Run one scenario and write metrics.parquet, municipalities.parquet and run.json."""
+    from platsim.output import prepare_directory
+    from platsim.run import run
+    from platsim.scenario import load_scenario
+
+    loaded = load_scenario(scenario, parse_assignments(assignments))
+    total = steps or loaded.simulation.steps
+    directory = prepare_directory(out_dir or Path("runs") / f"{loaded.name}-seed{seed}")
+    show_progress = out.is_terminal and not quiet
+    if show_progress:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        progress = Progress(
+            TextColumn(f"[bold]{loaded.name}[/] seed {seed}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=out,
+            transient=True,
+        )
+        with progress:
+            task = progress.add_task("run", total=total)
+            outputs = run(loaded, seed, steps, on_step=lambda _: progress.advance(task))
+    else:
+        outputs = run(loaded, seed, steps)
+    paths = outputs.save(directory)
+    if not quiet:
+        policy_start = loaded.simulation.policy_start
+        shown = sorted({0, min(policy_start, total), total})
+        out.print(
+            key_outcome_table(
+                outputs.metrics,
+                shown,
+                f"{loaded.name}, seed {seed}: key outcomes (policies start at step {policy_start})",
+            )
+        )
+        out.print(
+            f"{outputs.info['workers']:,} workers, {outputs.info['municipalities']:,} "
+            f"municipalities, {total} steps in {outputs.info['wall_seconds']:.2f} s"
+        )
+    for path in paths.values():
+        out.print(f"wrote {path}")
+
+
+@app.command("validate")
+def validate_command(
+    files: Annotated[list[str], typer.Argument(help="Scenario files (or bundled names).")],
+) -> None:
+    """Check scenario files; exit code 2 if any is invalid."""
+    from platsim.scenario import load_scenario
+
+    failed = 0
+    for name in files:
+        try:
+            scenario = load_scenario(name)
+        except InputError as error:
+            failed += 1
+            err.print(f"[red]invalid[/]: {error.message()}", highlight=False, markup=True)
+        else:
+            out.print(f"[green]ok[/]: {name} ({scenario.name}, hash {scenario.hash()[:12]})")
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command("scenarios")
+def scenarios_command() -> None:
+    """List the bundled scenarios with their one-line description."""
+    from platsim.scenario import bundled_scenarios, load_scenario
+
+    table = Table(title="Bundled scenarios (use the name or the path)", title_justify="left")
+    table.add_column("name")
+    table.add_column("description")
+    for name in bundled_scenarios():
+        table.add_row(name, load_scenario(name).description)
+    out.print(table)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"platsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """Simulate how digital platforms change territories."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: run the app, turning input errors into exit code 2."""
+    try:
+        app(args=argv, prog_name="platsim", standalone_mode=False)
+    except InputError as error:
+        err.print(f"error: {error.message()}", highlight=False, markup=False)
+        return 2
+    except typer.Exit as exit_:
+        return exit_.exit_code
+    except typer.Abort:
+        err.print("aborted")
+        return 130
+    except Exception as error:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            return error.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""Initialisation: the territory, households, firms and the first jobs, from a scenario.
+
+The start is built near a stationary state so that runs settle quickly: initial jobs are
+allocated in two passes (the second sizes local-services firms to the demand they face), and
+the external demand of traded sectors is calibrated so that each traded firm's first sales
+pay for its first workforce.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from platsim import scenario as sc
+from platsim.agents import NO_EMPLOYER, Firms, Municipalities, Sector, Status, Workers
+from platsim.phases.consumption import distribute_local_demand
+from platsim.sampling import sample_rows, sample_within_groups, stochastic_round
+from platsim.territory import Territory, generate_territory, load_territory
+
+
+def build_territory(config: sc.Territory, rng: np.random.Generator) -> Territory:
+    """Generate the territory, or load it from ``config.file``."""
+    common = dict(
+        urban_threshold=config.urban_threshold,
+        detour_factor=config.detour_factor,
+        commute_radius_km=config.commute_km,
+        gravity_d0_km=config.gravity_d0_km,
+        urban_connectivity=config.urban_connectivity,
+        rural_connectivity=(config.rural_connectivity_low, config.rural_connectivity_high),
+        rng=rng,
+    )
+    if config.file is not None:
+        return load_territory(config.file, n_regions=config.n_regions, **common)
+    return generate_territory(
+        n_municipalities=config.n_municipalities,
+        area_km=config.area_km,
+        n_regions=config.n_regions,
+        median_population=config.median_population,
+        tail_share=config.tail_share,
+        rank_size_slope=config.rank_size_slope,
+        centre_min_population=config.centre_min_population,
+        cluster_km=config.cluster_km,
+        **common,
+    )
+
+
+def beta_with_mean(mean: np.ndarray, concentration: float, rng: np.random.Generator) -> np.ndarray:
+    """Draw Beta variates with the given means and concentration a + b."""
+    mean = np.clip(mean, 0.02, 0.98)
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration)
+
+
+def create_workers(
+    territory: Territory, config: sc.Population, rng: np.random.Generator
+) -> Workers:
+    """Create the worker agents: counts from populations, skills and literacy by urbanity."""
+    expected = territory.population * config.working_age_share / config.inhabitants_per_agent
+    counts = stochastic_round(expected, rng)
+    home = np.repeat(np.arange(territory.n), counts)
+    workers = Workers.empty(len(home))
+    workers.home = home
+    urban = territory.urban[home]
+    skill_mean = np.where(urban, config.skill_mean_urban, config.skill_mean_rural)
+    workers.skill = beta_with_mean(skill_mean, config.trait_concentration, rng)
+    literacy_mean = np.where(urban, config.literacy_mean_urban, config.literacy_mean_rural)
+    literacy_mean = literacy_mean + 0.5 * (workers.skill - skill_mean)
+    workers.literacy = beta_with_mean(literacy_mean, config.trait_concentration, rng)
+    return workers
+
+
+def sector_productivity(economy: sc.Economy) -> np.ndarray:
+    """Mean productivity of each sector, indexed by :class:`Sector`."""
+    return np.array(
+        [
+            economy.productivity_local_services,
+            economy.productivity_traditional,
+            economy.productivity_knowledge,
+        ]
+    )
+
+
+def sector_shares(economy: sc.Economy) -> np.ndarray:
+    """Share of firms in each sector, indexed by :class:`Sector`."""
+    return np.array(
+        [economy.share_local_services, economy.share_traditional, economy.share_knowledge]
+    )
+
+
+def agglomeration(economy: sc.Economy) -> np.ndarray:
+    """Agglomeration elasticity of each sector, indexed by :class:`Sector`."""
+    return np.array(
+        [
+            economy.agglomeration_local_services,
+            economy.agglomeration_traditional,
+            economy.agglomeration_knowledge,
+        ]
+    )
+
+
+def draw_productivity(
+    sector: np.ndarray, economy: sc.Economy, rng: np.random.Generator
+) -> np.ndarray:
+    """Lognormal productivity around each sector's mean (mean-preserving)."""
+    sigma = economy.productivity_sigma
+    noise = rng.lognormal(-0.5 * sigma**2, sigma, size=len(sector))
+    return sector_productivity(economy)[sector] * noise
+
+
+def wage_offer(skill: np.ndarray, productivity: np.ndarray, economy: sc.Economy) -> np.ndarray:
+    """Monthly wage of a worker of ``skill`` at a firm of ``productivity`` (EUR).
+
+    w = wage_level * exp(k (skill - 0.5)) * productivity^e: the skill term is 1 at skill
+    0.5 (a log-linear Mincer-type premium), and better firms pay more (rent sharing).
+    """
+    return (
+        economy.wage_level
+        * np.exp(economy.wage_skill_premium * (skill - 0.5))
+        * productivity**economy.wage_productivity_elasticity
+    )
+
+
+def create_firms(
+    territory: Territory,
+    residents: np.ndarray,
+    n_workers: int,
+    economy: sc.Economy,
+    rng: np.random.Generator,
+) -> Firms:
+    """Create firms: sector by the sector shares, place by residents^(1 + agglomeration)."""
+    n_firms = max(1, round(n_workers * economy.firms_per_worker))
+    firms = Firms.empty(0)
+    rows = firms.allocate(n_firms)
+    firms.alive[rows] = True
+    firms.sector[rows] = rng.choice(3, size=n_firms, p=sector_shares(economy))
+    weights = residents[None, :].astype(float) ** (1.0 + agglomeration(economy)[:, None])
+    if weights.sum() == 0:
+        weights = np.ones_like(weights)
+    place = sp.csr_matrix(weights)
+    firms.municipality[rows] = sample_rows(place, firms.sector[rows].astype(np.int64), rng)
+    firms.base_productivity[rows] = draw_productivity(firms.sector[rows], economy, rng)
+    connectivity = territory.connectivity[firms.municipality[rows]]
+    adopt_probability = np.clip(economy.digital_initial_share * connectivity / 0.7, 0, 1)
+    firms.digital[rows] = rng.random(n_firms) < adopt_probability
+    firms.productivity[rows] = firms.base_productivity[rows] * np.where(
+        firms.digital[rows], 1.0 + economy.digital_productivity_gain, 1.0
+    )
+    return firms
+
+
+def allocate_jobs(
+    workers: Workers,
+    firms: Firms,
+    firm_weight: np.ndarray,
+    commute_weight,
+    employed: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Give each worker flagged ``employed`` a job at a firm of its commuting zone.
+
+    The municipality is drawn with probability ∝ gravity weight x the firms' total weight
+    there, then the firm ∝ its weight. Workers whose zone has no firm stay unemployed.
+    """
+    by_municipality = np.bincount(
+        firms.municipality, weights=firm_weight, minlength=commute_weight.shape[0]
+    )
+    reach = commute_weight.copy()
+    reach.data = reach.data * by_municipality[reach.indices]
+    seekers = np.flatnonzero(employed)
+    destination = sample_rows(reach, workers.home[seekers], rng)
+    found = destination >= 0
+    firm = np.full(len(seekers), NO_EMPLOYER, dtype=np.int64)
+    firm[found] = sample_within_groups(firms.municipality, firm_weight, destination[found], rng)
+    hired = seekers[firm >= 0]
+    workers.employer[:] = NO_EMPLOYER
+    workers.status[:] = Status.UNEMPLOYED
+    workers.employer[hired] = firm[firm >= 0]
+    workers.status[hired] = Status.EMPLOYEE
+
+
+def initialise_economy(
+    territory: Territory,
+    workers: Workers,
+    firms: Firms,
+    municipalities: Municipalities,
+    scenario: sc.Scenario,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Allocate first jobs, wages, incomes, firm accounts and budgets.
+
+    Returns:
+        The calibrated external demand of each sector (EUR / month) and the sector's
+        access-weighted mean productivity it corresponds to, both indexed by Sector.
+    """
+    economy, population, public = scenario.economy, scenario.population, scenario.public
+    employed = rng.random(len(workers)) >= population.initial_unemployment
+    alive = firms.alive
+
+    # Pass 1: every firm equally attractive; gives the income level and where it is spent.
+    allocate_jobs(workers, firms, alive.astype(float), territory.commute_weight, employed, rng)
+    _set_incomes(workers, firms, economy)
+    spending = economy.consumption_share * (workers.income - workers.tax)
+    by_home = np.bincount(workers.home, weights=spending, minlength=territory.n)
+    local_demand = (
+        economy.local_share * by_home + public.grant_per_capita * municipalities.residents
+    )
+    is_local = alive & (firms.sector == Sector.LOCAL_SERVICES)
+    local_revenue, _ = distribute_local_demand(
+        local_demand, firms.productivity * is_local, firms.municipality, territory.commute_weight
+    )
+    wage_level = economy.wage_level
+    local_jobs = local_revenue / (firms.productivity * wage_level)
+
+    # Pass 2: local-services firms sized to their demand, traded firms share the rest.
+    target_jobs = employed.sum()
+    traded = alive & ~is_local
+    traded_jobs = max(target_jobs - local_jobs[is_local].sum(), 0.0)
+    weight = np.where(is_local, local_jobs, 0.0)
+    if traded.any():
+        weight[traded] = traded_jobs / traded.sum()
+    allocate_jobs(workers, firms, weight, territory.commute_weight, employed, rng)
+    firms.recount_employees(workers.employer)
+    _set_incomes(workers, firms, economy)
+
+    # Traded firms: external market access = first workforce, demand pays it exactly.
+    firms.market_access[:] = np.where(traded, np.maximum(firms.employees, 0.5), 0.0)
+    external_demand = np.zeros(3)
+    reference_productivity = np.ones(3)
+    for sector in (Sector.TRADITIONAL, Sector.KNOWLEDGE):
+        members = traded & (firms.sector == sector)
+        access = firms.market_access[members]
+        external_demand[sector] = (access * firms.productivity[members] * wage_level).sum()
+        if access.sum() > 0:
+            reference_productivity[sector] = (
+                access * firms.productivity[members]
+            ).sum() / access.sum()
+    firms.planned_revenue[:] = np.where(
+        alive,
+        np.where(is_local, local_revenue, firms.market_access * firms.productivity * wage_level),
+        0.0,
+    )
+    firms.cash[:] = 3.0 * firms.planned_revenue
+    workers.savings[:] = 3.0 * workers.income
+
+    grants = public.grant_per_capita * municipalities.residents
+    municipalities.service_budget[:] = grants + np.bincount(
+        workers.home, weights=workers.tax, minlength=territory.n
+    )
+    municipalities.budget[:] = municipalities.service_budget
+    return external_demand, reference_productivity
+
+
+def _set_incomes(workers: Workers, firms: Firms, economy: sc.Economy) -> None:
+    """Wages for employees, a benefit for the others; the month's tax."""
+    employee = workers.status == Status.EMPLOYEE
+    employer = np.where(employee, workers.employer, 0)
+    wage = wage_offer(workers.skill, firms.productivity[employer], economy)
+    typical = wage_offer(
+        workers.skill, np.full(len(workers), economy.productivity_traditional), economy
+    )
+    workers.wage[:] = np.where(employee, wage, typical)
+    benefit = np.maximum(economy.replacement_rate * workers.wage, economy.minimum_income)
+    workers.income[:] = np.where(employee, workers.wage, benefit)
+    workers.tax[:] = economy.income_tax_rate * workers.income

@@ -1,0 +1,61 @@
+"""Money flows across the territory's border, so that every step's accounts can be checked.
+
+Money is held by households (savings), firms (cash) and municipalities (budgets). Within the
+territory it only moves between them; it enters (external sales, benefits, grants, entrants'
+capital, written-off debts of exiting firms) and leaves (imports, fixed costs paid to
+outside suppliers, outside public purchases, payouts of exiting firms) through the flows
+recorded here. The identity checked every step is
+
+    change in (savings + firm cash + municipal budgets) = inflows - outflows.
+
+The named flows are also outcomes (e.g. ``leakage_share`` in Core model II).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+INFLOWS = (
+    "external_sales",
+    "benefits",
+    "grants",
+    "startup_capital",
+    "debt_writeoff",
+)
+OUTFLOWS = (
+    "imports",
+    "fixed_costs",
+    "public_purchases",
+    "exit_payouts",
+)
+
+
+@dataclass
+class Ledger:
+    """Flows of the current step, by name (EUR, in agent units)."""
+
+    inflows: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    outflows: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def reset(self) -> None:
+        """Forget the previous step's flows."""
+        self.inflows = defaultdict(float)
+        self.outflows = defaultdict(float)
+
+    def inflow(self, name: str, amount: float) -> None:
+        """Record money entering the territory."""
+        if name not in INFLOWS:
+            raise KeyError(f"unknown inflow {name!r}; known: {', '.join(INFLOWS)}")
+        self.inflows[name] += float(amount)
+
+    def outflow(self, name: str, amount: float) -> None:
+        """Record money leaving the territory."""
+        if name not in OUTFLOWS:
+            raise KeyError(f"unknown outflow {name!r}; known: {', '.join(OUTFLOWS)}")
+        self.outflows[name] += float(amount)
+
+    @property
+    def net(self) -> float:
+        """Inflows minus outflows this step."""
+        return sum(self.inflows.values()) - sum(self.outflows.values())

@@ -1,0 +1,215 @@
+"""The Mesa model: a territory of municipalities, households and firms, stepped monthly.
+
+>>> from platsim import TerritoryModel
+>>> model = TerritoryModel(seed=1, overrides={"territory.n_municipalities": 30})
+>>> model.run_for(3)
+>>> model.steps
+3
+>>> sorted(model.datacollector.get_model_vars_dataframe().columns)[:2]
+['accounts_residual', 'digital_adoption']
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from platsim import initialise
+from platsim.agents import Firms, Municipalities, Workers
+from platsim.errors import InputError
+from platsim.ledger import Ledger
+from platsim.phases import consumption, firms, labour, mobility, observation, public
+from platsim.scenario import Scenario, load_scenario
+from platsim.territory import Territory
+
+Phase = Callable[["TerritoryModel"], None]
+
+#: The schedule of one step (one month), in order. Matches docs/ODD.md, "Process overview".
+PHASES: tuple[tuple[str, Phase], ...] = (
+    ("consumption", consumption.step),
+    ("firms", firms.step),
+    ("labour", labour.step),
+    ("public", public.step),
+    ("mobility", mobility.step),
+    ("observation", observation.step),
+)
+
+
+def _read_outcome(model: TerritoryModel, name: str) -> float:
+    return model.outcomes[name]
+
+
+def resolve_scenario(
+    scenario: Scenario | str | Path | None,
+    overrides: Mapping[str, Any] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Turn the model's scenario arguments into one validated :class:`Scenario`.
+
+    Args:
+        scenario: A Scenario, a path or bundled name, or None for the baseline.
+        overrides: Dotted-path values, ``{"economy.matching_efficiency": 0.3}``.
+        parameters: Keyword-style values with ``__`` for dots
+            (``economy__matching_efficiency=0.3``), as ``mesa.batch_run`` passes them.
+    """
+    if scenario is None:
+        resolved = load_scenario("baseline")
+    elif isinstance(scenario, Scenario):
+        resolved = scenario
+    else:
+        resolved = load_scenario(scenario)
+    merged: dict[str, Any] = dict(overrides or {})
+    for key, value in (parameters or {}).items():
+        if "__" not in key:
+            raise InputError(
+                "unknown model argument",
+                field=key,
+                value=value,
+                allowed="scenario, seed, steps, overrides, or section__parameter keywords",
+            )
+        merged[key.replace("__", ".")] = value
+    return resolved.with_overrides(merged, origin="model arguments") if merged else resolved
+
+
+class TerritoryModel(mesa.Model):
+    """Households, firms and municipalities on a territorial network.
+
+    All state that thousands of agents touch lives in numpy arrays (:attr:`workers`,
+    :attr:`firms`, :attr:`municipalities`); each step runs the phases of :data:`PHASES` in
+    order. A run is a pure function of (scenario, seed): every random draw comes from
+    ``self.rng``.
+
+    Args:
+        scenario: A :class:`Scenario`, a YAML path or bundled name, or None for the baseline.
+        seed: Seed of the model's random generator; None draws one (stored in ``self.seed``).
+        steps: Number of steps after which ``running`` turns False (default: the scenario's).
+        overrides: Dotted-path parameter values applied to the scenario.
+        **parameters: Parameter values as ``section__name=value`` (for ``mesa.batch_run``).
+
+    Attributes:
+        territory: The municipalities, their network and commuting zones.
+        workers: Household arrays (:class:`platsim.agents.Workers`).
+        firms: Firm arrays (:class:`platsim.agents.Firms`).
+        municipalities: Changing municipal state (:class:`platsim.agents.Municipalities`).
+        outcomes: This step's outcomes (see :data:`platsim.phases.observation.OUTCOMES`).
+        panel: Municipal panel frames recorded every ``simulation.panel_every`` steps.
+    """
+
+    def __init__(
+        self,
+        *,
+        scenario: Scenario | str | Path | None = None,
+        seed: int | None = None,
+        steps: int | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        **parameters: Any,
+    ) -> None:
+        self.scenario = resolve_scenario(scenario, overrides, parameters)
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
+        super().__init__(seed=int(seed))
+        self.seed = int(seed)
+        self.max_steps = self.scenario.simulation.steps if steps is None else int(steps)
+        self.territory: Territory = initialise.build_territory(self.scenario.territory, self.rng)
+        self.workers: Workers = initialise.create_workers(
+            self.territory, self.scenario.population, self.rng
+        )
+        n = self.territory.n
+        residents = np.bincount(self.workers.home, minlength=n)
+        self.municipalities = Municipalities(
+            residents=residents,
+            connectivity=self.territory.connectivity.astype(float).copy(),
+            services=self.territory.services.astype(float).copy(),
+            budget=np.zeros(n),
+            receipts=np.zeros(n),
+            service_budget=np.zeros(n),
+            pool=self._pools(),
+        )
+        self.firms: Firms = initialise.create_firms(
+            self.territory, residents, len(self.workers), self.scenario.economy, self.rng
+        )
+        self.external_demand, self.reference_productivity = initialise.initialise_economy(
+            self.territory,
+            self.workers,
+            self.firms,
+            self.municipalities,
+            self.scenario,
+            self.rng,
+        )
+        self.demand_cycle = 0.0
+        self.ledger = Ledger()
+        self.events: defaultdict[str, int] = defaultdict(int)
+        self.flows: dict[str, float] = {}
+        self.panel: list[pd.DataFrame] = []
+        self._stock_before = self.money_stock()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                name: partial(_read_outcome, name=name) for name in observation.OUTCOMES
+            }
+        )
+        self.running = True
+        observation.step(self)
+
+    def _pools(self) -> np.ndarray:
+        if self.scenario.public.pooling == "region":
+            return self.territory.region.astype(np.int64)
+        return np.arange(self.territory.n, dtype=np.int64)
+
+    def money_stock(self) -> float:
+        """Money held in the territory: savings + cash of active firms + municipal budgets."""
+        return float(
+            self.workers.savings.sum()
+            + self.firms.cash[self.firms.alive].sum()
+            + self.municipalities.budget.sum()
+        )
+
+    @property
+    def accounts_residual(self) -> float:
+        """This step's money-identity error relative to the money in play (0 when exact)."""
+        change = self.money_stock() - self._stock_before
+        flows = sum(self.ledger.inflows.values()) + sum(self.ledger.outflows.values())
+        scale = max(abs(self._stock_before), flows, 1.0)
+        return (change - self.ledger.net) / scale
+
+    def step(self) -> None:
+        """Advance one month: run every phase of :data:`PHASES` in order."""
+        self._stock_before = self.money_stock()
+        self.ledger.reset()
+        self.events = defaultdict(int)
+        self.flows = {}
+        for _, phase in PHASES:
+            phase(self)
+        if self.steps >= self.max_steps:
+            self.running = False
+
+    def run_for(self, steps: int) -> None:
+        """Advance ``steps`` months (ignores ``running``)."""
+        for _ in range(steps):
+            self.step()
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """Outcomes of every step so far, one row per step (step 0 = initial state)."""
+        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        frame.insert(0, "step", np.arange(len(frame), dtype=np.int64))
+        return frame
+
+    def panel_frame(self) -> pd.DataFrame:
+        """The municipal panel recorded so far (empty when ``panel_every`` is 0)."""
+        if not self.panel:
+            return observation.panel_rows(self).iloc[0:0]
+        return pd.concat(self.panel, ignore_index=True)
+
+    def municipality_frame(self) -> pd.DataFrame:
+        """Fixed and current attributes of every municipality, one row each."""
+        frame = self.territory.frame()
+        current = self.municipalities.frame()
+        for column in current.columns:
+            frame[column] = current[column].to_numpy()
+        return frame

@@ -1,0 +1,236 @@
+"""Phase 3, firms: sales, wages, profit, exit, workforce planning, entry, digital adoption.
+
+- External sales: each traded sector (traditional, knowledge) faces an external demand that
+  follows an AR(1) business cycle in logs and grows with the sector's mean productivity
+  (elasticity ``external_demand_elasticity``); firms share it by competitiveness
+  ``market_access * productivity``.
+- Wages are paid to the month's employees; fixed costs leave the territory; a local tax is
+  levied on positive profits for the firm's municipality.
+- Labour demand ``L* = planned revenue / (productivity * wage level)`` with planned revenue
+  an exponential average of revenue. Vacancies open below ``L*``; layoffs cut employment to
+  ``L* (1 + buffer)`` when above it.
+- Exit after ``exit_months`` consecutive months of negative cash, or for outside reasons at
+  ``exogenous_exit_rate``: employees become unemployed, remaining cash is paid out (or debt
+  written off) outside the territory.
+- Entry: a Poisson number of entrants, ``entry_rate`` per existing firm; sector by the sector
+  shares, municipality by attractiveness ``residents * exp(b_s skill + b_c connectivity) *
+  (1 + same-sector firms)^agglomeration``. Entrants bring ``startup_cash`` from outside.
+- Digital adoption with monthly probability ``rate * connectivity * (0.5 + mean literacy)``;
+  it raises productivity by ``digital_productivity_gain``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from platsim.agents import Sector, Status
+from platsim.initialise import agglomeration, draw_productivity, sector_shares
+from platsim.sampling import sample_rows, select_per_group
+
+if TYPE_CHECKING:
+    from platsim.model import TerritoryModel
+
+
+def step(model: TerritoryModel) -> None:
+    """Run the firm phase in order: sell, pay, exit, plan the workforce, enter, digitise."""
+    sell_outside(model)
+    pay_and_account(model)
+    exit_failed(model)
+    plan_workforce(model)
+    enter(model)
+    adopt_digital(model)
+
+
+def sell_outside(model: TerritoryModel) -> None:
+    """Share each traded sector's external demand (with its business cycle) among firms."""
+    economy, firms = model.scenario.economy, model.firms
+    model.demand_cycle = (
+        economy.external_demand_persistence * model.demand_cycle
+        + economy.external_demand_shock_sd * model.rng.standard_normal()
+    )
+    traded = firms.alive & (firms.sector != Sector.LOCAL_SERVICES)
+    competitiveness = np.where(traded, firms.market_access * firms.productivity, 0.0)
+    by_sector = np.bincount(firms.sector, weights=competitiveness, minlength=3)
+    access = np.bincount(firms.sector, weights=firms.market_access * traded, minlength=3)
+    mean_productivity = np.divide(by_sector, access, out=np.ones(3), where=access > 0)
+    growth = (
+        mean_productivity / model.reference_productivity
+    ) ** economy.external_demand_elasticity
+    demand = model.external_demand * growth * np.exp(model.demand_cycle)
+    share = np.divide(
+        competitiveness,
+        by_sector[firms.sector],
+        out=np.zeros(len(firms)),
+        where=by_sector[firms.sector] > 0,
+    )
+    firms.revenue_external = demand[firms.sector] * share
+    model.ledger.inflow("external_sales", firms.revenue_external.sum())
+
+
+def pay_and_account(model: TerritoryModel) -> None:
+    """Pay wages (households' income starts the month here), fixed costs and profit tax."""
+    economy, firms, workers, munis = (
+        model.scenario.economy,
+        model.firms,
+        model.workers,
+        model.municipalities,
+    )
+    employee = workers.status == Status.EMPLOYEE
+    workers.income = np.where(employee, workers.wage, 0.0)
+    firms.wage_bill = np.bincount(
+        workers.employer[employee], weights=workers.wage[employee], minlength=len(firms)
+    )
+    alive = firms.alive
+    fixed = np.where(alive, economy.fixed_cost, 0.0)
+    firms.profit = np.where(alive, firms.revenue - firms.wage_bill - fixed, 0.0)
+    tax = economy.profit_tax_rate * np.maximum(firms.profit, 0.0)
+    collected = np.bincount(firms.municipality, weights=tax, minlength=model.territory.n)
+    munis.budget += collected
+    munis.receipts += collected
+    firms.cash += firms.profit - tax
+    model.ledger.outflow("fixed_costs", fixed.sum())
+    weight = economy.revenue_smoothing
+    firms.planned_revenue = np.where(
+        alive, (1.0 - weight) * firms.planned_revenue + weight * firms.revenue, 0.0
+    )
+    firms.negative_months = np.where(alive & (firms.cash < 0), firms.negative_months + 1, 0)
+    firms.age += alive
+
+
+def exit_failed(model: TerritoryModel) -> None:
+    """Close failing firms (``exit_months`` of negative cash) and a random few others."""
+    firms, workers = model.firms, model.workers
+    economy = model.scenario.economy
+    failed = firms.negative_months >= economy.exit_months
+    closed = model.rng.random(len(firms)) < economy.exogenous_exit_rate
+    exiting = firms.alive & (failed | closed)
+    model.events["firm_exit"] += int(exiting.sum())
+    if not exiting.any():
+        return
+    laid_off = (workers.status == Status.EMPLOYEE) & exiting[np.maximum(workers.employer, 0)]
+    workers.make_unemployed(laid_off)
+    cash = firms.cash[exiting]
+    model.ledger.outflow("exit_payouts", cash[cash > 0].sum())
+    model.ledger.inflow("debt_writeoff", -cash[cash < 0].sum())
+    firms.cash[exiting] = 0.0
+    firms.alive[exiting] = False
+    firms.vacancies[exiting] = 0
+    firms.planned_revenue[exiting] = 0.0
+    firms.recount_employees(workers.employer)
+
+
+def labour_demand(model: TerritoryModel) -> np.ndarray:
+    """Workers each firm wants: planned revenue / (productivity * wage level)."""
+    firms = model.firms
+    wanted = firms.planned_revenue / (firms.productivity * model.scenario.economy.wage_level)
+    return np.where(firms.alive, wanted, 0.0)
+
+
+def plan_workforce(model: TerritoryModel) -> None:
+    """Open vacancies below labour demand; lay off beyond it plus the buffer."""
+    firms, workers = model.firms, model.workers
+    wanted = labour_demand(model)
+    tolerated = np.round(wanted * (1.0 + model.scenario.economy.layoff_buffer))
+    excess = np.maximum(firms.employees - tolerated, 0).astype(np.int64)
+    if excess.any():
+        employee = np.flatnonzero(workers.status == Status.EMPLOYEE)
+        candidates = employee[excess[workers.employer[employee]] > 0]
+        fired = select_per_group(workers.employer[candidates], excess, model.rng)
+        mask = np.zeros(len(workers), dtype=bool)
+        mask[candidates[fired]] = True
+        workers.make_unemployed(mask)
+        firms.recount_employees(workers.employer)
+        model.events["layoffs"] += int(mask.sum())
+    firms.vacancies = np.where(
+        firms.alive, np.maximum(np.round(wanted) - firms.employees, 0), 0
+    ).astype(np.int64)
+
+
+def enter(model: TerritoryModel) -> None:
+    """Create entrants where attractiveness is highest (agglomeration for knowledge firms)."""
+    economy, firms, workers, munis = (
+        model.scenario.economy,
+        model.firms,
+        model.workers,
+        model.municipalities,
+    )
+    rng = model.rng
+    count = int(rng.poisson(economy.entry_rate * firms.alive.sum()))
+    model.events["firm_entry"] += count
+    if count == 0:
+        return
+    n = model.territory.n
+    residents = munis.residents.astype(float)
+    mean_skill = np.divide(
+        np.bincount(workers.home, weights=workers.skill, minlength=n),
+        residents,
+        out=np.zeros(n),
+        where=residents > 0,
+    )
+    appeal = residents * np.exp(
+        economy.entry_skill_weight * (mean_skill - mean_skill.mean())
+        + economy.entry_connectivity_weight * munis.connectivity
+    )
+    alive = firms.alive
+    same_sector = np.bincount(
+        firms.sector[alive].astype(np.int64) * n + firms.municipality[alive], minlength=3 * n
+    ).reshape(3, n)
+    weights = appeal[None, :] * (1.0 + same_sector) ** agglomeration(economy)[:, None]
+    sector = rng.choice(3, size=count, p=sector_shares(economy))
+    place = sample_rows(sp.csr_matrix(weights), sector, rng)
+    keep = place >= 0
+    sector, place = sector[keep], place[keep]
+    if len(sector) == 0:
+        return
+    access = _median_access(firms)
+    rows = firms.allocate(len(sector))
+    firms.alive[rows] = True
+    firms.sector[rows] = sector
+    firms.municipality[rows] = place
+    firms.base_productivity[rows] = draw_productivity(sector, economy, rng)
+    firms.productivity[rows] = firms.base_productivity[rows]
+    firms.market_access[rows] = np.where(sector == Sector.LOCAL_SERVICES, 0.0, access[sector])
+    firms.cash[rows] = economy.startup_cash
+    model.ledger.inflow("startup_capital", economy.startup_cash * len(rows))
+    firms.recount_employees(workers.employer)
+
+
+def _median_access(firms) -> np.ndarray:
+    access = np.ones(3)
+    for sector in (Sector.TRADITIONAL, Sector.KNOWLEDGE):
+        members = firms.alive & (firms.sector == sector)
+        if members.any():
+            access[sector] = float(np.median(firms.market_access[members]))
+    return access
+
+
+def adopt_digital(model: TerritoryModel) -> None:
+    """Digitise firms with a probability rising with connectivity and residents' literacy."""
+    economy, firms, workers, munis = (
+        model.scenario.economy,
+        model.firms,
+        model.workers,
+        model.municipalities,
+    )
+    n = model.territory.n
+    literacy = np.divide(
+        np.bincount(workers.home, weights=workers.literacy, minlength=n),
+        munis.residents,
+        out=np.zeros(n),
+        where=munis.residents > 0,
+    )
+    place = firms.municipality
+    probability = (
+        economy.digital_adoption_rate * munis.connectivity[place] * (0.5 + literacy[place])
+    )
+    adopt = firms.alive & ~firms.digital & (model.rng.random(len(firms)) < probability)
+    firms.digital |= adopt
+    firms.productivity = np.where(
+        firms.digital,
+        firms.base_productivity * (1.0 + economy.digital_productivity_gain),
+        firms.base_productivity,
+    )
+    model.events["digital_adoptions"] += int(adopt.sum())

@@ -1,0 +1,94 @@
+"""Phase 4, labour market: separations, then matching per commuting zone.
+
+- Each employee separates with probability ``separation_rate`` a month; the firm reopens the
+  position (replacement hiring).
+- Matching: for the unemployed living in municipality ``m``, the commuting zone's
+  gravity-weighted unemployed ``U_m = (W u)_m`` and vacancies ``V_m = (W v)_m`` give the
+  aggregate matching function ``M = A U^alpha V^(1-alpha)`` (Petrongolo & Pissarides 2001),
+  i.e. a job-finding probability ``min(1, A (V_m / U_m)^(1-alpha))``.
+- A worker who finds a job picks a destination municipality with probability ∝
+  ``W[m, j] x`` the wage-weighted vacancies there, then a firm ∝ its vacancies x its wage
+  offer. A firm with more applicants than vacancies takes a random subset; the others stay
+  unemployed this month (a coordination friction).
+- The wage is set at hiring from skill and the employer's productivity.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from platsim.agents import Status
+from platsim.initialise import wage_offer
+from platsim.sampling import sample_rows, sample_within_groups, select_per_group
+
+if TYPE_CHECKING:
+    from platsim.model import TerritoryModel
+
+
+def step(model: TerritoryModel) -> None:
+    """Separate, match, and age unemployment spells."""
+    separate(model)
+    match(model)
+    workers = model.workers
+    unemployed = workers.status == Status.UNEMPLOYED
+    workers.months_unemployed[unemployed] += 1
+
+
+def separate(model: TerritoryModel) -> None:
+    """Exogenous separations; each reopens a vacancy at the firm."""
+    workers, firms = model.workers, model.firms
+    employee = workers.status == Status.EMPLOYEE
+    leaving = employee & (model.rng.random(len(workers)) < model.scenario.economy.separation_rate)
+    reopened = np.bincount(workers.employer[leaving], minlength=len(firms))
+    firms.vacancies += reopened * firms.alive
+    workers.make_unemployed(leaving)
+    firms.recount_employees(workers.employer)
+    model.events["separations"] += int(leaving.sum())
+
+
+def job_finding_probability(model: TerritoryModel) -> np.ndarray:
+    """Probability that an unemployed resident of each municipality finds a job this month."""
+    economy, workers, firms = model.scenario.economy, model.workers, model.firms
+    n = model.territory.n
+    weight = model.territory.commute_weight
+    searching = workers.status == Status.UNEMPLOYED
+    unemployed = np.bincount(workers.home[searching], minlength=n).astype(float)
+    vacancies = np.bincount(firms.municipality, weights=firms.vacancies * firms.alive, minlength=n)
+    zone_unemployed = weight @ unemployed
+    zone_vacancies = weight @ vacancies
+    tightness = np.divide(
+        zone_vacancies, zone_unemployed, out=np.zeros(n), where=zone_unemployed > 0
+    )
+    alpha = economy.matching_elasticity
+    return np.minimum(1.0, economy.matching_efficiency * tightness ** (1.0 - alpha))
+
+
+def match(model: TerritoryModel) -> None:
+    """Match unemployed workers to vacancies within commuting zones."""
+    economy, workers, firms = model.scenario.economy, model.workers, model.firms
+    rng = model.rng
+    finding = job_finding_probability(model)
+    seekers = np.flatnonzero(workers.status == Status.UNEMPLOYED)
+    lucky = seekers[rng.random(len(seekers)) < finding[workers.home[seekers]]]
+    if len(lucky) == 0:
+        return
+    offer = firms.vacancies * firms.alive * firms.productivity**economy.wage_productivity_elasticity
+    by_municipality = np.bincount(firms.municipality, weights=offer, minlength=model.territory.n)
+    reach = model.territory.commute_weight.copy()
+    reach.data = reach.data * by_municipality[reach.indices]
+    destination = sample_rows(reach, workers.home[lucky], rng)
+    found = destination >= 0
+    lucky, destination = lucky[found], destination[found]
+    firm = sample_within_groups(firms.municipality, offer, destination, rng)
+    lucky, firm = lucky[firm >= 0], firm[firm >= 0]
+    accepted = select_per_group(firm, firms.vacancies, rng)
+    hired, firm = lucky[accepted], firm[accepted]
+    workers.status[hired] = Status.EMPLOYEE
+    workers.employer[hired] = firm
+    workers.months_unemployed[hired] = 0
+    workers.wage[hired] = wage_offer(workers.skill[hired], firms.productivity[firm], economy)
+    firms.vacancies -= np.bincount(firm, minlength=len(firms))
+    firms.recount_employees(workers.employer)
+    model.events["hires"] += len(hired)

@@ -1,0 +1,69 @@
+"""Phase 7, mobility: a few households relocate towards attractive municipalities.
+
+Each month a share ``relocation_rate`` of households moves. Destinations are drawn by a
+multinomial logit common to all movers, with utility
+``(1 - e) ln(residents + 1) + w_j jobs + w_s services + w_c connectivity``: the log size term
+(more housing where more people live) is damped by housing costs rising with density
+(elasticity ``e``); ``jobs`` is the commuting zone's jobs (employment plus vacancies) per
+resident. A mover keeps its job only if the employer is within the new home's commuting
+zone. Mobility moves people, it never creates or removes them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from platsim.agents import Status
+
+if TYPE_CHECKING:
+    from platsim.model import TerritoryModel
+
+
+def destination_probabilities(model: TerritoryModel) -> np.ndarray:
+    """Logit probabilities of each municipality as a destination."""
+    config, firms, munis = model.scenario.mobility, model.firms, model.municipalities
+    n = model.territory.n
+    weight = model.territory.commute_weight
+    jobs = np.bincount(
+        firms.municipality,
+        weights=(firms.employees + firms.vacancies) * firms.alive,
+        minlength=n,
+    )
+    zone_jobs = weight @ jobs
+    zone_residents = weight @ munis.residents.astype(float)
+    job_ratio = np.divide(zone_jobs, zone_residents, out=np.zeros(n), where=zone_residents > 0)
+    utility = (
+        (1.0 - config.housing_cost_elasticity) * np.log(munis.residents + 1.0)
+        + config.weight_jobs * np.minimum(job_ratio, 2.0)
+        + config.weight_services * munis.services
+        + config.weight_connectivity * munis.connectivity
+    )
+    utility -= utility.max()
+    probability = np.exp(utility)
+    return probability / probability.sum()
+
+
+def step(model: TerritoryModel) -> None:
+    """Relocate movers; those moving out of their employer's reach lose their job."""
+    workers, firms = model.workers, model.firms
+    rng = model.rng
+    movers = np.flatnonzero(rng.random(len(workers)) < model.scenario.mobility.relocation_rate)
+    if len(movers) == 0:
+        return
+    n = model.territory.n
+    destination = rng.choice(n, size=len(movers), p=destination_probabilities(model))
+    employed = workers.status[movers] == Status.EMPLOYEE
+    workplace = firms.municipality[workers.employer[movers[employed]]]
+    reachable = (
+        np.asarray(model.territory.commute_weight[destination[employed], workplace]).ravel() > 0
+    )
+    lose_job = np.zeros(len(workers), dtype=bool)
+    lose_job[movers[employed][~reachable]] = True
+    workers.make_unemployed(lose_job)
+    workers.home[movers] = destination
+    firms.recount_employees(workers.employer)
+    model.municipalities.residents = np.bincount(workers.home, minlength=n)
+    model.events["relocations"] += len(movers)
+    model.events["job_losses_by_moving"] += int(lose_job.sum())

@@ -1,0 +1,233 @@
+"""Phase 8, observation: the outcomes of the step, and the municipal panel for maps.
+
+Every outcome is declared once in :data:`OUTCOMES` with its unit and which direction is
+better (used by comparisons and reports), computed in :func:`measure` from the model's
+arrays with the pure functions of :mod:`platsim.metrics`, and collected by Mesa's
+DataCollector as a model reporter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from platsim import metrics
+from platsim.agents import Status
+
+if TYPE_CHECKING:
+    from platsim.model import TerritoryModel
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome reported every step."""
+
+    description: str
+    unit: str
+    better: Literal["higher", "lower"] | None
+    family: str
+
+
+OUTCOMES: dict[str, Outcome] = {
+    "employment_rate": Outcome("Employed / labour force", "share", "higher", "employment"),
+    "unemployment_rate": Outcome(
+        "Unemployed / (labour force - trainees)", "share", "lower", "employment"
+    ),
+    "vacancies": Outcome("Open vacancies", "positions", None, "employment"),
+    "vacancy_rate": Outcome("Vacancies / (employees + vacancies)", "share", None, "employment"),
+    "mean_wage": Outcome("Mean wage of employees", "EUR / month", "higher", "employment"),
+    "mean_income": Outcome("Mean household income", "EUR / month", "higher", "employment"),
+    "digital_literacy": Outcome("Mean digital literacy", "index 0-1", "higher", "employment"),
+    "training_share": Outcome("Workers in training", "share", None, "employment"),
+    "gini_income": Outcome("Gini of household income", "index 0-1", "lower", "cohesion"),
+    "theil_municipal": Outcome(
+        "Theil T of municipal income per head (population-weighted)",
+        "index",
+        "lower",
+        "cohesion",
+    ),
+    "theil_between": Outcome("Theil between urban and rural", "index", "lower", "cohesion"),
+    "theil_within": Outcome("Theil within urban and rural", "index", "lower", "cohesion"),
+    "rural_urban_income_ratio": Outcome(
+        "Rural / urban income per head", "ratio", "higher", "cohesion"
+    ),
+    "rural_urban_employment_gap": Outcome(
+        "Urban minus rural employment rate", "share points", "lower", "cohesion"
+    ),
+    "rural_service_access": Outcome(
+        "Service level of rural municipalities (population-weighted)",
+        "index 0-1",
+        "higher",
+        "cohesion",
+    ),
+    "urban_service_access": Outcome(
+        "Service level of urban municipalities (population-weighted)",
+        "index 0-1",
+        "higher",
+        "cohesion",
+    ),
+    "rural_population_share": Outcome(
+        "Share of households living in rural municipalities", "share", "higher", "cohesion"
+    ),
+    "mean_connectivity": Outcome(
+        "Broadband connectivity (population-weighted)", "index 0-1", "higher", "cohesion"
+    ),
+    "firms": Outcome("Active firms", "firms", "higher", "economy"),
+    "firm_entry": Outcome("Firms entering this month", "firms", None, "economy"),
+    "firm_exit": Outcome("Firms exiting this month", "firms", None, "economy"),
+    "digital_adoption": Outcome("Share of firms digitised", "share", "higher", "economy"),
+    "local_value_added": Outcome(
+        "Firm revenue minus outside purchases", "EUR / month", "higher", "economy"
+    ),
+    "external_sales": Outcome("Sales outside the territory", "EUR / month", "higher", "economy"),
+    "household_spending": Outcome("Household consumption", "EUR / month", None, "economy"),
+    "import_share": Outcome(
+        "Household spending bought outside the territory", "share", "lower", "economy"
+    ),
+    "accounts_residual": Outcome(
+        "Money-identity error of the step, relative to the money stock (should be ~1e-15)",
+        "ratio",
+        None,
+        "checks",
+    ),
+}
+
+
+def measure(model: TerritoryModel) -> dict[str, float]:
+    """Compute every outcome of :data:`OUTCOMES` for the current state."""
+    workers, firms, munis, territory = (
+        model.workers,
+        model.firms,
+        model.municipalities,
+        model.territory,
+    )
+    n = territory.n
+    status = workers.status
+    n_workers = len(workers)
+    employed = (status == Status.EMPLOYEE) | (status == Status.PLATFORM)
+    unemployed = status == Status.UNEMPLOYED
+    training = status == Status.TRAINING
+    employee = status == Status.EMPLOYEE
+    alive = firms.alive
+    urban_home = territory.urban[workers.home]
+
+    residents = munis.residents.astype(float)
+    income_by_muni = np.bincount(workers.home, weights=workers.income, minlength=n)
+    income_per_head = np.divide(income_by_muni, residents, out=np.zeros(n), where=residents > 0)
+    theil = metrics.theil_decomposition(income_per_head, residents, territory.urban)
+    rural_income = metrics.safe_ratio(
+        income_by_muni[~territory.urban].sum(), residents[~territory.urban].sum()
+    )
+    urban_income = metrics.safe_ratio(
+        income_by_muni[territory.urban].sum(), residents[territory.urban].sum()
+    )
+    vacancies = float(firms.vacancies[alive].sum())
+    employees = float(employee.sum())
+    spending = model.flows.get("household_spending", 0.0)
+    outcomes = {
+        "employment_rate": metrics.safe_ratio(employed.sum(), n_workers),
+        "unemployment_rate": metrics.safe_ratio(unemployed.sum(), n_workers - training.sum()),
+        "vacancies": vacancies,
+        "vacancy_rate": metrics.safe_ratio(vacancies, employees + vacancies),
+        "mean_wage": metrics.safe_ratio(workers.wage[employee].sum(), employees),
+        "mean_income": metrics.safe_ratio(workers.income.sum(), n_workers),
+        "digital_literacy": metrics.safe_ratio(workers.literacy.sum(), n_workers),
+        "training_share": metrics.safe_ratio(training.sum(), n_workers),
+        "gini_income": metrics.gini(workers.income),
+        "theil_municipal": theil.total,
+        "theil_between": theil.between,
+        "theil_within": theil.within,
+        "rural_urban_income_ratio": metrics.safe_ratio(rural_income, urban_income),
+        "rural_urban_employment_gap": metrics.safe_ratio(
+            employed[urban_home].sum(), urban_home.sum()
+        )
+        - metrics.safe_ratio(employed[~urban_home].sum(), (~urban_home).sum()),
+        "rural_service_access": metrics.weighted_mean(
+            munis.services[~territory.urban], residents[~territory.urban]
+        ),
+        "urban_service_access": metrics.weighted_mean(
+            munis.services[territory.urban], residents[territory.urban]
+        ),
+        "rural_population_share": metrics.safe_ratio((~urban_home).sum(), n_workers),
+        "mean_connectivity": metrics.weighted_mean(munis.connectivity, residents),
+        "firms": float(alive.sum()),
+        "firm_entry": float(model.events["firm_entry"]),
+        "firm_exit": float(model.events["firm_exit"]),
+        "digital_adoption": metrics.safe_ratio(firms.digital[alive].sum(), alive.sum()),
+        "local_value_added": float(
+            firms.revenue[alive].sum() - model.ledger.outflows.get("fixed_costs", 0.0)
+        ),
+        "external_sales": float(model.ledger.inflows.get("external_sales", 0.0)),
+        "household_spending": spending,
+        "import_share": metrics.safe_ratio(model.flows.get("household_leakage", 0.0), spending),
+        "accounts_residual": model.accounts_residual,
+    }
+    return {name: float(value) for name, value in outcomes.items()}
+
+
+def panel_rows(model: TerritoryModel) -> pd.DataFrame:
+    """One row per municipality: the state shown on maps."""
+    workers, firms, munis, territory = (
+        model.workers,
+        model.firms,
+        model.municipalities,
+        model.territory,
+    )
+    n = territory.n
+    residents = munis.residents.astype(float)
+    status = workers.status
+    employed = (status == Status.EMPLOYEE) | (status == Status.PLATFORM)
+    unemployed = status == Status.UNEMPLOYED
+    training = status == Status.TRAINING
+
+    def per_resident(mask_or_values: np.ndarray) -> np.ndarray:
+        total = np.bincount(workers.home, weights=mask_or_values, minlength=n)
+        return np.divide(total, residents, out=np.full(n, np.nan), where=residents > 0)
+
+    active = residents - np.bincount(workers.home, weights=training, minlength=n)
+    alive = firms.alive
+    firm_count = np.bincount(firms.municipality[alive], minlength=n)
+    digital = np.bincount(firms.municipality[alive], weights=firms.digital[alive], minlength=n)
+    scale = (
+        model.scenario.population.inhabitants_per_agent
+        / model.scenario.population.working_age_share
+    )
+    return pd.DataFrame(
+        {
+            "step": np.full(n, model.steps, dtype=np.int64),
+            "municipality": territory.ids,
+            "name": territory.names,
+            "x_km": territory.x_km,
+            "y_km": territory.y_km,
+            "region": territory.region,
+            "urban": territory.urban,
+            "population": residents * scale,
+            "workers": munis.residents,
+            "employment_rate": per_resident(employed),
+            "unemployment_rate": np.divide(
+                np.bincount(workers.home, weights=unemployed, minlength=n),
+                active,
+                out=np.full(n, np.nan),
+                where=active > 0,
+            ),
+            "income_per_head": per_resident(workers.income),
+            "services": munis.services.copy(),
+            "connectivity": munis.connectivity.copy(),
+            "firms": firm_count,
+            "digital_share": np.divide(
+                digital, firm_count, out=np.full(n, np.nan), where=firm_count > 0
+            ),
+        }
+    )
+
+
+def step(model: TerritoryModel) -> None:
+    """Measure outcomes, collect them, and record the panel when due."""
+    model.outcomes = measure(model)
+    model.datacollector.collect(model)
+    every = model.scenario.simulation.panel_every
+    if every and model.steps % every == 0:
+        model.panel.append(panel_rows(model))

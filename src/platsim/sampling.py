@@ -1,0 +1,103 @@
+"""Vectorised random choices used by several phases.
+
+All functions take the model's ``numpy.random.Generator`` and never loop in Python over
+agents, so they cost O(n log n) at most whatever the number of agents or municipalities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def sample_rows(matrix: sp.csr_matrix, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw one column per requested row, with probability proportional to the row's entries.
+
+    Args:
+        matrix: CSR matrix with non-negative entries (sorted or not).
+        rows: Row index of each draw (repeats allowed).
+        rng: Random generator.
+
+    Returns:
+        Column index of each draw, -1 where the row has no positive entry.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 0:
+        return np.empty(0, dtype=np.int64)
+    cumulative = np.cumsum(matrix.data, dtype=np.float64)
+    start = matrix.indptr[rows]
+    stop = matrix.indptr[rows + 1]
+    base = np.where(start > 0, cumulative[np.maximum(start - 1, 0)], 0.0)
+    top = np.where(stop > 0, cumulative[np.maximum(stop - 1, 0)], 0.0)
+    total = top - base
+    target = base + rng.random(len(rows)) * total
+    position = np.searchsorted(cumulative, target, side="right")
+    position = np.clip(position, start, np.maximum(stop - 1, start))
+    has_mass = (stop > start) & (total > 0)
+    chosen = np.full(len(rows), -1, dtype=np.int64)
+    chosen[has_mass] = matrix.indices[position[has_mass]]
+    return chosen
+
+
+def sample_within_groups(
+    group_of_item: np.ndarray,
+    weight_of_item: np.ndarray,
+    requested_groups: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """For each requested group, draw one item of that group with probability ∝ its weight.
+
+    Args:
+        group_of_item: Group of each item (e.g. the municipality of each firm).
+        weight_of_item: Non-negative weight of each item (e.g. its vacancies).
+        requested_groups: One group per draw.
+        rng: Random generator.
+
+    Returns:
+        Item index per draw, -1 where the group has no item of positive weight.
+    """
+    requested_groups = np.asarray(requested_groups, dtype=np.int64)
+    n_groups = int(max(group_of_item.max(initial=-1), requested_groups.max(initial=-1))) + 1
+    order = np.argsort(group_of_item, kind="stable")
+    counts = np.bincount(group_of_item, minlength=n_groups)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    matrix = sp.csr_matrix(
+        (np.asarray(weight_of_item, dtype=np.float64)[order], order, indptr),
+        shape=(n_groups, len(group_of_item)),
+    )
+    return sample_rows(matrix, requested_groups, rng)
+
+
+def select_per_group(
+    group_of_candidate: np.ndarray, quota: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Pick ``quota[g]`` candidates uniformly at random in each group ``g``.
+
+    Args:
+        group_of_candidate: Group of each candidate (non-negative ints).
+        quota: Number to pick per group (indexed by group); more than available picks all.
+        rng: Random generator.
+
+    Returns:
+        Boolean mask over candidates: True for the picked ones.
+    """
+    n = len(group_of_candidate)
+    picked = np.zeros(n, dtype=bool)
+    if n == 0:
+        return picked
+    keys = rng.random(n)
+    order = np.lexsort((keys, group_of_candidate))
+    sorted_groups = group_of_candidate[order]
+    first = np.searchsorted(sorted_groups, sorted_groups, side="left")
+    rank = np.arange(n) - first
+    picked[order] = rank < quota[sorted_groups]
+    return picked
+
+
+def stochastic_round(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Round non-negative reals to integers, up with probability equal to the fraction.
+
+    The expectation is preserved, which keeps totals unbiased when counts are small.
+    """
+    floor = np.floor(values)
+    return (floor + (rng.random(values.shape) < values - floor)).astype(np.int64)

@@ -1,0 +1,1 @@
+"""Bundled scenario files (YAML). Listed by ``platsim scenarios``."""
