@@ -53,8 +53,15 @@ class ArrayPopulation:
     record_name: ClassVar[str] = "Agent"
 
     def __len__(self) -> int:
-        first = fields(self)[0].name
-        return len(getattr(self, first))
+        return len(getattr(self, self._first_column()))
+
+    @classmethod
+    def _first_column(cls) -> str:
+        cached = cls.__dict__.get("_first_column_cache")
+        if cached is None:
+            cached = fields(cls)[0].name
+            cls._first_column_cache = cached
+        return cached
 
     @classmethod
     def columns(cls) -> list[str]:
@@ -135,11 +142,17 @@ class Workers(ArrayPopulation):
             training_left=np.zeros(n, dtype=np.int64),
         )
 
-    def make_unemployed(self, mask: np.ndarray) -> None:
-        """Move the flagged workers to unemployment; their last wage stays for the benefit."""
+    def make_unemployed(self, mask: np.ndarray) -> np.ndarray:
+        """Move the flagged workers to unemployment; their last wage stays for the benefit.
+
+        Returns:
+            The former employer of each flagged worker who had one (for firms' head counts).
+        """
+        former = self.employer[mask]
         self.status[mask] = Status.UNEMPLOYED
         self.employer[mask] = NO_EMPLOYER
         self.months_unemployed[mask] = 0
+        return former[former >= 0]
 
 
 @dataclass(eq=False)
@@ -239,6 +252,10 @@ class Firms(ArrayPopulation):
         """Set ``employees`` from the workers' employer pointers (one bincount)."""
         hired = employer[employer >= 0]
         self.employees = np.bincount(hired, minlength=len(self)).astype(np.int64)
+
+    def add_employees(self, firm: np.ndarray, sign: int = 1) -> None:
+        """Add (``sign=1``) or remove (``sign=-1``) one employee per entry of ``firm``."""
+        self.employees += sign * np.bincount(firm, minlength=len(self))
 
 
 @dataclass(eq=False)

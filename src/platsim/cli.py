@@ -97,7 +97,7 @@ def run_command(
     from platsim.run import run
     from platsim.scenario import load_scenario
 
-    loaded = load_scenario(scenario, parse_assignments(assignments))
+    loaded = load_scenario(scenario, parse_assignments(assignments), overrides_origin="--set")
     total = steps or loaded.simulation.steps
     directory = prepare_directory(out_dir or Path("runs") / f"{loaded.name}-seed{seed}")
     show_progress = out.is_terminal and not quiet
@@ -155,7 +155,8 @@ def validate_command(
             scenario = load_scenario(name)
         except InputError as error:
             failed += 1
-            err.print(f"[red]invalid[/]: {error.message()}", highlight=False, markup=True)
+            err.print("[red]invalid[/]: ", end="")
+            err.print(error.message(), highlight=False, markup=False, soft_wrap=True)
         else:
             out.print(f"[green]ok[/]: {name} ({scenario.name}, hash {scenario.hash()[:12]})")
     if failed:
@@ -193,22 +194,13 @@ def _main(
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the app, turning input errors into exit code 2."""
     try:
-        app(args=argv, prog_name="platsim", standalone_mode=False)
+        app(args=argv, prog_name="platsim", standalone_mode=True)
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except InputError as error:
-        err.print(f"error: {error.message()}", highlight=False, markup=False)
+        err.print(f"error: {error.message()}", highlight=False, markup=False, soft_wrap=True)
         return 2
-    except typer.Exit as exit_:
-        return exit_.exit_code
-    except typer.Abort:
-        err.print("aborted")
-        return 130
-    except Exception as error:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            return error.exit_code
-        raise
     return 0
 
 

@@ -177,6 +177,17 @@ def allocate_jobs(
     workers.status[hired] = Status.EMPLOYEE
 
 
+def median_access(firms: Firms) -> np.ndarray:
+    """Median market access of each traded sector's firms (1 where a sector has none)."""
+    access = np.ones(3)
+    for sector in (Sector.TRADITIONAL, Sector.KNOWLEDGE):
+        members = firms.alive & (firms.sector == sector)
+        if members.any():
+            access[sector] = float(np.median(firms.market_access[members]))
+    access[Sector.LOCAL_SERVICES] = 0.0
+    return access
+
+
 def initialise_economy(
     territory: Territory,
     workers: Workers,

@@ -143,7 +143,9 @@ class TerritoryModel(mesa.Model):
             self.scenario,
             self.rng,
         )
+        self.entrant_access = initialise.median_access(self.firms)
         self.demand_cycle = 0.0
+        self._commute_keys: np.ndarray | None = None
         self.ledger = Ledger()
         self.events: defaultdict[str, int] = defaultdict(int)
         self.flows: dict[str, float] = {}
@@ -161,6 +163,22 @@ class TerritoryModel(mesa.Model):
         if self.scenario.public.pooling == "region":
             return self.territory.region.astype(np.int64)
         return np.arange(self.territory.n, dtype=np.int64)
+
+    def in_commuting_zone(self, origin: np.ndarray, destination: np.ndarray) -> np.ndarray:
+        """Whether each ``destination`` municipality is in the commuting zone of ``origin``.
+
+        A binary search in the sorted (row, column) keys of the commuting matrix: O(k log nnz)
+        for k pairs, without scipy's slow element indexing.
+        """
+        if self._commute_keys is None:
+            weight = self.territory.commute_weight
+            rows = np.repeat(np.arange(weight.shape[0], dtype=np.int64), np.diff(weight.indptr))
+            keys = rows * weight.shape[1] + weight.indices
+            self._commute_keys = np.sort(keys)
+        query = np.asarray(origin, dtype=np.int64) * self.territory.n + destination
+        position = np.searchsorted(self._commute_keys, query)
+        position = np.minimum(position, len(self._commute_keys) - 1)
+        return self._commute_keys[position] == query
 
     def money_stock(self) -> float:
         """Money held in the territory: savings + cash of active firms + municipal budgets."""

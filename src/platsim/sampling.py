@@ -21,12 +21,23 @@ def sample_rows(matrix: sp.csr_matrix, rows: np.ndarray, rng: np.random.Generato
     Returns:
         Column index of each draw, -1 where the row has no positive entry.
     """
+    return sample_csr(matrix.data, matrix.indices, matrix.indptr, rows, rng)
+
+
+def sample_csr(
+    data: np.ndarray,
+    indices: np.ndarray,
+    indptr: np.ndarray,
+    rows: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """:func:`sample_rows` on raw CSR arrays (avoids building a scipy matrix on hot paths)."""
     rows = np.asarray(rows, dtype=np.int64)
     if len(rows) == 0:
         return np.empty(0, dtype=np.int64)
-    cumulative = np.cumsum(matrix.data, dtype=np.float64)
-    start = matrix.indptr[rows]
-    stop = matrix.indptr[rows + 1]
+    cumulative = np.cumsum(data, dtype=np.float64)
+    start = indptr[rows]
+    stop = indptr[rows + 1]
     base = np.where(start > 0, cumulative[np.maximum(start - 1, 0)], 0.0)
     top = np.where(stop > 0, cumulative[np.maximum(stop - 1, 0)], 0.0)
     total = top - base
@@ -35,7 +46,7 @@ def sample_rows(matrix: sp.csr_matrix, rows: np.ndarray, rng: np.random.Generato
     position = np.clip(position, start, np.maximum(stop - 1, start))
     has_mass = (stop > start) & (total > 0)
     chosen = np.full(len(rows), -1, dtype=np.int64)
-    chosen[has_mass] = matrix.indices[position[has_mass]]
+    chosen[has_mass] = indices[position[has_mass]]
     return chosen
 
 
@@ -61,11 +72,26 @@ def sample_within_groups(
     order = np.argsort(group_of_item, kind="stable")
     counts = np.bincount(group_of_item, minlength=n_groups)
     indptr = np.concatenate([[0], np.cumsum(counts)])
-    matrix = sp.csr_matrix(
-        (np.asarray(weight_of_item, dtype=np.float64)[order], order, indptr),
-        shape=(n_groups, len(group_of_item)),
-    )
-    return sample_rows(matrix, requested_groups, rng)
+    data = np.asarray(weight_of_item, dtype=np.float64)[order]
+    return sample_csr(data, order, indptr, requested_groups, rng)
+
+
+def sample_dense_rows(
+    weights: np.ndarray, rows: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """For each requested row of a small dense table, draw a column ∝ the row's weights.
+
+    Returns -1 where the row's total weight is zero.
+    """
+    cumulative = np.cumsum(weights, axis=1)
+    total = cumulative[rows, -1]
+    target = rng.random(len(rows)) * total
+    chosen = np.full(len(rows), -1, dtype=np.int64)
+    for row in np.unique(rows):
+        mine = (rows == row) & (total > 0)
+        found = np.searchsorted(cumulative[row], target[mine], side="right")
+        chosen[mine] = np.minimum(found, weights.shape[1] - 1)
+    return chosen
 
 
 def select_per_group(

@@ -504,8 +504,13 @@ class Scenario(BaseModel):
         return self.model_dump(mode="json", exclude={"source"})
 
     def hash(self) -> str:
-        """Return a SHA-256 of the resolved scenario: equal parameters, equal hash."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """Return a SHA-256 of the resolved parameters: equal parameters, equal hash.
+
+        The name and description are left out, so two files that set the same parameters
+        are recognisably the same scenario.
+        """
+        parameters = {key: value for key, value in self.to_dict().items() if key in SECTIONS}
+        canonical = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def get(self, path: str) -> Any:
@@ -639,6 +644,29 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     )
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping repeats a key (YAML would silently keep the last value)."""
+
+    def __init__(self, key: Any, where: str) -> None:
+        super().__init__(f"duplicate key {key!r} at {where}")
+        self.key = key
+        self.where = where
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader (no Python object tags) that rejects duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise DuplicateKeyError(key, f"line {mark.line + 1}, column {mark.column + 1}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a YAML mapping safely (no Python object tags) with errors naming the file."""
     try:
@@ -650,7 +678,15 @@ def read_yaml(path: Path) -> dict[str, Any]:
             f"cannot be read ({error.__class__.__name__}: {error})", file=path
         ) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no object tags
+    except DuplicateKeyError as error:
+        raise InputError(
+            "key given twice",
+            file=path,
+            field=error.where,
+            value=error.key,
+            allowed="each key once per mapping",
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -733,12 +769,18 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]
     return _deep_merge(base, data)
 
 
-def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    name_or_path: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    overrides_origin: str = "overrides",
+) -> Scenario:
     """Load, merge (``extends``), fill defaults and validate a scenario file.
 
     Args:
         name_or_path: A YAML file path, or the name of a bundled scenario (``"baseline"``).
         overrides: Optional dotted-path values applied after loading.
+        overrides_origin: How error messages name the overrides (e.g. ``"--set"``).
 
     Returns:
         The frozen, validated scenario.
@@ -753,7 +795,7 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
         data["description"] = _first_comment(path)
     scenario = validate_scenario(data, file=path, source=str(path))
     if overrides:
-        scenario = scenario.with_overrides(overrides, origin=str(path))
+        scenario = scenario.with_overrides(overrides, origin=overrides_origin)
     return scenario
 
 
@@ -765,7 +807,17 @@ def validate_scenario(
     Raises:
         InputError: One entry per invalid field (as :class:`InputErrors` when several).
     """
-    payload = dict(data)
+    payload = {
+        key: ({} if value is None and key in SECTIONS else value) for key, value in data.items()
+    }
+    if "source" in payload:
+        raise InputError(
+            "unknown key",
+            file=file,
+            field="source",
+            value="source",
+            allowed=", ".join([*Scenario.model_fields.keys() - {"source"}, "extends"]),
+        )
     if source is not None:
         payload["source"] = source
     try:

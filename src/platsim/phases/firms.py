@@ -14,7 +14,8 @@
   written off) outside the territory.
 - Entry: a Poisson number of entrants, ``entry_rate`` per existing firm; sector by the sector
   shares, municipality by attractiveness ``residents * exp(b_s skill + b_c connectivity) *
-  (1 + same-sector firms)^agglomeration``. Entrants bring ``startup_cash`` from outside.
+  (1 + same-sector firms)^agglomeration``. Entrants bring ``startup_cash`` from outside;
+  a traded entrant gets its sector's median market access at the start.
 - Digital adoption with monthly probability ``rate * connectivity * (0.5 + mean literacy)``;
   it raises productivity by ``digital_productivity_gain``.
 """
@@ -24,11 +25,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from platsim.agents import Sector, Status
 from platsim.initialise import agglomeration, draw_productivity, sector_shares
-from platsim.sampling import sample_rows, select_per_group
+from platsim.sampling import sample_dense_rows, select_per_group
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -119,7 +119,7 @@ def exit_failed(model: TerritoryModel) -> None:
     firms.alive[exiting] = False
     firms.vacancies[exiting] = 0
     firms.planned_revenue[exiting] = 0.0
-    firms.recount_employees(workers.employer)
+    firms.employees[exiting] = 0
 
 
 def labour_demand(model: TerritoryModel) -> np.ndarray:
@@ -141,8 +141,7 @@ def plan_workforce(model: TerritoryModel) -> None:
         fired = select_per_group(workers.employer[candidates], excess, model.rng)
         mask = np.zeros(len(workers), dtype=bool)
         mask[candidates[fired]] = True
-        workers.make_unemployed(mask)
-        firms.recount_employees(workers.employer)
+        firms.add_employees(workers.make_unemployed(mask), -1)
         model.events["layoffs"] += int(mask.sum())
     firms.vacancies = np.where(
         firms.alive, np.maximum(np.round(wanted) - firms.employees, 0), 0
@@ -179,13 +178,14 @@ def enter(model: TerritoryModel) -> None:
         firms.sector[alive].astype(np.int64) * n + firms.municipality[alive], minlength=3 * n
     ).reshape(3, n)
     weights = appeal[None, :] * (1.0 + same_sector) ** agglomeration(economy)[:, None]
-    sector = rng.choice(3, size=count, p=sector_shares(economy))
-    place = sample_rows(sp.csr_matrix(weights), sector, rng)
+    sector = np.searchsorted(np.cumsum(sector_shares(economy)), rng.random(count), side="right")
+    sector = np.minimum(sector, 2)
+    place = sample_dense_rows(weights, sector, rng)
     keep = place >= 0
     sector, place = sector[keep], place[keep]
     if len(sector) == 0:
         return
-    access = _median_access(firms)
+    access = model.entrant_access
     rows = firms.allocate(len(sector))
     firms.alive[rows] = True
     firms.sector[rows] = sector
@@ -195,16 +195,6 @@ def enter(model: TerritoryModel) -> None:
     firms.market_access[rows] = np.where(sector == Sector.LOCAL_SERVICES, 0.0, access[sector])
     firms.cash[rows] = economy.startup_cash
     model.ledger.inflow("startup_capital", economy.startup_cash * len(rows))
-    firms.recount_employees(workers.employer)
-
-
-def _median_access(firms) -> np.ndarray:
-    access = np.ones(3)
-    for sector in (Sector.TRADITIONAL, Sector.KNOWLEDGE):
-        members = firms.alive & (firms.sector == sector)
-        if members.any():
-            access[sector] = float(np.median(firms.market_access[members]))
-    return access
 
 
 def adopt_digital(model: TerritoryModel) -> None:

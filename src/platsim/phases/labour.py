@@ -21,7 +21,7 @@ import numpy as np
 
 from platsim.agents import Status
 from platsim.initialise import wage_offer
-from platsim.sampling import sample_rows, sample_within_groups, select_per_group
+from platsim.sampling import sample_csr, sample_within_groups, select_per_group
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -43,8 +43,7 @@ def separate(model: TerritoryModel) -> None:
     leaving = employee & (model.rng.random(len(workers)) < model.scenario.economy.separation_rate)
     reopened = np.bincount(workers.employer[leaving], minlength=len(firms))
     firms.vacancies += reopened * firms.alive
-    workers.make_unemployed(leaving)
-    firms.recount_employees(workers.employer)
+    firms.add_employees(workers.make_unemployed(leaving), -1)
     model.events["separations"] += int(leaving.sum())
 
 
@@ -76,9 +75,14 @@ def match(model: TerritoryModel) -> None:
         return
     offer = firms.vacancies * firms.alive * firms.productivity**economy.wage_productivity_elasticity
     by_municipality = np.bincount(firms.municipality, weights=offer, minlength=model.territory.n)
-    reach = model.territory.commute_weight.copy()
-    reach.data = reach.data * by_municipality[reach.indices]
-    destination = sample_rows(reach, workers.home[lucky], rng)
+    weight = model.territory.commute_weight
+    destination = sample_csr(
+        weight.data * by_municipality[weight.indices],
+        weight.indices,
+        weight.indptr,
+        workers.home[lucky],
+        rng,
+    )
     found = destination >= 0
     lucky, destination = lucky[found], destination[found]
     firm = sample_within_groups(firms.municipality, offer, destination, rng)
@@ -90,5 +94,5 @@ def match(model: TerritoryModel) -> None:
     workers.months_unemployed[hired] = 0
     workers.wage[hired] = wage_offer(workers.skill[hired], firms.productivity[firm], economy)
     firms.vacancies -= np.bincount(firm, minlength=len(firms))
-    firms.recount_employees(workers.employer)
+    firms.add_employees(firm)
     model.events["hires"] += len(hired)

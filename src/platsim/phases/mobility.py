@@ -61,9 +61,8 @@ def step(model: TerritoryModel) -> None:
     )
     lose_job = np.zeros(len(workers), dtype=bool)
     lose_job[movers[employed][~reachable]] = True
-    workers.make_unemployed(lose_job)
+    firms.add_employees(workers.make_unemployed(lose_job), -1)
     workers.home[movers] = destination
-    firms.recount_employees(workers.employer)
     model.municipalities.residents = np.bincount(workers.home, minlength=n)
     model.events["relocations"] += len(movers)
     model.events["job_losses_by_moving"] += int(lose_job.sum())

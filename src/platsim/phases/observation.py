@@ -107,12 +107,18 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     n = territory.n
     status = workers.status
     n_workers = len(workers)
-    employed = (status == Status.EMPLOYEE) | (status == Status.PLATFORM)
-    unemployed = status == Status.UNEMPLOYED
-    training = status == Status.TRAINING
     employee = status == Status.EMPLOYEE
     alive = firms.alive
     urban_home = territory.urban[workers.home]
+    # counts[status, urban]: one pass over the workers for every head count below
+    counts = np.bincount(
+        status.astype(np.int64) * 2 + urban_home, minlength=2 * len(Status)
+    ).reshape(len(Status), 2)
+    by_status = counts.sum(axis=1)
+    employed_by_area = counts[Status.EMPLOYEE] + counts[Status.PLATFORM]
+    residents_by_area = counts.sum(axis=0)
+    employed_total = employed_by_area.sum()
+    training_total = by_status[Status.TRAINING]
 
     residents = munis.residents.astype(float)
     income_by_muni = np.bincount(workers.home, weights=workers.income, minlength=n)
@@ -128,30 +134,30 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     employees = float(employee.sum())
     spending = model.flows.get("household_spending", 0.0)
     outcomes = {
-        "employment_rate": metrics.safe_ratio(employed.sum(), n_workers),
-        "unemployment_rate": metrics.safe_ratio(unemployed.sum(), n_workers - training.sum()),
+        "employment_rate": metrics.safe_ratio(employed_total, n_workers),
+        "unemployment_rate": metrics.safe_ratio(
+            by_status[Status.UNEMPLOYED], n_workers - training_total
+        ),
         "vacancies": vacancies,
         "vacancy_rate": metrics.safe_ratio(vacancies, employees + vacancies),
         "mean_wage": metrics.safe_ratio(workers.wage[employee].sum(), employees),
         "mean_income": metrics.safe_ratio(workers.income.sum(), n_workers),
         "digital_literacy": metrics.safe_ratio(workers.literacy.sum(), n_workers),
-        "training_share": metrics.safe_ratio(training.sum(), n_workers),
+        "training_share": metrics.safe_ratio(training_total, n_workers),
         "gini_income": metrics.gini(workers.income),
         "theil_municipal": theil.total,
         "theil_between": theil.between,
         "theil_within": theil.within,
         "rural_urban_income_ratio": metrics.safe_ratio(rural_income, urban_income),
-        "rural_urban_employment_gap": metrics.safe_ratio(
-            employed[urban_home].sum(), urban_home.sum()
-        )
-        - metrics.safe_ratio(employed[~urban_home].sum(), (~urban_home).sum()),
+        "rural_urban_employment_gap": metrics.safe_ratio(employed_by_area[1], residents_by_area[1])
+        - metrics.safe_ratio(employed_by_area[0], residents_by_area[0]),
         "rural_service_access": metrics.weighted_mean(
             munis.services[~territory.urban], residents[~territory.urban]
         ),
         "urban_service_access": metrics.weighted_mean(
             munis.services[territory.urban], residents[territory.urban]
         ),
-        "rural_population_share": metrics.safe_ratio((~urban_home).sum(), n_workers),
+        "rural_population_share": metrics.safe_ratio(residents_by_area[0], n_workers),
         "mean_connectivity": metrics.weighted_mean(munis.connectivity, residents),
         "firms": float(alive.sum()),
         "firm_entry": float(model.events["firm_entry"]),
