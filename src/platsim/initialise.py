@@ -39,6 +39,7 @@ def build_territory(config: sc.Territory, rng: np.random.Generator) -> Territory
         tail_share=config.tail_share,
         rank_size_slope=config.rank_size_slope,
         centre_min_population=config.centre_min_population,
+        max_population=config.max_population,
         cluster_km=config.cluster_km,
         **common,
     )

@@ -133,6 +133,13 @@ class Territory(Section):
         "Smallest population of a regional centre (the territory's towns).",
         gt=0,
     )
+    max_population: float = param(
+        150_000.0,
+        "inhabitants",
+        "Largest possible municipality (upper cut of the Pareto tail). Keeps the default "
+        "territory near 300,000 inhabitants; set about 2.2e6 (Paris) for France-sized runs.",
+        gt=0,
+    )
     cluster_km: float = param(
         12.0, "km", "Spread of municipalities around their centre.", gt=0, le=1_000
     )
@@ -155,6 +162,11 @@ class Territory(Section):
 
     @model_validator(mode="after")
     def _check_bounds(self) -> Territory:
+        if self.file is None and self.max_population <= self.centre_min_population:
+            raise ValueError(
+                f"max_population ({self.max_population:g}) must exceed centre_min_population "
+                f"({self.centre_min_population:g})"
+            )
         if self.rural_connectivity_low > self.rural_connectivity_high:
             raise ValueError(
                 "rural_connectivity_low must not exceed rural_connectivity_high "

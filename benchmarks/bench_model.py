@@ -1,0 +1,145 @@
+"""Benchmark the model: the default run and the large (France-sized) territory.
+
+Run ``python benchmarks/bench_model.py`` (add ``--quick`` for fewer repetitions, or
+``--only default|large``). Each measurement runs in a fresh Python process pinned to one core
+(``os.sched_setaffinity``) so that peak memory belongs to it alone and timings do not use the
+second core. Printed figures:
+
+- default territory (100 municipalities, ~10,000 workers, ~1,000 firms, 120 steps, outcomes
+  collected every step): seconds per run and worker-steps per second, median of 5 runs;
+- large territory (35,000 municipalities at France's density, ~700,000 workers): build time,
+  seconds per step (median over the measured steps) and peak RSS.
+
+Targets (issue "Core model I"): default run <= 0.5 s; large: build <= 30 s, one step <= 1 s,
+peak RSS <= 4 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+LARGE_OVERRIDES = {
+    "territory.n_municipalities": 35_000,
+    "territory.n_regions": 13,
+    "territory.max_population": 2.2e6,
+    # ~50 M inhabitants x 0.62 working-age / 45 -> ~700,000 worker agents
+    "population.inhabitants_per_agent": 45.0,
+    "simulation.panel_every": 0,
+}
+
+
+def _peak_rss_mib() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _pin_one_core() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+
+def measure_default(repeats: int) -> dict[str, float]:
+    """Time full default runs (build + 120 steps + data collection)."""
+    from platsim.model import TerritoryModel
+
+    TerritoryModel(seed=0).run_for(2)  # warm caches and imports
+    times, worker_steps = [], []
+    for seed in range(repeats):
+        start = time.perf_counter()
+        model = TerritoryModel(seed=seed)
+        while model.running:
+            model.step()
+        seconds = time.perf_counter() - start
+        times.append(seconds)
+        worker_steps.append(len(model.workers) * model.steps / seconds)
+        firms = int(model.firms.alive.sum())
+    return {
+        "seconds_per_run": statistics.median(times),
+        "worker_steps_per_second": statistics.median(worker_steps),
+        "workers": len(model.workers),
+        "firms_at_end": firms,
+        "runs": repeats,
+    }
+
+
+def measure_large(steps: int) -> dict[str, float]:
+    """Build the large territory and time a few steps."""
+    from platsim.model import TerritoryModel
+    from platsim.territory import area_for
+
+    overrides = dict(LARGE_OVERRIDES, **{"territory.area_km": area_for(35_000)})
+    start = time.perf_counter()
+    model = TerritoryModel(seed=0, overrides=overrides, steps=steps)
+    build = time.perf_counter() - start
+    step_times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        model.step()
+        step_times.append(time.perf_counter() - start)
+    return {
+        "build_seconds": build,
+        "seconds_per_step": statistics.median(step_times),
+        "slowest_step_seconds": max(step_times),
+        "steps": steps,
+        "municipalities": model.territory.n,
+        "workers": len(model.workers),
+        "firms": int(model.firms.alive.sum()),
+        "commuting_pairs": int(model.territory.commute_weight.nnz),
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+def _child(kind: str, quick: bool) -> None:
+    _pin_one_core()
+    if kind == "default":
+        result = measure_default(repeats=3 if quick else 5)
+    else:
+        result = measure_large(steps=3 if quick else 6)
+    print(json.dumps(result))
+
+
+def _run_child(kind: str, quick: bool) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", kind] + (["--quick"] if quick else [])
+    completed = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--only", choices=["default", "large"], help="one benchmark only")
+    parser.add_argument("--child", choices=["default", "large"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.quick)
+        return
+    if args.only in (None, "default"):
+        result = _run_child("default", args.quick)
+        print(
+            f"default territory: {result['workers']:,} workers, {result['firms_at_end']:,} firms "
+            f"at the end, 120 steps, median of {result['runs']} runs (one core)\n"
+            f"  seconds per run        {result['seconds_per_run']:.3f}   (target <= 0.5)\n"
+            f"  worker-steps / second  {result['worker_steps_per_second']:,.0f}"
+        )
+    if args.only in (None, "large"):
+        result = _run_child("large", args.quick)
+        print(
+            f"large territory: {result['municipalities']:,} municipalities, "
+            f"{result['workers']:,} workers, {result['firms']:,} firms, "
+            f"{result['commuting_pairs']:,} commuting pairs (one core)\n"
+            f"  build seconds          {result['build_seconds']:.2f}   (target <= 30)\n"
+            f"  seconds per step       {result['seconds_per_step']:.3f}   (median of "
+            f"{result['steps']}; slowest {result['slowest_step_seconds']:.3f}; target <= 1)\n"
+            f"  peak RSS               {result['peak_rss_mib']:,.0f} MiB   (target <= 4,096)"
+        )
+
+
+if __name__ == "__main__":
+    main()
