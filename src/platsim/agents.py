@@ -107,6 +107,8 @@ class Workers(ArrayPopulation):
         savings: Accumulated savings (EUR; may be negative: consumer credit).
         months_unemployed: Consecutive months without a job.
         training_left: Months of training remaining (0 when not in training).
+        platform: Platform the household shops through (index), -1 for none.
+        gig_platform: Platform a gig worker works on (index), -1 unless status PLATFORM.
     """
 
     record_name: ClassVar[str] = "Worker"
@@ -123,6 +125,8 @@ class Workers(ArrayPopulation):
     savings: np.ndarray
     months_unemployed: np.ndarray
     training_left: np.ndarray
+    platform: np.ndarray
+    gig_platform: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> Self:
@@ -140,6 +144,8 @@ class Workers(ArrayPopulation):
             savings=np.zeros(n),
             months_unemployed=np.zeros(n, dtype=np.int64),
             training_left=np.zeros(n, dtype=np.int64),
+            platform=np.full(n, -1, dtype=np.int64),
+            gig_platform=np.full(n, -1, dtype=np.int64),
         )
 
     def make_unemployed(self, mask: np.ndarray) -> np.ndarray:
@@ -149,6 +155,7 @@ class Workers(ArrayPopulation):
             The former employer of each flagged worker who had one (for firms' head counts).
         """
         former = self.employer[mask]
+        self.gig_platform[mask] = -1
         self.status[mask] = Status.UNEMPLOYED
         self.employer[mask] = NO_EMPLOYER
         self.months_unemployed[mask] = 0
@@ -178,6 +185,7 @@ class Firms(ArrayPopulation):
         age: Months since entry.
         market_access: Weight of the firm in its sector's external market, before productivity
             (traded sectors); set at start so initial sales match initial employment.
+        platforms: Platforms the firm sells on, as bits of an integer (bit p = platform p).
     """
 
     record_name: ClassVar[str] = "Firm"
@@ -199,6 +207,7 @@ class Firms(ArrayPopulation):
     negative_months: np.ndarray
     age: np.ndarray
     market_access: np.ndarray
+    platforms: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> Self:
@@ -221,6 +230,7 @@ class Firms(ArrayPopulation):
             negative_months=np.zeros(n, dtype=np.int64),
             age=np.zeros(n, dtype=np.int64),
             market_access=np.zeros(n),
+            platforms=np.zeros(n, dtype=np.int64),
         )
 
     @property

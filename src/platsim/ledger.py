@@ -1,12 +1,15 @@
 """Money flows across the territory's border, so that every step's accounts can be checked.
 
-Money is held by households (savings), firms (cash) and municipalities (budgets). Within the
-territory it only moves between them; it enters (external sales, benefits, grants, entrants'
-capital, written-off debts of exiting firms) and leaves (imports, fixed costs paid to
-outside suppliers, outside public purchases, payouts of exiting firms) through the flows
-recorded here. The identity checked every step is
+Money is held by households (savings), firms (cash), municipalities (budgets) and platforms
+owned in the territory (cash), plus the gig-work pools platforms hold between the month's
+sales and the gig workers' pay. Within the territory it only moves between them; it enters
+(external sales, benefits, grants, entrants' capital, written-off debts, subsidies and
+top-ups of platforms) and leaves (imports, fixed costs paid to outside suppliers, outside
+public purchases, payouts of exiting firms, a global platform's commissions, platforms'
+outside suppliers and operating costs, social contributions) through the flows recorded
+here. The identity checked every step is
 
-    change in (savings + firm cash + municipal budgets) = inflows - outflows.
+    change in money held in the territory = inflows - outflows.
 
 The named flows are also outcomes (e.g. ``leakage_share`` in Core model II).
 """
@@ -22,12 +25,18 @@ INFLOWS = (
     "grants",
     "startup_capital",
     "debt_writeoff",
+    "platform_subsidy",
+    "platform_topups",
 )
 OUTFLOWS = (
     "imports",
     "fixed_costs",
     "public_purchases",
     "exit_payouts",
+    "platform_commissions",
+    "platform_costs",
+    "outside_suppliers",
+    "social_contributions",
 )
 
 

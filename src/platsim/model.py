@@ -25,7 +25,17 @@ from platsim import initialise
 from platsim.agents import Firms, Municipalities, Workers
 from platsim.errors import InputError
 from platsim.ledger import Ledger
-from platsim.phases import consumption, firms, labour, mobility, observation, public
+from platsim.phases import (
+    consumption,
+    firms,
+    labour,
+    mobility,
+    observation,
+    platform_market,
+    platform_work,
+    public,
+)
+from platsim.platforms import Platform, create_catalogue, platform_frame
 from platsim.scenario import Scenario, load_scenario
 from platsim.territory import Territory
 
@@ -34,8 +44,10 @@ Phase = Callable[["TerritoryModel"], None]
 #: The schedule of one step (one month), in order. Matches docs/ODD.md, "Process overview".
 PHASES: tuple[tuple[str, Phase], ...] = (
     ("consumption", consumption.step),
+    ("platform_market", platform_market.step),
     ("firms", firms.step),
     ("labour", labour.step),
+    ("platform_work", platform_work.step),
     ("public", public.step),
     ("mobility", mobility.step),
     ("observation", observation.step),
@@ -132,6 +144,7 @@ class TerritoryModel(mesa.Model):
             service_budget=np.zeros(n),
             pool=self._pools(),
         )
+        self.pools_formed = False
         self.firms: Firms = initialise.create_firms(
             self.territory, residents, len(self.workers), self.scenario.economy, self.rng
         )
@@ -144,12 +157,23 @@ class TerritoryModel(mesa.Model):
             self.rng,
         )
         self.entrant_access = initialise.median_access(self.firms)
+        self.reference_spending = max(
+            float(
+                self.scenario.economy.consumption_share
+                * (self.workers.income - self.workers.tax).sum()
+            ),
+            1.0,
+        )
+        self.platform_share = np.full(self.territory.n, self.scenario.platforms.adoption_start)
+        self.platforms: list[Platform] = create_catalogue(self)
+        self.platform_rows: list[dict[str, object]] = []
         self.demand_cycle = 0.0
         self._commute_keys: np.ndarray | None = None
         self.ledger = Ledger()
         self.events: defaultdict[str, int] = defaultdict(int)
         self.flows: dict[str, float] = {}
         self.panel: list[pd.DataFrame] = []
+        self._open_initial_platforms()
         self._stock_before = self.money_stock()
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -160,9 +184,27 @@ class TerritoryModel(mesa.Model):
         observation.step(self)
 
     def _pools(self) -> np.ndarray:
-        if self.scenario.public.pooling == "region":
-            return self.territory.region.astype(np.int64)
-        return np.arange(self.territory.n, dtype=np.int64)
+        """Before pooling: each municipality its own pool (ids after the regions' ids)."""
+        return self.territory.n_regions + np.arange(self.territory.n, dtype=np.int64)
+
+    def _open_initial_platforms(self) -> None:
+        for platform in self.platforms:
+            if platform.opens <= 0:
+                platform_market.open_platform(self, platform)
+        platform_market.count_members(self)
+
+    @property
+    def policy_active(self) -> bool:
+        """Whether governance levers are in force (from ``simulation.policy_start``)."""
+        return self.steps >= self.scenario.simulation.policy_start
+
+    def add_flow(self, name: str, amount: float) -> None:
+        """Add to one of this step's named flows (``self.flows``), for outcomes and checks."""
+        self.flows[name] = self.flows.get(name, 0.0) + float(amount)
+
+    def multihoming_allowed(self) -> bool:
+        """Whether firms may sell on several platforms (interoperability in force)."""
+        return self.policy_active and self.scenario.competition.multihoming
 
     def in_commuting_zone(self, origin: np.ndarray, destination: np.ndarray) -> np.ndarray:
         """Whether each ``destination`` municipality is in the commuting zone of ``origin``.
@@ -181,11 +223,17 @@ class TerritoryModel(mesa.Model):
         return self._commute_keys[position] == query
 
     def money_stock(self) -> float:
-        """Money held in the territory: savings + cash of active firms + municipal budgets."""
+        """Money held in the territory: savings, cash of active firms, municipal budgets, cash
+        of platforms owned in the territory and the gig pools platforms hold for the month."""
+        held_by_platforms = sum(
+            (platform.cash if platform.is_local else 0.0) + platform.gig_pool
+            for platform in self.platforms
+        )
         return float(
             self.workers.savings.sum()
             + self.firms.cash[self.firms.alive].sum()
             + self.municipalities.budget.sum()
+            + held_by_platforms
         )
 
     @property
@@ -223,6 +271,10 @@ class TerritoryModel(mesa.Model):
         if not self.panel:
             return observation.panel_rows(self).iloc[0:0]
         return pd.concat(self.panel, ignore_index=True)
+
+    def platform_frame(self) -> pd.DataFrame:
+        """The platform table: one row per platform and step (market share, data, ...)."""
+        return platform_frame(self.platform_rows)
 
     def municipality_frame(self) -> pd.DataFrame:
         """Fixed and current attributes of every municipality, one row each."""

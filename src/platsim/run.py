@@ -42,7 +42,7 @@ class RunOutputs:
     info: dict[str, Any] = field(default_factory=dict)
 
     def save(self, directory: str | Path) -> dict[str, Path]:
-        """Write metrics.parquet, municipalities.parquet and run.json into ``directory``."""
+        """Write metrics, municipalities and platforms (.parquet) and run.json to ``directory``."""
         directory = Path(directory)
         paths = {
             "metrics": directory / "metrics.parquet",
@@ -51,9 +51,8 @@ class RunOutputs:
         }
         write_parquet(self.metrics, paths["metrics"])
         write_parquet(self.panel, paths["panel"])
-        if not self.platforms.empty:
-            paths["platforms"] = directory / "platforms.parquet"
-            write_parquet(self.platforms, paths["platforms"])
+        paths["platforms"] = directory / "platforms.parquet"
+        write_parquet(self.platforms, paths["platforms"])
         write_json(self.info, paths["run"])
         return paths
 
@@ -108,5 +107,6 @@ def run(
     return RunOutputs(
         metrics=model.metrics_frame(),
         panel=model.panel_frame(),
+        platforms=model.platform_frame(),
         info=info,
     )

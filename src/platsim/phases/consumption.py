@@ -1,12 +1,23 @@
-"""Phase 1, consumption: households and municipalities buy from local-services firms.
+"""Phase 1, consumption: households and municipalities buy; platforms take their channel.
 
-Households spend a share ``c`` of last month's disposable income. A share ``local_share`` of
-it goes to local-services firms in the commuting zone, the rest is bought outside the
-territory (imports). Municipalities spend the service budget set last month on the same
-firms (public procurement). Demand from municipality ``m`` reaches destination ``j`` with
-weight ``W[m, j] * A_j`` (gravity weight times the competitiveness of j's local firms), and
-within ``j`` each firm gets a share proportional to its productivity. Demand from a zone
-without any local firm leaves the territory.
+Households spend a share ``c`` of last month's disposable income. A household using a
+platform spends the municipality's platform share ``pi`` of it through that platform; the
+rest is offline. Of offline spending, ``local_share`` goes to local-services firms in the
+commuting zone and the rest is bought outside the territory (imports). Municipalities spend
+the service budget set last month on the same local firms (public procurement).
+
+Offline demand from municipality ``m`` reaches destination ``j`` with weight ``W[m, j] A_j``
+(gravity weight times the competitiveness of j's local firms); within ``j`` each firm gets a
+share proportional to its productivity. Demand from a zone without any local firm leaves the
+territory.
+
+Platform spending ``T_p`` is split: ``outside_supplier_share`` to suppliers outside the
+territory; ``gig_task_share`` to local tasks, whose value net of commission goes to the
+platform's gig pool (paid to gig workers in phase 5); the rest to the platform's member firms
+anywhere in the territory (∝ productivity), net of the commission. The commission goes where
+the platform's kind sends it (see :mod:`platsim.platforms`). Without member firms the goods
+come from outside suppliers. The identity household spending = firm revenue + platform
+commissions + gig pools + leakage holds every step.
 """
 
 from __future__ import annotations
@@ -53,14 +64,17 @@ def distribute_local_demand(
 
 
 def step(model: TerritoryModel) -> None:
-    """Households and municipalities spend; local-services firms earn; imports leave."""
+    """Households and municipalities spend; firms, platforms and gig pools earn."""
     economy = model.scenario.economy
     workers, firms, munis = model.workers, model.firms, model.municipalities
     n = model.territory.n
 
     workers.spending = economy.consumption_share * np.maximum(workers.income - workers.tax, 0.0)
     workers.savings -= workers.spending
-    by_home = np.bincount(workers.home, weights=workers.spending, minlength=n)
+    on_platform = workers.platform >= 0
+    via_platform = np.where(on_platform, model.platform_share[workers.home] * workers.spending, 0.0)
+    offline = workers.spending - via_platform
+    by_home = np.bincount(workers.home, weights=offline, minlength=n)
     household_local = economy.local_share * by_home
     public = munis.service_budget.copy()
     munis.budget -= public
@@ -79,14 +93,70 @@ def step(model: TerritoryModel) -> None:
     household_unplaced = float((unplaced * household_part).sum())
     public_unplaced = float(unplaced.sum()) - household_unplaced
 
-    household_spending = float(by_home.sum())
-    household_imports = household_spending - float(household_local.sum()) + household_unplaced
+    offline_spending = float(by_home.sum())
+    household_imports = offline_spending - float(household_local.sum()) + household_unplaced
     model.ledger.outflow("imports", household_imports)
     model.ledger.outflow("public_purchases", public_unplaced)
+    platform_flows = sell_through_platforms(model, via_platform)
+
+    household_spending = float(workers.spending.sum())
     model.flows.update(
         household_spending=household_spending,
-        household_to_firms=household_spending - household_imports,
-        household_leakage=household_imports,
+        household_offline=offline_spending,
+        household_offline_to_firms=offline_spending - household_imports,
+        household_leakage=household_imports + platform_flows["outside"],
         public_spending=float(public.sum()),
         public_to_firms=float(public.sum()) - public_unplaced,
+        **{f"platform_{key}": value for key, value in platform_flows.items()},
     )
+    model.flows["household_to_firms"] = (
+        model.flows["household_offline_to_firms"] + platform_flows["to_firms"]
+    )
+
+
+def sell_through_platforms(model: TerritoryModel, via_platform: np.ndarray) -> dict[str, float]:
+    """Route each household's platform spending through its platform.
+
+    Returns:
+        Totals of the month: spending through platforms, member firms' revenue, commissions,
+        gig pools, outside suppliers, and the part of commissions that left the territory.
+    """
+    workers, firms = model.workers, model.firms
+    labour = model.scenario.labour
+    size = len(model.platforms)
+    totals = dict(spending=0.0, to_firms=0.0, commissions=0.0, gig_pools=0.0, outside=0.0)
+    if size == 0:
+        return totals
+    on_platform = workers.platform >= 0
+    spending = np.bincount(
+        workers.platform[on_platform], weights=via_platform[on_platform], minlength=size
+    )
+    totals["spending"] = float(spending.sum())
+    for platform in model.platforms:
+        amount = float(spending[platform.index])
+        if amount <= 0 or not platform.active:
+            continue
+        platform.transactions += amount
+        outside = platform.spec.outside_supplier_share * amount
+        tasks = labour.gig_task_share * amount
+        goods = amount - outside - tasks
+        bit = np.int64(1) << platform.index
+        members = firms.alive & ((firms.platforms & bit) != 0)
+        weight = np.where(members, firms.productivity, 0.0)
+        if weight.sum() > 0:
+            sales = goods * (1.0 - platform.commission)
+            firms.revenue_local += sales * weight / weight.sum()
+            totals["to_firms"] += sales
+        else:
+            outside += goods
+            goods = 0.0
+        commission = platform.commission * (goods + tasks)
+        platform.book_commission(commission)
+        platform.gig_pool += tasks * (1.0 - platform.commission)
+        model.ledger.outflow("outside_suppliers", outside)
+        totals["commissions"] += commission
+        totals["gig_pools"] += tasks * (1.0 - platform.commission)
+        totals["outside"] += outside
+        if platform.kind == "global":
+            model.add_flow("global_leakage", outside)
+    return totals

@@ -16,8 +16,12 @@
   shares, municipality by attractiveness ``residents * exp(b_s skill + b_c connectivity) *
   (1 + same-sector firms)^agglomeration``. Entrants bring ``startup_cash`` from outside;
   a traded entrant gets its sector's median market access at the start.
-- Digital adoption with monthly probability ``rate * connectivity * (0.5 + mean literacy)``;
-  it raises productivity by ``digital_productivity_gain``.
+- Digital adoption with monthly probability ``rate * connectivity * (0.5 + mean literacy)``,
+  times ``1 + adviser_boost`` where a territorial platform's advisers reach; it raises
+  productivity by ``digital_productivity_gain`` and is required to join a platform.
+- Traded firms on a platform reach ``1 + reach_gain`` times further in external markets (a
+  larger share of their sector's external demand, at the expense of the sector's other
+  firms); the platform takes its commission on that extra share of their sales.
 """
 
 from __future__ import annotations
@@ -52,22 +56,64 @@ def sell_outside(model: TerritoryModel) -> None:
         + economy.external_demand_shock_sd * model.rng.standard_normal()
     )
     traded = firms.alive & (firms.sector != Sector.LOCAL_SERVICES)
-    competitiveness = np.where(traded, firms.market_access * firms.productivity, 0.0)
-    by_sector = np.bincount(firms.sector, weights=competitiveness, minlength=3)
-    access = np.bincount(firms.sector, weights=firms.market_access * traded, minlength=3)
-    mean_productivity = np.divide(by_sector, access, out=np.ones(3), where=access > 0)
+    reach_gain = model.scenario.platforms.reach_gain
+    weight = np.where(traded, firms.market_access, 0.0)
+    by_sector_access = np.bincount(firms.sector, weights=weight, minlength=3)
+    by_sector_productivity = np.bincount(
+        firms.sector, weights=weight * firms.productivity, minlength=3
+    )
+    mean_productivity = np.divide(
+        by_sector_productivity, by_sector_access, out=np.ones(3), where=by_sector_access > 0
+    )
     growth = (
         mean_productivity / model.reference_productivity
     ) ** economy.external_demand_elasticity
     demand = model.external_demand * growth * np.exp(model.demand_cycle)
+    competitiveness = (
+        weight * firms.productivity * np.where(firms.platforms != 0, 1.0 + reach_gain, 1.0)
+    )
+    by_sector = np.bincount(firms.sector, weights=competitiveness, minlength=3)
     share = np.divide(
         competitiveness,
         by_sector[firms.sector],
         out=np.zeros(len(firms)),
         where=by_sector[firms.sector] > 0,
     )
-    firms.revenue_external = demand[firms.sector] * share
-    model.ledger.inflow("external_sales", firms.revenue_external.sum())
+    gross = demand[firms.sector] * share
+    model.ledger.inflow("external_sales", gross.sum())
+    firms.revenue_external = gross - pay_platform_commissions(model, gross, reach_gain)
+
+
+def pay_platform_commissions(
+    model: TerritoryModel, gross: np.ndarray, reach_gain: float
+) -> np.ndarray:
+    """Commissions on the external sales platforms bring (split across a firm's platforms).
+
+    Returns:
+        Commission paid by each firm (EUR).
+    """
+    firms = model.firms
+    paid = np.zeros(len(firms))
+    on_platform = firms.platforms != 0
+    if not on_platform.any():
+        return paid
+    through_platforms = np.where(on_platform, gross * reach_gain / (1.0 + reach_gain), 0.0)
+    memberships = np.zeros(len(firms))
+    for platform in model.platforms:
+        if platform.active:
+            memberships += (firms.platforms >> platform.index) & 1
+    for platform in model.platforms:
+        if not platform.active:
+            continue
+        member = ((firms.platforms >> platform.index) & 1).astype(bool)
+        if not member.any():
+            continue
+        sales = np.where(member, through_platforms / np.maximum(memberships, 1), 0.0)
+        commission = platform.commission * sales
+        platform.transactions += float(sales.sum())
+        platform.book_commission(float(commission.sum()))
+        paid += commission
+    return paid
 
 
 def pay_and_account(model: TerritoryModel) -> None:
@@ -117,6 +163,7 @@ def exit_failed(model: TerritoryModel) -> None:
     model.ledger.inflow("debt_writeoff", -cash[cash < 0].sum())
     firms.cash[exiting] = 0.0
     firms.alive[exiting] = False
+    firms.platforms[exiting] = 0
     firms.vacancies[exiting] = 0
     firms.planned_revenue[exiting] = 0.0
     firms.employees[exiting] = 0

@@ -11,6 +11,10 @@
   offer. A firm with more applicants than vacancies takes a random subset; the others stay
   unemployed this month (a coordination friction).
 - The wage is set at hiring from skill and the employer's productivity.
+- Gig workers (status PLATFORM) keep searching; a hired gig worker leaves platform work.
+- With the skills-matching platform (``labour.skills_platform``, from policy_start), job
+  seekers with the digital literacy to use it find jobs with probability multiplied by
+  ``1 + skills_matching_gain``.
 """
 
 from __future__ import annotations
@@ -28,12 +32,9 @@ if TYPE_CHECKING:
 
 
 def step(model: TerritoryModel) -> None:
-    """Separate, match, and age unemployment spells."""
+    """Separate, then match job seekers to vacancies."""
     separate(model)
     match(model)
-    workers = model.workers
-    unemployed = workers.status == Status.UNEMPLOYED
-    workers.months_unemployed[unemployed] += 1
 
 
 def separate(model: TerritoryModel) -> None:
@@ -47,13 +48,18 @@ def separate(model: TerritoryModel) -> None:
     model.events["separations"] += int(leaving.sum())
 
 
+def searching(workers) -> np.ndarray:
+    """Job seekers: the unemployed and gig workers."""
+    return (workers.status == Status.UNEMPLOYED) | (workers.status == Status.PLATFORM)
+
+
 def job_finding_probability(model: TerritoryModel) -> np.ndarray:
-    """Probability that an unemployed resident of each municipality finds a job this month."""
+    """Probability that a job seeker living in each municipality finds a job this month."""
     economy, workers, firms = model.scenario.economy, model.workers, model.firms
     n = model.territory.n
     weight = model.territory.commute_weight
-    searching = workers.status == Status.UNEMPLOYED
-    unemployed = np.bincount(workers.home[searching], minlength=n).astype(float)
+    searching_now = searching(workers)
+    unemployed = np.bincount(workers.home[searching_now], minlength=n).astype(float)
     vacancies = np.bincount(firms.municipality, weights=firms.vacancies * firms.alive, minlength=n)
     zone_unemployed = weight @ unemployed
     zone_vacancies = weight @ vacancies
@@ -69,8 +75,15 @@ def match(model: TerritoryModel) -> None:
     economy, workers, firms = model.scenario.economy, model.workers, model.firms
     rng = model.rng
     finding = job_finding_probability(model)
-    seekers = np.flatnonzero(workers.status == Status.UNEMPLOYED)
-    lucky = seekers[rng.random(len(seekers)) < finding[workers.home[seekers]]]
+    seekers = np.flatnonzero(searching(workers))
+    probability = finding[workers.home[seekers]]
+    labour = model.scenario.labour
+    if labour.skills_platform and model.policy_active:
+        users = workers.literacy[seekers] >= labour.gig_literacy_threshold
+        probability = np.minimum(
+            1.0, probability * np.where(users, 1.0 + labour.skills_matching_gain, 1.0)
+        )
+    lucky = seekers[rng.random(len(seekers)) < probability]
     if len(lucky) == 0:
         return
     offer = firms.vacancies * firms.alive * firms.productivity**economy.wage_productivity_elasticity
@@ -90,6 +103,7 @@ def match(model: TerritoryModel) -> None:
     accepted = select_per_group(firm, firms.vacancies, rng)
     hired, firm = lucky[accepted], firm[accepted]
     workers.status[hired] = Status.EMPLOYEE
+    workers.gig_platform[hired] = -1
     workers.employer[hired] = firm
     workers.months_unemployed[hired] = 0
     workers.wage[hired] = wage_offer(workers.skill[hired], firms.productivity[firm], economy)

@@ -87,6 +87,34 @@ OUTCOMES: dict[str, Outcome] = {
     "import_share": Outcome(
         "Household spending bought outside the territory", "share", "lower", "economy"
     ),
+    "hhi": Outcome(
+        "Herfindahl-Hirschman index of platforms' transaction values",
+        "0-10,000",
+        "lower",
+        "concentration",
+    ),
+    "top_share": Outcome(
+        "Largest platform's share of transactions", "share", "lower", "concentration"
+    ),
+    "data_hhi": Outcome(
+        "Herfindahl-Hirschman index of platforms' data stocks", "0-10,000", "lower", "concentration"
+    ),
+    "active_platforms": Outcome("Platforms open", "platforms", None, "concentration"),
+    "mean_commission": Outcome(
+        "Transaction-weighted commission", "share", "lower", "concentration"
+    ),
+    "leakage_share": Outcome(
+        "Value leaving via global platforms (commissions, outside suppliers) / household spending",
+        "share",
+        "lower",
+        "concentration",
+    ),
+    "platform_spending_share": Outcome(
+        "Household spending made on platforms", "share", None, "concentration"
+    ),
+    "platform_work_share": Outcome("Platform workers / employed", "share", None, "employment"),
+    "platform_pay_ratio": Outcome("Mean gig pay / mean wage", "ratio", "higher", "employment"),
+    "firms_on_platforms": Outcome("Share of firms selling on a platform", "share", None, "economy"),
     "accounts_residual": Outcome(
         "Money-identity error of the step, relative to the money stock (should be ~1e-15)",
         "ratio",
@@ -170,8 +198,48 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "household_spending": spending,
         "import_share": metrics.safe_ratio(model.flows.get("household_leakage", 0.0), spending),
         "accounts_residual": model.accounts_residual,
+        **platform_outcomes(model, employed_total, by_status[Status.PLATFORM], employees),
     }
     return {name: float(value) for name, value in outcomes.items()}
+
+
+def platform_outcomes(
+    model: TerritoryModel, employed: float, gig_workers: float, employees: float
+) -> dict[str, float]:
+    """Concentration and platform-work outcomes of the month."""
+    active = [p for p in model.platforms if p.active]
+    transactions = np.array([p.last_transactions for p in active])
+    commissions = np.array([p.commission for p in active])
+    data = np.array([p.data for p in active])
+    spending = model.flows.get("household_spending", 0.0)
+    gig_paid = sum(p.gig_paid for p in active)
+    workers = model.workers
+    mean_wage = metrics.safe_ratio(workers.wage[workers.status == Status.EMPLOYEE].sum(), employees)
+    firms = model.firms
+    return {
+        "hhi": metrics.hhi(transactions),
+        "top_share": metrics.top_share(transactions),
+        "data_hhi": metrics.hhi(data),
+        "active_platforms": float(len(active)),
+        "mean_commission": (
+            float((commissions * transactions).sum() / transactions.sum())
+            if transactions.sum() > 0
+            else float(commissions.mean())
+            if len(active)
+            else 0.0
+        ),
+        "leakage_share": metrics.safe_ratio(model.flows.get("global_leakage", 0.0), spending),
+        "platform_spending_share": metrics.safe_ratio(
+            model.flows.get("platform_spending", 0.0), spending
+        ),
+        "platform_work_share": metrics.safe_ratio(gig_workers, employed),
+        "platform_pay_ratio": metrics.safe_ratio(
+            metrics.safe_ratio(gig_paid, gig_workers), mean_wage
+        ),
+        "firms_on_platforms": metrics.safe_ratio(
+            (firms.platforms[firms.alive] != 0).sum(), firms.alive.sum()
+        ),
+    }
 
 
 def panel_rows(model: TerritoryModel) -> pd.DataFrame:
@@ -234,6 +302,7 @@ def step(model: TerritoryModel) -> None:
     """Measure outcomes, collect them, and record the panel when due."""
     model.outcomes = measure(model)
     model.datacollector.collect(model)
+    model.platform_rows.extend(platform.row(model.steps) for platform in model.platforms)
     every = model.scenario.simulation.panel_every
     if every and model.steps % every == 0:
         model.panel.append(panel_rows(model))

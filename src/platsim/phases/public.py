@@ -1,8 +1,9 @@
 """Phase 6, public action: benefits, local taxes, grants, training, broadband, services.
 
 - Workers who earned nothing this month receive a benefit from national insurance (outside
-  the territory): ``replacement_rate`` x last wage for ``benefit_months``, never less than
-  ``minimum_income``, which is all that remains afterwards. Trainees keep their benefit.
+  the territory): ``replacement_rate`` x last wage for ``benefit_months`` months, never less
+  than ``minimum_income``, which is all that remains afterwards. Trainees keep their benefit.
+  Unemployment spells are counted here, after the benefit is paid.
 - Households pay the local income tax to their municipality and save what they neither
   spent nor paid.
 - Municipalities receive a per-head state grant, then allocate everything they hold:
@@ -12,7 +13,16 @@
 - Service level moves towards what the pool's spending per head buys at the cost per head
   ``c(P) = c0 P^-theta`` of the pooled population ``P`` (economies of scale).
 - Training: programmes last ``training_months``; at the end literacy closes
-  ``training_literacy_gain`` of its gap to 1 and the worker searches again.
+  ``training_literacy_gain`` of its gap to 1 and the worker searches again (with the skills
+  platform, skill also closes ``skills_training_gain`` of its gap).
+
+Levers, from policy_start: pooling (members pool their service budgets and population
+within their region; a share ``pooling_participation`` joins voluntarily, every municipality
+when funding is conditional on it), conditional funding (non-members keep only
+``unpooled_grant_factor`` of the grant), a state broadband programme (EUR per worker agent,
+optionally to rural municipalities only), state-funded training places, and data-driven
+services (with a trusted third party or open data, service costs fall by
+``public_service_saving * share``).
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.agents import Status
-from platsim.sampling import select_per_group
+from platsim.sampling import select_per_group, stochastic_round
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -31,6 +41,7 @@ if TYPE_CHECKING:
 def step(model: TerritoryModel) -> None:
     """Run public action in order: transfers, taxes, grants, training, budget allocation."""
     pay_benefits(model)
+    age_unemployment_spells(model)
     collect_taxes_and_grants(model)
     finish_training(model)
     allocate_budgets(model)
@@ -41,7 +52,7 @@ def pay_benefits(model: TerritoryModel) -> None:
     """Benefit or minimum income to every worker without earnings this month."""
     economy, workers = model.scenario.economy, model.workers
     no_earnings = workers.income <= 0.0
-    insured = workers.months_unemployed < economy.benefit_months
+    insured = workers.months_unemployed <= economy.benefit_months
     benefit = np.where(
         insured,
         np.maximum(economy.replacement_rate * workers.wage, economy.minimum_income),
@@ -52,6 +63,17 @@ def pay_benefits(model: TerritoryModel) -> None:
     model.ledger.inflow("benefits", paid.sum())
 
 
+def age_unemployment_spells(model: TerritoryModel) -> None:
+    """Count the month for everyone out of work: the k-th month of benefit is paid at k.
+
+    A job loser still earns the last wage in the month of the loss (count 0 then); the
+    benefit is paid in the months counted 1 to ``benefit_months``.
+    """
+    workers = model.workers
+    out_of_work = (workers.status == Status.UNEMPLOYED) | (workers.status == Status.TRAINING)
+    workers.months_unemployed[out_of_work] += 1
+
+
 def collect_taxes_and_grants(model: TerritoryModel) -> None:
     """Local income tax from residents and the state grant per resident."""
     workers, munis = model.workers, model.municipalities
@@ -59,6 +81,9 @@ def collect_taxes_and_grants(model: TerritoryModel) -> None:
     workers.tax = model.scenario.economy.income_tax_rate * workers.income
     workers.savings += workers.income - workers.tax
     grants = model.scenario.public.grant_per_capita * munis.residents
+    if model.policy_active and model.scenario.public.conditional_funding:
+        pooled = munis.pool < model.territory.n_regions
+        grants = np.where(pooled, grants, grants * model.scenario.public.unpooled_grant_factor)
     receipts = np.bincount(workers.home, weights=workers.tax, minlength=n) + grants
     munis.budget += receipts
     munis.receipts += receipts
@@ -66,15 +91,18 @@ def collect_taxes_and_grants(model: TerritoryModel) -> None:
 
 
 def finish_training(model: TerritoryModel) -> None:
-    """Advance training programmes; graduates gain literacy and search again."""
+    """Advance training programmes; graduates gain literacy and search again (next month)."""
     workers = model.workers
     training = workers.status == Status.TRAINING
     workers.training_left[training] -= 1
     done = training & (workers.training_left <= 0)
     gain = model.scenario.public.training_literacy_gain
     workers.literacy[done] += gain * (1.0 - workers.literacy[done])
+    labour = model.scenario.labour
+    if labour.skills_platform and model.policy_active:
+        workers.skill[done] += labour.skills_training_gain * (1.0 - workers.skill[done])
     workers.status[done] = Status.UNEMPLOYED
-    workers.training_left[done] = 0
+    workers.training_left[done] = -1  # marks this month's graduates: not re-enrolled at once
     model.events["trainees_graduated"] += int(done.sum())
 
 
@@ -85,37 +113,109 @@ def allocate_budgets(model: TerritoryModel) -> None:
     available = np.maximum(munis.budget, 0.0)
 
     broadband = public.broadband_share * available
+    programme = broadband_programme(model)
     heads = np.maximum(munis.residents, 1)
-    closed = np.minimum(1.0, broadband / (heads * public.broadband_cost))
+    closed = np.minimum(1.0, (broadband + programme) / (heads * public.broadband_cost))
     munis.connectivity += closed * (1.0 - munis.connectivity)
 
+    unemployed = workers.status == Status.UNEMPLOYED
     places = np.floor(public.training_share * available / public.training_cost).astype(np.int64)
+    state_places = training_programme_places(model, unemployed)
     in_training = np.bincount(workers.home[workers.status == Status.TRAINING], minlength=n)
-    free = np.maximum(places - in_training, 0)
-    candidates = np.flatnonzero(workers.status == Status.UNEMPLOYED)
+    free = np.maximum(places + state_places - in_training, 0)
+    candidates = np.flatnonzero(unemployed & (workers.training_left == 0))
+    workers.training_left[workers.training_left < 0] = 0
     chosen = candidates[select_per_group(workers.home[candidates], free, model.rng)]
     workers.status[chosen] = Status.TRAINING
     workers.training_left[chosen] = public.training_months
     trainees = np.bincount(workers.home[workers.status == Status.TRAINING], minlength=n)
-    training_cost = trainees * public.training_cost
+    # Trainees beyond this month's places (e.g. who moved in) finish on their old funding.
+    funded = np.minimum(trainees, places + state_places)
+    state_paid = np.minimum(funded, state_places) * public.training_cost
+    training_cost = funded * public.training_cost - state_paid
 
     spent_outside = broadband + training_cost
     munis.budget -= spent_outside
-    model.ledger.outflow("public_purchases", spent_outside.sum())
-    munis.service_budget = munis.budget.copy()
+    model.ledger.inflow("grants", programme.sum() + state_paid.sum())
+    model.ledger.outflow(
+        "public_purchases", spent_outside.sum() + programme.sum() + state_paid.sum()
+    )
+    for platform in model.platforms:
+        if platform.active:
+            platform.refresh_reach()
+    munis.service_budget = np.maximum(munis.budget, 0.0)
     munis.receipts[:] = 0.0
     model.events["trainees_enrolled"] += len(chosen)
+
+
+def broadband_programme(model: TerritoryModel) -> np.ndarray:
+    """State broadband money per municipality this month (EUR; zero before policy_start)."""
+    public, munis = model.scenario.public, model.municipalities
+    if not model.policy_active or public.broadband_programme <= 0:
+        return np.zeros(model.territory.n)
+    budget = public.broadband_programme * len(model.workers)
+    target = (
+        ~model.territory.urban
+        if public.broadband_rural_targeting
+        else np.ones(model.territory.n, dtype=bool)
+    )
+    heads = np.where(target, munis.residents, 0).astype(float)
+    if heads.sum() == 0:
+        return np.zeros(model.territory.n)
+    return budget * heads / heads.sum()
+
+
+def training_programme_places(model: TerritoryModel, unemployed: np.ndarray) -> np.ndarray:
+    """State-funded training places per municipality, spread by unemployed residents."""
+    public = model.scenario.public
+    n = model.territory.n
+    if not model.policy_active or public.training_programme <= 0:
+        return np.zeros(n, dtype=np.int64)
+    total = public.training_programme * len(model.workers) / 1_000.0
+    by_home = np.bincount(model.workers.home[unemployed], minlength=n).astype(float)
+    if by_home.sum() == 0:
+        return np.zeros(n, dtype=np.int64)
+    return stochastic_round(total * by_home / by_home.sum(), model.rng)
+
+
+def update_pools(model: TerritoryModel) -> None:
+    """Form regional pools when pooling switches on (membership drawn once)."""
+    public, munis = model.scenario.public, model.municipalities
+    if model.pools_formed or not model.policy_active or public.pooling == "none":
+        return
+    n, regions = model.territory.n, model.territory.n_regions
+    participation = 1.0 if public.conditional_funding else public.pooling_participation
+    member = model.rng.random(n) < participation
+    munis.pool = np.where(member, model.territory.region, regions + np.arange(n)).astype(np.int64)
+    model.pools_formed = True
+
+
+def service_cost_factor(model: TerritoryModel) -> float:
+    """Share of the service cost left after data-driven savings (1 without them)."""
+    data = model.scenario.data
+    if (
+        model.policy_active
+        and data.regime in ("trusted_third_party", "open")
+        and data.municipalities_participate
+    ):
+        return 1.0 - data.public_service_saving * data.share
+    return 1.0
 
 
 def update_services(model: TerritoryModel) -> None:
     """Move service levels towards what each pool's spending per head can buy."""
     public, munis = model.scenario.public, model.municipalities
+    update_pools(model)
     pool = munis.pool
     pools = int(pool.max()) + 1
     spending = np.bincount(pool, weights=munis.service_budget, minlength=pools)
     heads = np.bincount(pool, weights=munis.residents, minlength=pools)
     inhabitants = np.bincount(pool, weights=model.territory.population, minlength=pools)
     per_head = np.divide(spending, heads, out=np.zeros(pools), where=heads > 0)
-    cost = public.service_cost * np.maximum(inhabitants, 1.0) ** (-public.service_scale_elasticity)
+    cost = (
+        public.service_cost
+        * service_cost_factor(model)
+        * np.maximum(inhabitants, 1.0) ** (-public.service_scale_elasticity)
+    )
     affordable = np.clip(per_head / cost, 0.0, 1.0)[pool]
     munis.services += public.service_adjustment * (affordable - munis.services)

@@ -1,0 +1,184 @@
+"""Phase 5, platform work: gig workers join, quit and are paid.
+
+- Each platform's gig pool (its tasks' value net of commission, collected in phase 1) is
+  shared among its gig workers: over-supply lowers pay. Without gig workers the tasks are
+  done by contractors from outside the territory.
+- Eligible: unemployed workers whose home has connectivity >= ``gig_connectivity_threshold``,
+  with literacy >= ``gig_literacy_threshold`` and a platform in reach. Each month a share
+  ``gig_entry_rate`` of them look at the platforms in reach (logit on log expected pay) and
+  take gig work when the expected pay is at least ``gig_reservation`` x their benefit.
+- Gig workers quit at ``gig_exit_rate``, and half of those paid below their reservation quit
+  each month; they keep searching for jobs in the labour market.
+- Worker protection (from policy_start): with an earnings floor F and social contribution
+  rate sc, a platform pays ``max(pool / n / (1 + sc), F)`` plus the contribution, tops pay up
+  from its owners' money when needed, and therefore takes no more gig workers than
+  ``pool / (F (1 + sc))``.
+- A cooperative returns its surplus (its cash) to its gig workers with their pay.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from platsim.agents import Status
+from platsim.phases.platform_market import active_platforms
+from platsim.sampling import select_per_group
+
+if TYPE_CHECKING:
+    from platsim.model import TerritoryModel
+
+
+def step(model: TerritoryModel) -> None:
+    """Quit, join, then pay gig workers."""
+    platforms = active_platforms(model)
+    if not platforms:
+        return
+    quit_gig_work(model)
+    join_gig_work(model, platforms)
+    pay_gig_workers(model, platforms)
+
+
+def protection(model: TerritoryModel) -> tuple[float, float]:
+    """Earnings floor and social contribution rate in force."""
+    labour = model.scenario.labour
+    if not model.policy_active:
+        return 0.0, 0.0
+    return labour.earnings_floor, labour.social_contribution
+
+
+def benefit_level(model: TerritoryModel, workers_index: np.ndarray) -> np.ndarray:
+    """Benefit each of these workers would receive out of work this month (EUR)."""
+    economy, workers = model.scenario.economy, model.workers
+    insured = workers.months_unemployed[workers_index] <= economy.benefit_months
+    return np.where(
+        insured,
+        np.maximum(economy.replacement_rate * workers.wage[workers_index], economy.minimum_income),
+        economy.minimum_income,
+    )
+
+
+def expected_pay(model: TerritoryModel, platforms: list, extra: int) -> np.ndarray:
+    """Pay per gig worker on each platform if ``extra`` more workers joined (EUR)."""
+    floor, contribution = protection(model)
+    pools = np.array([p.gig_pool for p in platforms])
+    counts = np.array([p.gig_workers for p in platforms], dtype=float)
+    return np.maximum(pools / (counts + extra) / (1.0 + contribution), floor if floor else 0.0)
+
+
+def capacity(model: TerritoryModel, platforms: list) -> np.ndarray:
+    """Most gig workers each platform takes (unbounded without an earnings floor)."""
+    floor, contribution = protection(model)
+    pools = np.array([p.gig_pool for p in platforms])
+    if floor <= 0:
+        return np.full(len(platforms), np.iinfo(np.int64).max // 4)
+    return np.floor(pools / (floor * (1.0 + contribution))).astype(np.int64)
+
+
+def quit_gig_work(model: TerritoryModel) -> None:
+    """Quits at the exit rate, by under-paid workers, and beyond a platform's capacity."""
+    workers, labour, rng = model.workers, model.scenario.labour, model.rng
+    gig = np.flatnonzero(workers.status == Status.PLATFORM)
+    if len(gig) == 0:
+        return
+    last_pay = np.zeros(len(model.platforms))
+    for platform in model.platforms:
+        if platform.gig_workers:
+            last_pay[platform.index] = platform.gig_paid / platform.gig_workers
+    underpaid = last_pay[workers.gig_platform[gig]] < labour.gig_reservation * benefit_level(
+        model, gig
+    )
+    leaving = (rng.random(len(gig)) < labour.gig_exit_rate) | (
+        underpaid & (rng.random(len(gig)) < 0.5)
+    )
+    _leave(model, gig[leaving])
+    platforms = active_platforms(model)
+    size = len(model.platforms)
+    gig = np.flatnonzero(workers.status == Status.PLATFORM)
+    counts = np.bincount(workers.gig_platform[gig], minlength=size)
+    limit = np.full(size, np.iinfo(np.int64).max // 4)
+    limit[[p.index for p in platforms]] = capacity(model, platforms)
+    excess = np.maximum(counts - limit, 0)
+    if excess.any():
+        dropped = select_per_group(workers.gig_platform[gig], excess, rng)
+        _leave(model, gig[dropped])
+    _recount(model)
+
+
+def _leave(model: TerritoryModel, leaving: np.ndarray) -> None:
+    workers = model.workers
+    workers.status[leaving] = Status.UNEMPLOYED
+    workers.gig_platform[leaving] = -1
+
+
+def _recount(model: TerritoryModel) -> None:
+    workers = model.workers
+    gig = workers.gig_platform[workers.gig_platform >= 0]
+    counts = np.bincount(gig, minlength=len(model.platforms))
+    for platform in model.platforms:
+        platform.gig_workers = int(counts[platform.index])
+
+
+def join_gig_work(model: TerritoryModel, platforms: list) -> None:
+    """Eligible unemployed workers take gig work on the platform that pays best in reach."""
+    workers, labour, rng = model.workers, model.scenario.labour, model.rng
+    connectivity = model.municipalities.connectivity
+    eligible = np.flatnonzero(
+        (workers.status == Status.UNEMPLOYED)
+        & (connectivity[workers.home] >= labour.gig_connectivity_threshold)
+        & (workers.literacy >= labour.gig_literacy_threshold)
+        & (rng.random(len(workers)) < labour.gig_entry_rate)
+    )
+    if len(eligible) == 0:
+        return
+    pay = expected_pay(model, platforms, extra=1)
+    reach = np.array([p.reach for p in platforms])[:, workers.home[eligible]].T
+    utility = np.where(reach & (pay[None, :] > 0), 3.0 * np.log(np.maximum(pay, 1.0)), -np.inf)
+    utility = utility + rng.gumbel(size=utility.shape)
+    best = np.argmax(utility, axis=1)
+    possible = np.isfinite(utility[np.arange(len(eligible)), best])
+    worth_it = pay[best] >= labour.gig_reservation * benefit_level(model, eligible)
+    applicants = eligible[possible & worth_it]
+    chosen = best[possible & worth_it]
+    if len(applicants) == 0:
+        return
+    room = np.maximum(capacity(model, platforms) - np.array([p.gig_workers for p in platforms]), 0)
+    taken = select_per_group(chosen, room, rng)
+    index = np.array([p.index for p in platforms])
+    workers.status[applicants[taken]] = Status.PLATFORM
+    workers.gig_platform[applicants[taken]] = index[chosen[taken]]
+    model.events["gig_entries"] += int(taken.sum())
+    _recount(model)
+
+
+def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
+    """Share each platform's gig pool among its gig workers, with any floor and contribution."""
+    workers, ledger = model.workers, model.ledger
+    floor, contribution = protection(model)
+    for platform in platforms:
+        on_it = workers.gig_platform == platform.index
+        count = int(on_it.sum())
+        if platform.kind == "cooperative" and platform.cash > 0 and count > 0:
+            platform.gig_pool += platform.cash  # the cooperative's surplus goes to its workers
+            platform.cash = 0.0
+        pool = platform.gig_pool
+        platform.gig_pool = 0.0
+        if count == 0:
+            ledger.outflow("outside_suppliers", pool)
+            if platform.kind == "global":
+                model.add_flow("global_leakage", pool)
+            platform.gig_paid = 0.0
+            continue
+        pay = max(pool / count / (1.0 + contribution), floor)
+        cost = pay * (1.0 + contribution) * count
+        top_up = max(cost - pool, 0.0)
+        if top_up > 0:
+            if platform.kind in ("global", "territorial"):
+                ledger.inflow("platform_topups", top_up)
+            else:
+                platform.cash -= top_up
+        if contribution > 0:
+            ledger.outflow("social_contributions", contribution * pay * count)
+        workers.income[on_it] += pay
+        platform.gig_paid = pay * count

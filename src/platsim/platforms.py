@@ -1,0 +1,209 @@
+"""Platforms: few agents with rich decisions, as Mesa agents.
+
+A platform has a kind (global, territorial, cooperative, entrant), a reach (the municipalities
+where it can be used), a data stock that decays, an effective data level set by the data
+regime, a quality rising with log data, a commission rule, members on each side (households,
+firms, gig workers) and accounts. Platforms are few (1 to ~20), so loops over platforms are
+fine; everything over households, firms or workers is vectorised in the phases.
+
+Where a platform's money goes is decided here, once, by :meth:`Platform.book_commission`:
+a global platform's commissions leave the territory; a territorial (public) platform pays its
+operating costs outside and returns its surplus to the municipal budgets of its region (the
+state covers a deficit); cooperatives and entrants keep their result in their own cash (a
+cooperative pays its surplus to its gig workers).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from platsim.scenario import PlatformSpec
+
+if TYPE_CHECKING:
+    from platsim.model import TerritoryModel
+
+GLOBAL, TERRITORIAL, COOPERATIVE, ENTRANT = "global", "territorial", "cooperative", "entrant"
+MAX_PLATFORMS = 62  # firms hold their memberships as bits of an int64
+
+
+class Platform(mesa.Agent):
+    """One platform.
+
+    Attributes:
+        index: Position in ``model.platforms`` and bit of firms' membership masks.
+        name: Catalogue name (with the region for territorial platforms).
+        kind: global, territorial, cooperative or entrant.
+        region: Home region, or -1 (global platforms have none).
+        spec: Its catalogue entry (quality, commission rule, reach threshold, ...).
+        opens: Step at which it opens; ``active`` is True from then until it closes.
+        reach: Boolean mask over municipalities where it can be used.
+        data: Data stock D (data units); ``effective_data`` E adds what the regime shares.
+        quality: q = q0 + beta ln(1 + E).
+        commission: Current commission rate.
+        transactions: Value transacted this month (EUR).
+        gig_pool: Money owed to gig workers this month, paid in the platform-work phase (EUR).
+        cash: Accumulated result of platforms owned inside the territory (EUR).
+    """
+
+    def __init__(
+        self,
+        model: TerritoryModel,
+        index: int,
+        name: str,
+        spec: PlatformSpec,
+        region: int,
+        opens: int,
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.kind = spec.kind
+        self.spec = spec
+        self.region = region
+        self.opens = opens
+        self.active = False
+        self.closed = False
+        self.age = 0
+        self.data = 0.0
+        self.effective_data = 0.0
+        self.quality = spec.quality
+        self.commission = spec.commission
+        self.transactions = 0.0
+        self.last_transactions = 0.0
+        self.commissions = 0.0
+        self.gig_pool = 0.0
+        self.gig_paid = 0.0
+        self.cash = 0.0
+        self.households = 0
+        self.firms = 0
+        self.gig_workers = 0
+        self.market_share = 0.0
+        territory = model.territory
+        reach = model.municipalities.connectivity >= spec.connectivity_threshold
+        if region >= 0:
+            reach &= territory.region == region
+        self.reach = reach
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the platform is owned inside the territory (its results stay here)."""
+        return self.kind != GLOBAL
+
+    def refresh_reach(self) -> None:
+        """Recompute reach after connectivity changes (broadband)."""
+        reach = self.model.municipalities.connectivity >= self.spec.connectivity_threshold
+        if self.region >= 0:
+            reach &= self.model.territory.region == self.region
+        self.reach = reach
+
+    def book_commission(self, amount: float) -> None:
+        """Record commission revenue and send it where this kind of platform sends it."""
+        if amount <= 0:
+            return
+        self.commissions += amount
+        ledger = self.model.ledger
+        if self.kind == GLOBAL:
+            ledger.outflow("platform_commissions", amount)
+            self.model.add_flow("global_leakage", amount)
+        elif self.kind == TERRITORIAL:
+            # Public platform: its result goes to the municipalities of its region.
+            munis = self.model.municipalities
+            in_region = self.model.territory.region == self.region
+            heads = np.where(in_region, munis.residents, 0).astype(float)
+            if heads.sum() > 0:
+                share = heads / heads.sum()
+                munis.budget += amount * share
+                munis.receipts += amount * share
+            else:
+                ledger.outflow("platform_commissions", amount)
+        else:
+            self.cash += amount
+
+    def pay_operating_cost(self) -> None:
+        """Pay this month's operating cost (bought outside the territory)."""
+        cost = self.spec.operating_cost * self.transactions
+        if cost <= 0 or self.kind == GLOBAL:
+            return  # a global platform's costs are outside the territory's accounts
+        ledger = self.model.ledger
+        ledger.outflow("platform_costs", cost)
+        if self.kind == TERRITORIAL:
+            ledger.inflow("platform_subsidy", cost)  # the public platform's running costs
+        else:
+            self.cash -= cost
+
+    def close(self) -> None:
+        """Close the platform: its cash is paid out (or its debt written off)."""
+        if self.cash > 0:
+            self.model.ledger.outflow("exit_payouts", self.cash)
+        elif self.cash < 0:
+            self.model.ledger.inflow("debt_writeoff", -self.cash)
+        if self.gig_pool > 0:
+            self.model.ledger.outflow("outside_suppliers", self.gig_pool)
+            if self.kind == GLOBAL:
+                self.model.add_flow("global_leakage", self.gig_pool)
+        self.cash = 0.0
+        self.gig_pool = 0.0
+        self.active = False
+        self.closed = True
+        self.remove()
+
+    def row(self, step: int) -> dict[str, object]:
+        """This platform's line of the platform table."""
+        return {
+            "step": step,
+            "platform": self.name,
+            "kind": self.kind,
+            "region": self.region,
+            "active": self.active,
+            "market_share": self.market_share,
+            "transactions": self.transactions,
+            "data": self.data,
+            "effective_data": self.effective_data,
+            "quality": self.quality,
+            "commission": self.commission,
+            "households": self.households,
+            "firms": self.firms,
+            "gig_workers": self.gig_workers,
+            "gig_pay": self.gig_paid / self.gig_workers if self.gig_workers else np.nan,
+        }
+
+
+def create_catalogue(model: TerritoryModel) -> list[Platform]:
+    """Create the scenario's platforms (one per region for territorial specs)."""
+    platforms: list[Platform] = []
+    policy_start = model.scenario.simulation.policy_start
+    for name, spec in model.scenario.platforms.catalogue.items():
+        opens = policy_start if spec.start == "policy_start" else int(spec.start)
+        regions = range(model.territory.n_regions) if spec.kind == TERRITORIAL else [-1]
+        for region in regions:
+            label = f"{name}-r{region}" if spec.kind == TERRITORIAL else name
+            if len(platforms) >= MAX_PLATFORMS:
+                break
+            platforms.append(Platform(model, len(platforms), label, spec, region, opens))
+    return platforms
+
+
+def platform_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """The platform table: one row per platform and recorded step."""
+    columns = [
+        "step",
+        "platform",
+        "kind",
+        "region",
+        "active",
+        "market_share",
+        "transactions",
+        "data",
+        "effective_data",
+        "quality",
+        "commission",
+        "households",
+        "firms",
+        "gig_workers",
+        "gig_pay",
+    ]
+    return pd.DataFrame(rows, columns=columns)
