@@ -718,6 +718,13 @@ class Data(Section):
         description="Municipalities use the pooled or open data for their services.",
         json_schema_extra={"unit": "switch", "source": "scenario lever"},
     )
+    public_data: float = param(
+        2_000.0,
+        "data units",
+        "Data of municipalities and utilities made available to platforms with a trusted "
+        "third party or open data (times `share`).",
+        ge=0,
+    )
     public_service_saving: float = param(
         0.2,
         "share of cost",

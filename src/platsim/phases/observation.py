@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from platsim import metrics
-from platsim.agents import Status
+from platsim.agents import Sector, Status
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -76,6 +76,10 @@ OUTCOMES: dict[str, Outcome] = {
         "Broadband connectivity (population-weighted)", "index 0-1", "higher", "cohesion"
     ),
     "firms": Outcome("Active firms", "firms", "higher", "economy"),
+    "rural_local_revenue": Outcome(
+        "Revenue of local-services firms in rural municipalities per rural household",
+        "EUR / month", "higher", "economy",
+    ),
     "firm_entry": Outcome("Firms entering this month", "firms", None, "economy"),
     "firm_exit": Outcome("Firms exiting this month", "firms", None, "economy"),
     "digital_adoption": Outcome("Share of firms digitised", "share", "higher", "economy"),
@@ -188,6 +192,13 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "rural_population_share": metrics.safe_ratio(residents_by_area[0], n_workers),
         "mean_connectivity": metrics.weighted_mean(munis.connectivity, residents),
         "firms": float(alive.sum()),
+        "rural_local_revenue": metrics.safe_ratio(
+            firms.revenue[
+                alive & (firms.sector == Sector.LOCAL_SERVICES)
+                & ~territory.urban[firms.municipality]
+            ].sum(),
+            residents_by_area[0],
+        ),
         "firm_entry": float(model.events["firm_entry"]),
         "firm_exit": float(model.events["firm_exit"]),
         "digital_adoption": metrics.safe_ratio(firms.digital[alive].sum(), alive.sum()),

@@ -10,7 +10,9 @@ In order:
    data ``E_p`` adds what the data regime shares (from policy_start): open data gives every
    platform ``share`` of the others' data; a trusted third party gives each participant
    ``share`` of the other participants' data (the global platform participates only when
-   mandated); portability shares nothing but lowers switching costs by ``share``.
+   mandated); both add ``share`` of the municipalities' and utilities' ``public_data`` when
+   municipalities take part; portability shares nothing but lowers switching costs by
+   ``share``.
 3. Quality ``q_p = q0_p + beta ln(1 + E_p)`` (data network effect, diminishing returns).
 4. Commissions: a global platform charges ``min(cap, tau0 + kappa * market share)``; others
    their catalogue rate, capped from policy_start.
@@ -135,11 +137,12 @@ def effective_data(model: TerritoryModel, platforms: list[Platform]) -> np.ndarr
     data = model.scenario.data
     if not model.policy_active or data.regime in ("closed", "portability") or len(stock) == 0:
         return stock
+    public = data.share * data.public_data if data.municipalities_participate else 0.0
     if data.regime == "open":
-        return stock + data.share * (stock.sum() - stock)
+        return stock + data.share * (stock.sum() - stock) + public
     participant = np.array([p.kind != GLOBAL or data.global_participates for p in platforms])
     pooled = stock[participant].sum()
-    return np.where(participant, stock + data.share * (pooled - stock), stock)
+    return np.where(participant, stock + data.share * (pooled - stock) + public, stock)
 
 
 def update_data_and_quality(model: TerritoryModel) -> None:
