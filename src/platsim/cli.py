@@ -39,6 +39,10 @@ KEY_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("rural_service_access", "{:.3f}"),
     ("firms", "{:,.0f}"),
     ("digital_adoption", "{:.1%}"),
+    ("hhi", "{:,.0f}"),
+    ("leakage_share", "{:.1%}"),
+    ("platform_work_share", "{:.1%}"),
+    ("platform_pay_ratio", "{:.2f}"),
 )
 
 
@@ -71,7 +75,8 @@ def key_outcome_table(metrics, steps: list[int], title: str) -> Table:
     rows = metrics.set_index("step")
     for name, fmt in KEY_OUTCOMES:
         if name in rows.columns:
-            table.add_row(name, *(fmt.format(rows.at[step, name]) for step in steps))
+            values = [rows.at[step, name] for step in steps]
+            table.add_row(name, *("–" if value != value else fmt.format(value) for value in values))
     return table
 
 
@@ -92,7 +97,7 @@ def run_command(
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar and no table.")] = False,
 ) -> None:
-    """Run one scenario and write metrics.parquet, municipalities.parquet and run.json."""
+    """Run one scenario; write metrics, municipalities and platforms (.parquet) and run.json."""
     from platsim.output import prepare_directory
     from platsim.run import run
     from platsim.scenario import load_scenario

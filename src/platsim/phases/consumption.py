@@ -132,31 +132,38 @@ def sell_through_platforms(model: TerritoryModel, via_platform: np.ndarray) -> d
         workers.platform[on_platform], weights=via_platform[on_platform], minlength=size
     )
     totals["spending"] = float(spending.sum())
-    for platform in model.platforms:
-        amount = float(spending[platform.index])
-        if amount <= 0 or not platform.active:
-            continue
-        platform.transactions += amount
-        outside = platform.spec.outside_supplier_share * amount
-        tasks = labour.gig_task_share * amount
-        goods = amount - outside - tasks
-        bit = np.int64(1) << platform.index
-        members = firms.alive & ((firms.platforms & bit) != 0)
-        weight = np.where(members, firms.productivity, 0.0)
-        if weight.sum() > 0:
-            sales = goods * (1.0 - platform.commission)
-            firms.revenue_local += sales * weight / weight.sum()
-            totals["to_firms"] += sales
-        else:
-            outside += goods
-            goods = 0.0
-        commission = platform.commission * (goods + tasks)
-        platform.book_commission(commission)
-        platform.gig_pool += tasks * (1.0 - platform.commission)
-        model.ledger.outflow("outside_suppliers", outside)
-        totals["commissions"] += commission
-        totals["gig_pools"] += tasks * (1.0 - platform.commission)
-        totals["outside"] += outside
+    platforms = [p for p in model.platforms if p.active and spending[p.index] > 0]
+    if not platforms:
+        return totals
+    index = np.array([p.index for p in platforms])
+    amount = spending[index]
+    commission_rate = np.array([p.commission for p in platforms])
+    outside = np.array([p.spec.outside_supplier_share for p in platforms]) * amount
+    tasks = labour.gig_task_share * amount
+    goods = amount - outside - tasks
+    # members[f, k]: firm f sells on platform k; each platform's goods go to its members
+    members = firms.alive[:, None] & (((firms.platforms[:, None] >> index[None, :]) & 1) == 1)
+    weight = members * firms.productivity[:, None]
+    weight_total = weight.sum(axis=0)
+    has_members = weight_total > 0
+    sales = np.where(has_members, goods * (1.0 - commission_rate), 0.0)
+    share = np.divide(weight, weight_total, out=np.zeros_like(weight), where=has_members)
+    firms.revenue_local += share @ sales
+    outside = outside + np.where(has_members, 0.0, goods)
+    goods = np.where(has_members, goods, 0.0)
+    commission = commission_rate * (goods + tasks)
+    pools = tasks * (1.0 - commission_rate)
+    for k, platform in enumerate(platforms):
+        platform.transactions += float(amount[k])
+        platform.book_commission(float(commission[k]))
+        platform.gig_pool += float(pools[k])
         if platform.kind == "global":
-            model.add_flow("global_leakage", outside)
+            model.add_flow("global_leakage", float(outside[k]))
+    model.ledger.outflow("outside_suppliers", float(outside.sum()))
+    totals.update(
+        to_firms=float(sales.sum()),
+        commissions=float(commission.sum()),
+        gig_pools=float(pools.sum()),
+        outside=float(outside.sum()),
+    )
     return totals

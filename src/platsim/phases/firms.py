@@ -98,21 +98,25 @@ def pay_platform_commissions(
     if not on_platform.any():
         return paid
     through_platforms = np.where(on_platform, gross * reach_gain / (1.0 + reach_gain), 0.0)
-    memberships = np.zeros(len(firms))
-    for platform in model.platforms:
-        if platform.active:
-            memberships += (firms.platforms >> platform.index) & 1
-    for platform in model.platforms:
-        if not platform.active:
-            continue
-        member = ((firms.platforms >> platform.index) & 1).astype(bool)
-        if not member.any():
-            continue
-        sales = np.where(member, through_platforms / np.maximum(memberships, 1), 0.0)
-        commission = platform.commission * sales
-        platform.transactions += float(sales.sum())
-        platform.book_commission(float(commission.sum()))
-        paid += commission
+    platforms = [p for p in model.platforms if p.active]
+    if not platforms:
+        return paid
+    index = np.array([p.index for p in platforms])
+    members = ((firms.platforms[:, None] >> index[None, :]) & 1).astype(float)
+    memberships = members.sum(axis=1)
+    sales = (
+        members
+        * np.divide(
+            through_platforms, memberships, out=np.zeros(len(firms)), where=memberships > 0
+        )[:, None]
+    )
+    rate = np.array([p.commission for p in platforms])
+    paid = sales @ rate
+    sales_by_platform = sales.sum(axis=0)
+    for k, platform in enumerate(platforms):
+        if sales_by_platform[k] > 0:
+            platform.transactions += float(sales_by_platform[k])
+            platform.book_commission(float(rate[k] * sales_by_platform[k]))
     return paid
 
 

@@ -78,7 +78,9 @@ OUTCOMES: dict[str, Outcome] = {
     "firms": Outcome("Active firms", "firms", "higher", "economy"),
     "rural_local_revenue": Outcome(
         "Revenue of local-services firms in rural municipalities per rural household",
-        "EUR / month", "higher", "economy",
+        "EUR / month",
+        "higher",
+        "economy",
     ),
     "firm_entry": Outcome("Firms entering this month", "firms", None, "economy"),
     "firm_exit": Outcome("Firms exiting this month", "firms", None, "economy"),
@@ -194,7 +196,8 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "firms": float(alive.sum()),
         "rural_local_revenue": metrics.safe_ratio(
             firms.revenue[
-                alive & (firms.sector == Sector.LOCAL_SERVICES)
+                alive
+                & (firms.sector == Sector.LOCAL_SERVICES)
                 & ~territory.urban[firms.municipality]
             ].sum(),
             residents_by_area[0],

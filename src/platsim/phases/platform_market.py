@@ -305,8 +305,10 @@ def count_members(model: TerritoryModel) -> None:
     size = len(model.platforms)
     households = np.bincount(workers.platform[workers.platform >= 0], minlength=size)
     gig = np.bincount(workers.gig_platform[workers.gig_platform >= 0], minlength=size)
-    alive_masks = firms.platforms[firms.alive]
+    index = np.arange(size)
+    on_platforms = firms.platforms[firms.alive & (firms.platforms != 0)]
+    firm_counts = ((on_platforms[:, None] >> index[None, :]) & 1).sum(axis=0)
     for platform in model.platforms:
         platform.households = int(households[platform.index])
         platform.gig_workers = int(gig[platform.index])
-        platform.firms = int(((alive_masks >> platform.index) & 1).sum())
+        platform.firms = int(firm_counts[platform.index])

@@ -156,9 +156,11 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
     """Share each platform's gig pool among its gig workers, with any floor and contribution."""
     workers, ledger = model.workers, model.ledger
     floor, contribution = protection(model)
+    gig = np.flatnonzero(workers.gig_platform >= 0)
+    counts = np.bincount(workers.gig_platform[gig], minlength=len(model.platforms))
+    pay_by_platform = np.zeros(len(model.platforms))
     for platform in platforms:
-        on_it = workers.gig_platform == platform.index
-        count = int(on_it.sum())
+        count = int(counts[platform.index])
         if platform.kind == "cooperative" and platform.cash > 0 and count > 0:
             platform.gig_pool += platform.cash  # the cooperative's surplus goes to its workers
             platform.cash = 0.0
@@ -180,5 +182,6 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
                 platform.cash -= top_up
         if contribution > 0:
             ledger.outflow("social_contributions", contribution * pay * count)
-        workers.income[on_it] += pay
+        pay_by_platform[platform.index] = pay
         platform.gig_paid = pay * count
+    workers.income[gig] += pay_by_platform[workers.gig_platform[gig]]
