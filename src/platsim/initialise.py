@@ -14,7 +14,12 @@ import scipy.sparse as sp
 from platsim import scenario as sc
 from platsim.agents import NO_EMPLOYER, Firms, Municipalities, Sector, Status, Workers
 from platsim.phases.consumption import distribute_local_demand
-from platsim.sampling import sample_rows, sample_within_groups, stochastic_round
+from platsim.sampling import (
+    sample_rows,
+    sample_weighted_rows,
+    sample_within_groups,
+    stochastic_round,
+)
 from platsim.territory import Territory, generate_territory, load_territory
 
 
@@ -164,10 +169,8 @@ def allocate_jobs(
     by_municipality = np.bincount(
         firms.municipality, weights=firm_weight, minlength=commute_weight.shape[0]
     )
-    reach = commute_weight.copy()
-    reach.data = reach.data * by_municipality[reach.indices]
     seekers = np.flatnonzero(employed)
-    destination = sample_rows(reach, workers.home[seekers], rng)
+    destination = sample_weighted_rows(commute_weight, by_municipality, workers.home[seekers], rng)
     found = destination >= 0
     firm = np.full(len(seekers), NO_EMPLOYER, dtype=np.int64)
     firm[found] = sample_within_groups(firms.municipality, firm_weight, destination[found], rng)

@@ -50,6 +50,34 @@ def sample_csr(
     return chosen
 
 
+def sample_weighted_rows(
+    matrix: sp.csr_matrix,
+    column_weight: np.ndarray,
+    rows: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Draw, for each requested row r, a column j with probability ∝ matrix[r, j] * weight[j].
+
+    Only the requested rows are touched (their distinct rows are gathered first), so the cost
+    grows with the draws, not with the whole matrix: the commuting matrix of a
+    35,000-municipality territory has millions of entries.
+
+    Returns:
+        Column index per draw, -1 where the row has no positive weighted entry.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 0:
+        return np.empty(0, dtype=np.int64)
+    unique, inverse = np.unique(rows, return_inverse=True)
+    starts = matrix.indptr[unique].astype(np.int64)
+    lengths = matrix.indptr[unique + 1] - starts
+    sub_indptr = np.concatenate([[0], np.cumsum(lengths)])
+    positions = np.repeat(starts - sub_indptr[:-1], lengths) + np.arange(sub_indptr[-1])
+    sub_indices = matrix.indices[positions]
+    sub_data = matrix.data[positions] * column_weight[sub_indices]
+    return sample_csr(sub_data, sub_indices, sub_indptr, inverse, rng)
+
+
 def sample_within_groups(
     group_of_item: np.ndarray,
     weight_of_item: np.ndarray,

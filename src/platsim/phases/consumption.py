@@ -45,7 +45,8 @@ def distribute_local_demand(
         demand_by_origin: Money to spend, per origin municipality (EUR).
         firm_weight: Attraction of each firm (0 for firms that do not sell locally).
         firm_municipality: Municipality of each firm.
-        commute_weight: Symmetric gravity weights W (CSR, diagonal included).
+        commute_weight: Symmetric gravity weights W (CSR, diagonal included); symmetry lets
+            ``W @ x`` stand for ``W.T @ x``.
 
     Returns:
         Revenue of each firm (EUR), and the demand per origin that found no firm in its
@@ -56,7 +57,7 @@ def distribute_local_demand(
     reach = commute_weight @ attraction
     served = reach > 0
     per_reach = np.divide(demand_by_origin, reach, out=np.zeros(n), where=served)
-    to_destination = attraction * (commute_weight.T @ per_reach)
+    to_destination = attraction * (commute_weight @ per_reach)  # W is symmetric: W.T == W
     per_attraction = np.divide(to_destination, attraction, out=np.zeros(n), where=attraction > 0)
     revenue = per_attraction[firm_municipality] * firm_weight
     unplaced = np.where(served, 0.0, demand_by_origin)

@@ -25,7 +25,7 @@ import numpy as np
 
 from platsim.agents import Status
 from platsim.initialise import wage_offer
-from platsim.sampling import sample_csr, sample_within_groups, select_per_group
+from platsim.sampling import sample_weighted_rows, sample_within_groups, select_per_group
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -88,13 +88,8 @@ def match(model: TerritoryModel) -> None:
         return
     offer = firms.vacancies * firms.alive * firms.productivity**economy.wage_productivity_elasticity
     by_municipality = np.bincount(firms.municipality, weights=offer, minlength=model.territory.n)
-    weight = model.territory.commute_weight
-    destination = sample_csr(
-        weight.data * by_municipality[weight.indices],
-        weight.indices,
-        weight.indptr,
-        workers.home[lucky],
-        rng,
+    destination = sample_weighted_rows(
+        model.territory.commute_weight, by_municipality, workers.home[lucky], rng
     )
     found = destination >= 0
     lucky, destination = lucky[found], destination[found]
