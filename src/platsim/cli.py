@@ -181,6 +181,15 @@ def scenarios_command() -> None:
     out.print(table)
 
 
+from platsim.cli_batch import batch_command, query_command  # noqa: E402  (batch experiments)
+
+app.command("batch")(batch_command)
+app.command("query")(query_command)
+from platsim.cli_viz import viz_command  # noqa: E402  (teaching app)
+
+app.command("viz")(viz_command)
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"platsim {__version__}")

@@ -124,10 +124,14 @@ class Platform(mesa.Agent):
             self.cash += amount
 
     def pay_operating_cost(self) -> None:
-        """Pay this month's operating cost (bought outside the territory)."""
-        cost = self.spec.operating_cost * self.transactions
+        """Pay the operating cost of the month's transactions (bought outside the territory).
+
+        A global platform's costs are outside the territory's accounts; a territorial
+        platform's are paid by the state; cooperatives and entrants pay from their cash.
+        """
+        cost = self.spec.operating_cost * self.last_transactions
         if cost <= 0 or self.kind == GLOBAL:
-            return  # a global platform's costs are outside the territory's accounts
+            return
         ledger = self.model.ledger
         ledger.outflow("platform_costs", cost)
         if self.kind == TERRITORIAL:

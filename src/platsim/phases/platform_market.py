@@ -6,7 +6,8 @@ In order:
    ``platforms.entry_rate`` and close if their effective data is below
    ``entrant_survival_data`` after ``entrant_grace_months``.
 2. Data: ``D_p <- (1 - lambda) D_p + T_p / unit`` with ``T_p`` the month's transactions and
-   the unit ``data_unit`` x the territory's initial monthly household spending. Effective
+   the unit ``data_unit`` x the territory's initial monthly household spending. Platforms
+   pay their operating cost, ``operating_cost`` x ``T_p``. Effective
    data ``E_p`` adds what the data regime shares (from policy_start): open data gives every
    platform ``share`` of the others' data; a trusted third party gives each participant
    ``share`` of the other participants' data (the global platform participates only when
@@ -154,6 +155,7 @@ def update_data_and_quality(model: TerritoryModel) -> None:
         platform.last_transactions = platform.transactions
         platform.data = (1.0 - config.data_decay) * platform.data + platform.transactions / unit
         platform.transactions = 0.0
+        platform.pay_operating_cost()
     effective = effective_data(model, platforms)
     total = sum(p.last_transactions for p in platforms)
     for platform, level in zip(platforms, effective, strict=True):

@@ -1,0 +1,174 @@
+"""The ``platsim batch`` and ``platsim query`` commands (registered in :mod:`platsim.cli`).
+
+``platsim batch EXPERIMENT.yaml [--out DIR] [--workers N] [--executor local|process|dask]
+[--scheduler ADDRESS] [--resume] [--quiet]`` runs an experiment; ``platsim query DIR "SQL"``
+prints the result of a DuckDB query over its results. Bad input raises
+:class:`platsim.errors.InputError` (exit code 2 through ``platsim.cli.main``); a batch with a
+failed run exits with code 1, an interrupted one with 130.
+
+Importing this module is cheap: the experiment machinery loads when a command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+out = Console()
+err = Console(stderr=True)
+
+
+class ExecutorName(str, Enum):
+    """Values of ``--executor``."""
+
+    local = "local"
+    process = "process"
+    dask = "dask"
+
+
+def _one_blas_thread() -> None:
+    """Run models with one BLAS/OpenMP thread in this process too (before numpy loads).
+
+    Worker processes get one thread each; setting the same here makes ``--executor local``
+    give bit-identical results (multi-threaded BLAS reductions can round differently).
+    """
+    if "numpy" in sys.modules:
+        return
+    from platsim.experiment.executors.process import THREAD_VARIABLES
+
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+
+
+def _print(console: Console, text: str) -> None:
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
+def batch_command(
+    experiment: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Results directory (default: results/<experiment name>)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (default: all cores).", min=1),
+    ] = None,
+    executor: Annotated[
+        ExecutorName | None,
+        typer.Option(help="Where runs run (default: process; dask with --scheduler)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(help="Complete the results in --out: make only missing and failed runs."),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option(help="Plain progress lines instead of a live progress bar.")
+    ] = False,
+) -> None:
+    """Run an experiment: replicated runs of scenarios over a design, results as Parquet."""
+    _one_blas_thread()
+    from platsim.experiment.progress import make_progress
+    from platsim.experiment.runner import default_directory, run_batch
+    from platsim.experiment.spec import load_experiment
+
+    loaded = load_experiment(experiment)
+    directory = out_dir or default_directory(loaded)
+    name = (executor.value if executor else None) or ("dask" if scheduler else "process")
+    progress = make_progress(out, quiet=quiet)
+    _print(out, loaded.describe())
+    try:
+        report = run_batch(
+            loaded,
+            directory,
+            executor=name,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        _print(
+            err,
+            f"interrupted; the results in {directory} are consistent. Complete them with:\n"
+            f"  platsim batch {experiment} --out {directory} --resume",
+        )
+        raise typer.Exit(130) from None
+    already = f" ({report.skipped:,} were done before)" if report.skipped else ""
+    _print(
+        out,
+        f"{report.name}: {report.ok:,} ok, {report.failed:,} failed of {report.total:,} runs; "
+        f"{report.made:,} made in {report.wall_seconds:.1f} s on {report.executor}{already}",
+    )
+    _print(out, f"results in {directory}")
+    if report.failures:
+        table = Table(title="Failed runs", title_justify="left")
+        table.add_column("run_id")
+        table.add_column("error", overflow="fold")
+        for run_id, error in report.failures:
+            table.add_row(run_id, error)
+        out.print(table)
+        if report.failed > len(report.failures):
+            _print(out, f"... and {report.failed - len(report.failures):,} more")
+        _print(
+            out,
+            f"tracebacks: platsim query {directory} \"SELECT run_id, traceback FROM runs WHERE "
+            "status = 'failed'\"",
+        )
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def query_command(
+    directory: Annotated[Path, typer.Argument(help="Results directory of a batch.")],
+    query: Annotated[
+        str,
+        typer.Argument(help="SQL over the views runs, metrics, panel and platforms."),
+    ],
+    max_rows: Annotated[int, typer.Option(help="Rows shown in the table.", min=1)] = 100,
+    csv: Annotated[bool, typer.Option("--csv", help="Print every row as CSV instead.")] = False,
+) -> None:
+    """Query a batch's results with DuckDB SQL (views runs, metrics, panel, platforms)."""
+    import duckdb
+
+    from platsim import results
+    from platsim.errors import InputError
+
+    with results.open(directory) as opened:
+        relation = opened.sql(query)
+        if csv:
+            opened.df(query).to_csv(sys.stdout, index=False)
+            return
+        columns = list(relation.columns)
+        try:
+            rows = relation.limit(max_rows + 1).fetchall()
+        except duckdb.Error as error:
+            raise InputError(f"SQL error: {error}", field="query", value=query) from None
+        table = Table(title_justify="left")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows[:max_rows]:
+            table.add_row(*(_cell(value) for value in row))
+        out.print(table)
+        if len(rows) > max_rows:
+            _print(out, f"first {max_rows} rows shown (--max-rows N for more, --csv for all)")
+        else:
+            _print(out, f"{len(rows)} row{'s' if len(rows) != 1 else ''}")

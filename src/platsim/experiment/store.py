@@ -1,0 +1,374 @@
+"""The results directory of a batch, and what ``--resume`` may skip.
+
+Layout::
+
+    DIR/manifest.json              the experiment as given, its hash, platsim version,
+                                   start/end times, machine summary, one entry per session
+    DIR/design.parquet             design_point and one column per varied parameter
+    DIR/runs.parquet               one row per planned run (see RunPlan.table)
+    DIR/metrics/<run_id>.parquet   run_id, step and every outcome
+    DIR/panel/<run_id>.parquet     the municipal panel (when the run records one)
+    DIR/platforms/<run_id>.parquet the platform table (when the run has platforms)
+    DIR/status/<run_id>.json       how the run ended; written last, by the worker
+
+Every file is written atomically (temporary name, then rename). The per-run status files are
+the record of what is done: a run is done when its status says ok and its data files exist.
+``runs.parquet`` is rebuilt from them (every few seconds while the batch runs, and at the
+end), so a batch killed at any moment and resumed ends with the same files an uninterrupted
+batch writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from platsim import __version__
+from platsim.errors import InputError
+from platsim.experiment.plan import RunPlan, parquet_safe
+from platsim.experiment.spec import Experiment
+from platsim.experiment.tasks import RunSummary
+from platsim.experiment.worker import DATA_KINDS, MANIFEST, STATUS_DIR, data_path, status_path
+from platsim.output import prepare_directory, write_json, write_parquet
+
+RUNS_FILE = "runs.parquet"
+DESIGN_FILE = "design.parquet"
+FORMAT = "platsim-batch/1"
+_PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "duckdb", "distributed")
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def machine_summary() -> dict[str, Any]:
+    """Where the driver runs: host, system, Python, CPUs and memory."""
+    summary: dict[str, Any] = {
+        "hostname": platform.node(),
+        "system": platform.platform(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
+    if hasattr(os, "sched_getaffinity"):
+        summary["cpus_usable"] = len(os.sched_getaffinity(0))
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        summary["memory_gib"] = round(memory / 2**30, 1)
+    except (AttributeError, ValueError, OSError):
+        pass
+    return summary
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the libraries results depend on (read from metadata, nothing imported)."""
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def read_manifest(directory: str | Path) -> dict[str, Any]:
+    """Read a results directory's manifest.
+
+    Raises:
+        InputError: No manifest, or not valid JSON.
+    """
+    path = Path(directory) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            "not a batch results directory (no manifest.json)",
+            file=directory,
+            allowed="a directory written by `platsim batch`",
+        ) from None
+    except (OSError, ValueError) as error:
+        raise InputError(f"cannot read the manifest ({error})", file=path) from None
+    if not isinstance(manifest, dict):
+        raise InputError("the manifest is not a JSON object", file=path)
+    return manifest
+
+
+def check_directory(
+    directory: str | Path, experiment: Experiment, *, resume: bool
+) -> dict[str, Any] | None:
+    """Check that ``directory`` can take this experiment's results, writing nothing.
+
+    Returns:
+        The existing manifest when resuming, None when starting afresh.
+
+    Raises:
+        InputError: The directory cannot be written; it holds results and ``resume`` is
+            False; or it holds the results of another experiment or platsim version.
+    """
+    directory = Path(directory)
+    if (directory / MANIFEST).is_file():
+        manifest = read_manifest(directory)
+        earlier = f"{manifest.get('name')!r} from {manifest.get('experiment_file')}"
+        if not resume:
+            raise InputError(
+                f"already holds the results of experiment {earlier}",
+                file=directory,
+                field="--out",
+                allowed="--resume to complete them, or another --out",
+            )
+        if manifest.get("experiment_hash") != experiment.hash:
+            raise InputError(
+                f"cannot resume: these results were made by a different experiment ({earlier}, "
+                f"hash {str(manifest.get('experiment_hash'))[:12]}); this is {experiment.name!r} "
+                f"from {experiment.file} (hash {experiment.hash[:12]}). An experiment, or one "
+                "of its scenario files, changed or differs",
+                file=directory,
+                field="--resume",
+                allowed="the experiment that made them, unchanged; or another --out",
+            )
+        if manifest.get("platsim_version") != __version__:
+            raise InputError(
+                f"cannot resume: these results were made by platsim "
+                f"{manifest.get('platsim_version')}, this is platsim {__version__}; the results "
+                "would mix model versions",
+                file=directory,
+                field="--resume",
+                allowed=f"platsim {manifest.get('platsim_version')}, or another --out",
+            )
+        prepare_directory(directory)
+        return manifest
+    prepare_directory(directory)
+    return None
+
+
+class ResultsStore:
+    """The driver's side of a results directory: creates it or reopens it, records runs.
+
+    It keeps one small summary per finished run (no data) and rewrites ``runs.parquet`` at
+    most every ``flush_seconds`` (and never so often that rewriting takes more than ~5% of
+    the time).
+
+    Attributes:
+        directory: The results directory.
+        done: Ids of the runs finished ok (with their files); ``--resume`` skips them.
+        statuses: Summary of every finished run (ok or failed), by run id.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        plan: RunPlan,
+        manifest: dict[str, Any],
+        statuses: dict[str, RunSummary],
+        *,
+        flush_seconds: float,
+    ) -> None:
+        self.directory = directory
+        self.plan = plan
+        self.manifest = manifest
+        self.statuses = statuses
+        self.done = {run_id for run_id, summary in statuses.items() if summary.status == "ok"}
+        self.flush_seconds = flush_seconds
+        self._interval = flush_seconds
+        self._last_flush = time.monotonic()
+
+    @classmethod
+    def open(
+        cls,
+        directory: str | Path,
+        plan: RunPlan,
+        *,
+        resume: bool,
+        session: Mapping[str, Any],
+        flush_seconds: float = 5.0,
+    ) -> ResultsStore:
+        """Create the results directory, or reopen it to resume.
+
+        Args:
+            directory: The results directory.
+            plan: The experiment's runs.
+            resume: Complete existing results (they must come from the same experiment).
+            session: What this session runs on (executor, workers), stored in the manifest.
+            flush_seconds: Shortest interval between two rewrites of ``runs.parquet``.
+
+        Raises:
+            InputError: See :func:`check_directory`; or the design generated now differs
+                from the stored one (library versions changed).
+        """
+        directory = Path(directory)
+        experiment = plan.experiment
+        manifest = check_directory(directory, experiment, resume=resume)
+        session_record = {"started": now(), "finished": None, **session}
+        if manifest is None:
+            for kind in (*DATA_KINDS, STATUS_DIR):
+                (directory / kind).mkdir(parents=True, exist_ok=True)
+            manifest = _new_manifest(experiment, plan, session_record)
+            write_json(manifest, directory / MANIFEST)  # first: it marks the directory
+            write_parquet(_design_table(experiment), directory / DESIGN_FILE)
+            statuses: dict[str, RunSummary] = {}
+        else:
+            _remove_temporary_files(directory)
+            for kind in (*DATA_KINDS, STATUS_DIR):
+                (directory / kind).mkdir(parents=True, exist_ok=True)
+            _check_design(directory, experiment)
+            statuses = _load_statuses(directory)
+            manifest.setdefault("sessions", []).append(session_record)
+            manifest.update(status="running", finished=None)
+            write_json(manifest, directory / MANIFEST)
+        store = cls(directory, plan, manifest, statuses, flush_seconds=flush_seconds)
+        store.flush()
+        return store
+
+    @property
+    def failed(self) -> int:
+        """Number of runs whose last attempt failed."""
+        return len(self.statuses) - len(self.done)
+
+    def record(self, summary: RunSummary) -> None:
+        """Record a finished run (writing its status file if the worker could not)."""
+        if not summary.recorded:
+            write_json(summary.to_record(), status_path(self.directory, summary.run_id))
+        self.statuses[summary.run_id] = summary.slim()
+        if summary.status == "ok":
+            self.done.add(summary.run_id)
+        else:
+            self.done.discard(summary.run_id)
+        if time.monotonic() - self._last_flush >= self._interval:
+            self.flush()
+
+    def flush(self) -> None:
+        """Rewrite ``runs.parquet`` from the plan and the finished runs."""
+        started = time.monotonic()
+        write_parquet(self.plan.table(self.statuses), self.directory / RUNS_FILE)
+        self._last_flush = time.monotonic()
+        self._interval = max(self.flush_seconds, 20 * (self._last_flush - started))
+
+    def close(self, state: str, session: Mapping[str, Any]) -> None:
+        """Write the final ``runs.parquet`` and the manifest's end of session.
+
+        Args:
+            state: ``"complete"`` (no run left to make) or ``"interrupted"``.
+            session: Figures of this session (runs made, ok, failed), added to its record.
+        """
+        self.flush()
+        finished = now()
+        total = len(self.plan)
+        self.manifest["sessions"][-1].update(finished=finished, **session)
+        self.manifest["status"] = state
+        self.manifest["finished"] = finished if state == "complete" else None
+        self.manifest["counts"] = {
+            "ok": len(self.done),
+            "failed": self.failed,
+            "pending": total - len(self.statuses),
+        }
+        write_json(self.manifest, self.directory / MANIFEST)
+
+
+def _new_manifest(
+    experiment: Experiment, plan: RunPlan, session: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "name": experiment.name,
+        "description": experiment.spec.description,
+        "experiment_file": str(experiment.file.resolve()),
+        "experiment": experiment.raw,
+        "experiment_hash": experiment.hash,
+        "platsim_version": __version__,
+        "status": "running",
+        "started": session["started"],
+        "finished": None,
+        "runs": len(plan),
+        "replications": experiment.replications,
+        "steps": experiment.steps,
+        "seed": experiment.spec.seed,
+        "seeds": list(experiment.seeds),
+        "design": {
+            "method": experiment.method,
+            "points": experiment.design_points,
+            "parameters": [
+                {
+                    key: value
+                    for key, value in (
+                        ("name", parameter.name),
+                        ("low", parameter.low),
+                        ("high", parameter.high),
+                        ("values", list(parameter.values) if parameter.values else None),
+                        ("integer", parameter.integer),
+                    )
+                    if value is not None
+                }
+                for parameter in experiment.parameters
+            ],
+        },
+        "scenarios": [
+            {
+                "name": entry.name,
+                "file": str(entry.file.resolve()),
+                "hash": entry.hash,
+                "parameters": entry.scenario.to_dict(),
+            }
+            for entry in experiment.scenarios
+        ],
+        "machine": machine_summary(),
+        "packages": package_versions(),
+        "sessions": [session],
+    }
+
+
+def _design_table(experiment: Experiment) -> pd.DataFrame:
+    return parquet_safe(experiment.design).reset_index()
+
+
+def _check_design(directory: Path, experiment: Experiment) -> None:
+    path = directory / DESIGN_FILE
+    expected = _design_table(experiment)
+    if path.is_file():
+        stored = pd.read_parquet(path)
+        same = list(stored.columns) == list(expected.columns) and all(
+            stored[name].tolist() == expected[name].tolist() for name in expected.columns
+        )
+        if not same:
+            raise InputError(
+                "cannot resume: the design generated now differs from the stored one "
+                "(did the sampling libraries change?)",
+                file=path,
+                field="--resume",
+                allowed="the library versions listed in manifest.json, or another --out",
+            )
+    else:
+        write_parquet(expected, path)
+
+
+def _remove_temporary_files(directory: Path) -> None:
+    """Remove temporary files left by writers killed before their rename."""
+    for folder in (directory, *(directory / kind for kind in (*DATA_KINDS, STATUS_DIR))):
+        if folder.is_dir():
+            for leftover in folder.glob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
+
+
+def _load_statuses(directory: Path) -> dict[str, RunSummary]:
+    """Read every status file; an ok run whose data files are missing counts as not done."""
+    statuses = {}
+    for path in sorted((directory / STATUS_DIR).glob("*.json")):
+        try:
+            summary = RunSummary.from_record(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # unreadable: the run is made again
+        if summary.status == "ok" and not all(
+            data_path(directory, kind, summary.run_id).is_file() for kind in summary.files
+        ):
+            continue
+        statuses[summary.run_id] = summary.slim()
+    return statuses

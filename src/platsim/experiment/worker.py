@@ -1,0 +1,152 @@
+"""The function every executor runs: one model run, its files written by the worker itself.
+
+:func:`execute_run` is a top-level function of a module that imports neither Mesa nor the
+model at import time, so process pools started with ``spawn`` and Dask workers can unpickle
+it cheaply; :func:`platsim.run.run` is imported on first use.
+
+Files, each written atomically (temporary name, then rename), in this order:
+``metrics/<run_id>.parquet``, ``panel/<run_id>.parquet`` (when the run has a panel),
+``platforms/<run_id>.parquet`` (when it has platforms and they are recorded), and last
+``status/<run_id>.json``. A run counts as done only once its status file exists, so a worker
+killed at any moment leaves at worst data files that the resumed batch rewrites.
+
+Forcing failures (tests, drills): when the environment variable ``PLATSIM_FAIL_RUNS`` holds
+comma-separated shell patterns (``fnmatch``), every run whose id matches raises
+:class:`InjectedFailure` instead of running. Workers read it from their own environment,
+which process pools and local Dask clusters inherit from the driver.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import socket
+import time
+import traceback
+from dataclasses import replace
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from platsim.experiment.tasks import RunSummary, RunTask
+from platsim.output import write_json, write_parquet
+
+if TYPE_CHECKING:
+    from platsim.run import RunOutputs
+
+#: Environment variable naming the run ids (shell patterns, comma-separated) made to fail.
+FAIL_RUNS_VARIABLE = "PLATSIM_FAIL_RUNS"
+
+#: Kinds of per-run data files, each in its own subdirectory of the results directory.
+DATA_KINDS: tuple[str, ...] = ("metrics", "panel", "platforms")
+
+#: Subdirectory of the per-run status files.
+STATUS_DIR = "status"
+
+#: The file that marks a results directory (written by the driver before any run).
+MANIFEST = "manifest.json"
+
+
+class InjectedFailure(RuntimeError):
+    """Raised for runs selected by ``PLATSIM_FAIL_RUNS``."""
+
+
+def data_path(directory: str | Path, kind: str, run_id: str) -> Path:
+    """Path of a run's data file of the given kind (``metrics``, ``panel``, ``platforms``)."""
+    return Path(directory) / kind / f"{run_id}.parquet"
+
+
+def status_path(directory: str | Path, run_id: str) -> Path:
+    """Path of a run's status file."""
+    return Path(directory) / STATUS_DIR / f"{run_id}.json"
+
+
+def execute_run(task: RunTask) -> RunSummary:
+    """Make one run, write its files, and return a small summary; never raises for the run.
+
+    An exception raised by the model (or by writing its files) is caught: the run's data
+    files are removed, and the summary and status file record the failure with its traceback.
+
+    Args:
+        task: The run to make.
+
+    Returns:
+        The run's summary (``recorded`` is False only if the status file could not be
+        written, e.g. the results directory is not visible from this worker).
+    """
+    from platsim.run import run  # the model (and Mesa) load in the worker, on first use
+
+    started = time.perf_counter()  # a run's wall time leaves that import out
+    host = f"{socket.gethostname()}:{os.getpid()}"
+    directory = Path(task.directory)
+    if not (directory / MANIFEST).is_file():
+        return RunSummary(
+            run_id=task.run_id,
+            status="failed",
+            error=(
+                f"ResultsDirectoryMissing: {directory} has no {MANIFEST} on {host}; workers "
+                "need the results directory on a shared filesystem"
+            ),
+            wall_seconds=round(time.perf_counter() - started, 6),
+            host=host,
+            recorded=False,
+        )
+    try:
+        written = _run_and_write(run, task, directory)
+    except Exception as error:
+        _remove_data_files(directory, task.run_id)
+        summary = RunSummary(
+            run_id=task.run_id,
+            status="failed",
+            error=f"{type(error).__name__}: {error}",
+            traceback=traceback.format_exc(),
+            wall_seconds=round(time.perf_counter() - started, 6),
+            host=host,
+        )
+    else:
+        summary = RunSummary(
+            run_id=task.run_id,
+            status="ok",
+            wall_seconds=round(time.perf_counter() - started, 6),
+            files=written,
+            host=host,
+        )
+    try:
+        write_json(summary.to_record(), status_path(directory, task.run_id))
+    except OSError:
+        return replace(summary, recorded=False)
+    return summary
+
+
+def _run_and_write(
+    run: Callable[..., RunOutputs], task: RunTask, directory: Path
+) -> tuple[str, ...]:
+    _inject_failure(task.run_id)
+    outputs = run(task.scenario, task.seed, task.steps, overrides=task.overrides or None)
+    frames = {
+        "metrics": outputs.metrics,
+        "panel": outputs.panel,
+        "platforms": outputs.platforms if task.record_platforms else None,
+    }
+    written = []
+    for kind, frame in frames.items():
+        if frame is None or len(frame) == 0:
+            continue
+        if "run_id" in frame.columns:
+            frame = frame.drop(columns="run_id")
+        frame.insert(0, "run_id", task.run_id)
+        write_parquet(frame, data_path(directory, kind, task.run_id))
+        written.append(kind)
+    return tuple(written)
+
+
+def _inject_failure(run_id: str) -> None:
+    patterns = os.environ.get(FAIL_RUNS_VARIABLE, "")
+    for pattern in filter(None, (part.strip() for part in patterns.split(","))):
+        if fnmatch.fnmatchcase(run_id, pattern):
+            raise InjectedFailure(f"run {run_id} made to fail ({FAIL_RUNS_VARIABLE}={patterns})")
+
+
+def _remove_data_files(directory: Path, run_id: str) -> None:
+    for kind in DATA_KINDS:
+        data_path(directory, kind, run_id).unlink(missing_ok=True)
