@@ -8,7 +8,8 @@
   ``gig_entry_rate`` of them look at the platforms in reach (logit on log expected pay) and
   take gig work when the expected pay is at least ``gig_reservation`` x their benefit.
 - Gig workers quit at ``gig_exit_rate``, and half of those paid below their reservation quit
-  each month; they keep searching for jobs in the labour market.
+  each month; they keep searching for jobs in the labour market. A share ``revision_share``
+  compares the platforms in reach by expected pay and may switch (switching cost applies).
 - Worker protection (from policy_start): with an earnings floor F and social contribution
   rate sc, a platform pays ``max(pool / n / (1 + sc), F)`` plus the contribution, tops pay up
   from its owners' money when needed, and therefore takes no more gig workers than
@@ -36,6 +37,7 @@ def step(model: TerritoryModel) -> None:
     if not platforms:
         return
     quit_gig_work(model)
+    revise_gig_platforms(model, platforms)
     join_gig_work(model, platforms)
     pay_gig_workers(model, platforms)
 
@@ -64,7 +66,9 @@ def expected_pay(model: TerritoryModel, platforms: list, extra: int) -> np.ndarr
     floor, contribution = protection(model)
     pools = np.array([p.gig_pool for p in platforms])
     counts = np.array([p.gig_workers for p in platforms], dtype=float)
-    return np.maximum(pools / (counts + extra) / (1.0 + contribution), floor if floor else 0.0)
+    heads = counts + extra
+    per_head = np.divide(pools, heads, out=np.zeros_like(pools), where=heads > 0)
+    return np.maximum(per_head / (1.0 + contribution), floor)
 
 
 def capacity(model: TerritoryModel, platforms: list) -> np.ndarray:
@@ -118,6 +122,40 @@ def _recount(model: TerritoryModel) -> None:
     counts = np.bincount(gig, minlength=len(model.platforms))
     for platform in model.platforms:
         platform.gig_workers = int(counts[platform.index])
+
+
+def revise_gig_platforms(model: TerritoryModel, platforms: list) -> None:
+    """A share ``revision_share`` of gig workers compare platforms in reach by expected pay.
+
+    The choice is a logit on 3 ln(pay) minus the switching cost for another platform; a move
+    happens only where the chosen platform has room under an earnings floor.
+    """
+    workers, rng = model.workers, model.rng
+    gig = np.flatnonzero(workers.status == Status.PLATFORM)
+    revising = gig[rng.random(len(gig)) < model.scenario.platforms.revision_share]
+    if len(revising) == 0 or len(platforms) < 2:
+        return
+    from platsim.phases.platform_market import switching_cost
+
+    index = np.array([p.index for p in platforms])
+    pay_if_joining = expected_pay(model, platforms, extra=1)
+    pay_if_staying = expected_pay(model, platforms, extra=0)
+    current = workers.gig_platform[revising]
+    here = index[None, :] == current[:, None]
+    pay = np.where(here, pay_if_staying[None, :], pay_if_joining[None, :])
+    reach = np.array([p.reach for p in platforms])[:, workers.home[revising]].T
+    utility = np.where(reach & (pay > 0), 3.0 * np.log(np.maximum(pay, 1.0)), -np.inf)
+    utility = utility - switching_cost(model) * ~here + rng.gumbel(size=utility.shape)
+    best = np.argmax(utility, axis=1)
+    moving = (index[best] != current) & np.isfinite(utility[np.arange(len(revising)), best])
+    if not moving.any():
+        return
+    room = np.maximum(capacity(model, platforms) - np.array([p.gig_workers for p in platforms]), 0)
+    allowed = select_per_group(best[moving], room, rng)
+    movers = revising[moving][allowed]
+    workers.gig_platform[movers] = index[best[moving][allowed]]
+    model.events["gig_switches"] += len(movers)
+    _recount(model)
 
 
 def join_gig_work(model: TerritoryModel, platforms: list) -> None:
