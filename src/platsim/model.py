@@ -188,9 +188,7 @@ class TerritoryModel(mesa.Model):
         return self.territory.n_regions + np.arange(self.territory.n, dtype=np.int64)
 
     def _open_initial_platforms(self) -> None:
-        for platform in self.platforms:
-            if platform.opens <= 0:
-                platform_market.open_platform(self, platform)
+        platform_market.open_due_platforms(self)
         platform_market.count_members(self)
 
     @property

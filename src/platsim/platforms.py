@@ -164,7 +164,7 @@ class Platform(mesa.Agent):
             "region": self.region,
             "active": self.active,
             "market_share": self.market_share,
-            "transactions": self.transactions,
+            "transactions": self.last_transactions,
             "data": self.data,
             "effective_data": self.effective_data,
             "quality": self.quality,

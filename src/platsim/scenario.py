@@ -119,7 +119,7 @@ class Territory(Section):
     tail_share: float = param(
         0.15,
         "share",
-        "Share of municipalities above the urban threshold (Pareto tail).",
+        "Share of municipalities in the Pareto tail, above 2,000 inhabitants.",
         gt=0,
         lt=0.5,
         source="INSEE communes (85% under 2,000)",
@@ -495,6 +495,15 @@ class Public(Section):
     )
 
     @model_validator(mode="after")
+    def _check_conditional_funding(self) -> Public:
+        if self.conditional_funding and self.pooling == "none":
+            raise ValueError(
+                "conditional_funding needs a pool to join: set pooling to region "
+                "(with pooling none every municipality would lose its grant)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _check_budget_shares(self) -> Public:
         if self.broadband_share + self.training_share > 1:
             raise ValueError(
@@ -642,7 +651,7 @@ class Platforms(Section):
     commission_weight: float = param(
         4.0,
         "utility / commission",
-        "omega: dislike of commissions (firms and workers).",
+        "omega: firms' dislike of commissions.",
         ge=0,
         le=100,
     )
@@ -809,8 +818,8 @@ class Labour(Section):
     social_contribution: float = param(
         0.0,
         "share of gig pay",
-        "Worker protection: contribution platforms pay on gig pay "
-        "(counts in gig workers' pay as social rights).",
+        "Worker protection: social contribution platforms pay on gig pay to social insurance "
+        "(outside the territory); with a floor it raises each gig worker's cost.",
         ge=0,
         le=1,
         source="scenario lever",
@@ -1189,6 +1198,11 @@ def validate_scenario(
     payload = {
         key: ({} if value is None and key in SECTIONS else value) for key, value in data.items()
     }
+    platforms = payload.get("platforms")
+    if isinstance(platforms, dict) and isinstance(platforms.get("catalogue"), dict):
+        # a platform set to null is removed (lets a scenario drop an inherited platform)
+        catalogue = {k: v for k, v in platforms["catalogue"].items() if v is not None}
+        payload["platforms"] = {**platforms, "catalogue": catalogue}
     if "source" in payload:
         raise InputError(
             "unknown key",

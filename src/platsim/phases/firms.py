@@ -249,7 +249,8 @@ def enter(model: TerritoryModel) -> None:
 
 
 def adopt_digital(model: TerritoryModel) -> None:
-    """Digitise firms with a probability rising with connectivity and residents' literacy."""
+    """Digitise firms with a probability rising with connectivity, residents' literacy and
+    the advisers of territorial platforms in reach."""
     economy, firms, workers, munis = (
         model.scenario.economy,
         model.firms,
@@ -264,8 +265,15 @@ def adopt_digital(model: TerritoryModel) -> None:
         where=munis.residents > 0,
     )
     place = firms.municipality
+    boost = np.zeros(n)
+    for platform in model.platforms:
+        if platform.active and platform.spec.adviser_boost > 0:
+            boost = np.maximum(boost, np.where(platform.reach, platform.spec.adviser_boost, 0.0))
     probability = (
-        economy.digital_adoption_rate * munis.connectivity[place] * (0.5 + literacy[place])
+        economy.digital_adoption_rate
+        * munis.connectivity[place]
+        * (0.5 + literacy[place])
+        * (1.0 + boost[place])
     )
     adopt = firms.alive & ~firms.digital & (model.rng.random(len(firms)) < probability)
     firms.digital |= adopt

@@ -62,9 +62,7 @@ def active_platforms(model: TerritoryModel) -> list[Platform]:
 def open_and_enter(model: TerritoryModel) -> None:
     """Open scheduled platforms, let an entrant appear, close entrants short of data."""
     config, rng = model.scenario.platforms, model.rng
-    for platform in model.platforms:
-        if not platform.active and not platform.closed and platform.opens <= model.steps:
-            open_platform(model, platform)
+    open_due_platforms(model)
     if config.entry_rate > 0 and rng.random() < config.entry_rate:
         if len(model.platforms) < MAX_PLATFORMS:
             spec = PlatformSpec(
@@ -92,8 +90,27 @@ def open_and_enter(model: TerritoryModel) -> None:
             model.events["platform_exit"] += 1
 
 
-def open_platform(model: TerritoryModel, platform: Platform) -> None:
-    """Activate a platform; its partner firms (digitised, in reach) join at once."""
+def open_due_platforms(model: TerritoryModel) -> None:
+    """Open every platform scheduled by now, then let households without one choose.
+
+    Platforms opening together are all open before anyone chooses, so no platform gains
+    from its place in the catalogue.
+    """
+    due = [
+        platform
+        for platform in model.platforms
+        if not platform.active and not platform.closed and platform.opens <= model.steps
+    ]
+    for platform in due:
+        open_platform(model, platform, choose=False)
+    if due:
+        without = np.flatnonzero(model.workers.platform < 0)
+        choose_household_platforms(model, without, switching=0.0)
+
+
+def open_platform(model: TerritoryModel, platform: Platform, *, choose: bool = True) -> None:
+    """Activate a platform; its partner firms (digitised, in reach) join at once; households
+    without a platform choose one unless ``choose`` is False."""
     platform.active = True
     platform.refresh_reach()
     firms = model.firms
@@ -104,7 +121,9 @@ def open_platform(model: TerritoryModel, platform: Platform) -> None:
         if not model.multihoming_allowed():
             firms.platforms[joins] = 0
         firms.platforms[joins] |= bit
-    choose_household_platforms(model, np.flatnonzero(model.workers.platform < 0), switching=0.0)
+    if choose:
+        without = np.flatnonzero(model.workers.platform < 0)
+        choose_household_platforms(model, without, switching=0.0)
 
 
 def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | None = None) -> None:
@@ -180,7 +199,11 @@ def acquire(model: TerritoryModel) -> None:
     for buyer in active_platforms(model):
         if buyer.kind != GLOBAL:
             continue
-        banned = model.policy_active and buyer.market_share >= competition.acquisition_ban_share
+        banned = (
+            model.policy_active
+            and competition.acquisition_ban_share < 1.0
+            and buyer.market_share >= competition.acquisition_ban_share
+        )
         targets = [p for p in active_platforms(model) if p.kind == ENTRANT]
         if banned or not targets:
             continue

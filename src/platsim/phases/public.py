@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 
 def step(model: TerritoryModel) -> None:
-    """Run public action in order: transfers, taxes, grants, training, budget allocation."""
+    """Run public action in order: pools, transfers, taxes, grants, training, budgets."""
+    update_pools(model)
     pay_benefits(model)
     age_unemployment_spells(model)
     collect_taxes_and_grants(model)
@@ -205,7 +206,6 @@ def service_cost_factor(model: TerritoryModel) -> float:
 def update_services(model: TerritoryModel) -> None:
     """Move service levels towards what each pool's spending per head can buy."""
     public, munis = model.scenario.public, model.municipalities
-    update_pools(model)
     pool = munis.pool
     pools = int(pool.max()) + 1
     spending = np.bincount(pool, weights=munis.service_budget, minlength=pools)
