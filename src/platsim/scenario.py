@@ -433,6 +433,13 @@ class Public(Section):
         "municipality pools its service budget with its region.",
         json_schema_extra={"unit": "choice", "source": "scenario lever"},
     )
+    pooling_share: float = param(
+        0.5,
+        "share of service budget",
+        "Share of a pool member's service budget spent jointly at the pool's scale.",
+        gt=0,
+        le=1,
+    )
     pooling_participation: float = param(
         0.5, "share", "Share of municipalities joining a pool voluntarily.", ge=0, le=1
     )

@@ -6,7 +6,8 @@ multinomial logit common to all movers, with utility
 (more housing where more people live) is damped by housing costs rising with density
 (elasticity ``e``); ``jobs`` is the commuting zone's jobs (employment plus vacancies) per
 resident. A mover keeps its job only if the employer is within the new home's commuting
-zone. Mobility moves people, it never creates or removes them.
+zone, and its platforms only if they reach the new home (otherwise it chooses again, and a
+gig worker stops gig work). Mobility moves people, it never creates or removes them.
 """
 
 from __future__ import annotations
@@ -45,6 +46,34 @@ def destination_probabilities(model: TerritoryModel) -> np.ndarray:
     return probability / probability.sum()
 
 
+def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
+    """Movers whose platform does not reach their new home choose again; gig workers out of
+    their platform's reach (or below the connectivity gig work needs) stop gig work."""
+    from platsim.phases import platform_market
+
+    if not model.platforms:
+        return
+    workers = model.workers
+    reach = np.array([p.reach for p in model.platforms])  # platforms x municipalities
+    home = workers.home[movers]
+    shop = workers.platform[movers]
+    lost = (shop >= 0) & ~reach[np.maximum(shop, 0), home]
+    gig = workers.gig_platform[movers]
+    threshold = model.scenario.labour.gig_connectivity_threshold
+    too_far = (gig >= 0) & (
+        ~reach[np.maximum(gig, 0), home] | (model.municipalities.connectivity[home] < threshold)
+    )
+    if too_far.any():
+        mask = np.zeros(len(workers), dtype=bool)
+        mask[movers[too_far]] = True
+        platform_market.leave_gig_work(workers, mask)
+    if lost.any():
+        workers.platform[movers[lost]] = -1
+        platform_market.choose_household_platforms(model, movers[lost], switching=0.0)
+    if lost.any() or too_far.any():
+        platform_market.count_members(model)
+
+
 def step(model: TerritoryModel) -> None:
     """Relocate movers; those moving out of their employer's reach lose their job."""
     workers, firms = model.workers, model.firms
@@ -56,13 +85,15 @@ def step(model: TerritoryModel) -> None:
     destination = rng.choice(n, size=len(movers), p=destination_probabilities(model))
     employed = workers.status[movers] == Status.EMPLOYEE
     workplace = firms.municipality[workers.employer[movers[employed]]]
-    reachable = (
-        np.asarray(model.territory.commute_weight[destination[employed], workplace]).ravel() > 0
-    )
+    reachable = model.in_commuting_zone(destination[employed], workplace)
     lose_job = np.zeros(len(workers), dtype=bool)
     lose_job[movers[employed][~reachable]] = True
     firms.add_employees(workers.make_unemployed(lose_job), -1)
+    # This month's public action is past: the spell already counts this month, so the
+    # benefit is paid for months 1..benefit_months like any other job loss.
+    workers.months_unemployed[lose_job] = 1
     workers.home[movers] = destination
     model.municipalities.residents = np.bincount(workers.home, minlength=n)
+    keep_platforms_in_reach(model, movers)
     model.events["relocations"] += len(movers)
     model.events["job_losses_by_moving"] += int(lose_job.sum())

@@ -127,7 +127,8 @@ def open_platform(model: TerritoryModel, platform: Platform, *, choose: bool = T
 
 
 def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | None = None) -> None:
-    """Close a platform; members move to ``heir`` (an acquirer) or leave."""
+    """Close a platform; members within the reach of ``heir`` (an acquirer) move to it, the
+    others leave: households choose again, gig workers look for work, firms lose the link."""
     workers, firms = model.workers, model.firms
     bit = np.int64(1) << platform.index
     on_it = workers.platform == platform.index
@@ -136,19 +137,26 @@ def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | N
     firms.platforms[members] &= ~bit
     if heir is not None:
         heir.data += platform.data
-        workers.platform[on_it] = heir.index
-        workers.gig_platform[gig] = heir.index
-        firms.platforms[members] |= np.int64(1) << heir.index
         heir.gig_pool += platform.gig_pool
         platform.gig_pool = 0.0
-    else:
-        workers.platform[on_it] = -1
-        workers.gig_platform[gig] = -1
-        workers.status[gig & (workers.status == Status.PLATFORM)] = Status.UNEMPLOYED
-        workers.months_unemployed[gig] = 0
+        household_reached = heir.reach[workers.home]
+        workers.platform[on_it & household_reached] = heir.index
+        workers.gig_platform[gig & household_reached] = heir.index
+        firms.platforms[members & heir.reach[firms.municipality]] |= np.int64(1) << heir.index
+        on_it &= ~household_reached
+        gig &= ~household_reached
+    workers.platform[on_it] = -1
+    leave_gig_work(workers, gig)
     platform.close()
-    if heir is None:
-        choose_household_platforms(model, np.flatnonzero(on_it), switching=0.0)
+    choose_household_platforms(model, np.flatnonzero(on_it), switching=0.0)
+    if heir is not None:
+        platform.market_share = 0.0
+
+
+def leave_gig_work(workers, mask: np.ndarray) -> None:
+    """Gig workers in ``mask`` lose their platform and become unemployed job seekers."""
+    workers.status[mask & (workers.status == Status.PLATFORM)] = Status.UNEMPLOYED
+    workers.gig_platform[mask] = -1
 
 
 def effective_data(model: TerritoryModel, platforms: list[Platform]) -> np.ndarray:
@@ -209,6 +217,8 @@ def acquire(model: TerritoryModel) -> None:
             continue
         if model.rng.random() < config.acquisition_rate * buyer.market_share:
             target = min(targets, key=lambda p: p.last_transactions)
+            buyer.market_share += target.market_share
+            buyer.last_transactions += target.last_transactions
             close_platform(model, target, heir=buyer)
             model.events["acquisitions"] += 1
 

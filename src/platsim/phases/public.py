@@ -16,9 +16,10 @@
   ``training_literacy_gain`` of its gap to 1 and the worker searches again (with the skills
   platform, skill also closes ``skills_training_gain`` of its gap).
 
-Levers, from policy_start: pooling (members pool their service budgets and population
-within their region; a share ``pooling_participation`` joins voluntarily, every municipality
-when funding is conditional on it), conditional funding (non-members keep only
+Levers, from policy_start: pooling (members spend ``pooling_share`` of their service budget
+jointly within their region, at the cost per head of the pool's whole population; a share
+``pooling_participation`` joins voluntarily, every municipality when funding is conditional
+on it), conditional funding (non-members keep only
 ``unpooled_grant_factor`` of the grant), a state broadband programme (EUR per worker agent,
 optionally to rural municipalities only), state-funded training places, and data-driven
 services (with a trusted third party or open data, service costs fall by
@@ -203,19 +204,39 @@ def service_cost_factor(model: TerritoryModel) -> float:
     return 1.0
 
 
-def update_services(model: TerritoryModel) -> None:
-    """Move service levels towards what each pool's spending per head can buy."""
-    public, munis = model.scenario.public, model.municipalities
-    pool = munis.pool
-    pools = int(pool.max()) + 1
-    spending = np.bincount(pool, weights=munis.service_budget, minlength=pools)
-    heads = np.bincount(pool, weights=munis.residents, minlength=pools)
-    inhabitants = np.bincount(pool, weights=model.territory.population, minlength=pools)
-    per_head = np.divide(spending, heads, out=np.zeros(pools), where=heads > 0)
-    cost = (
+def service_cost_per_head(model: TerritoryModel, inhabitants: np.ndarray) -> np.ndarray:
+    """c(P) = c0 P^-theta, lowered by data-driven services where they apply (EUR / head)."""
+    public = model.scenario.public
+    return (
         public.service_cost
         * service_cost_factor(model)
         * np.maximum(inhabitants, 1.0) ** (-public.service_scale_elasticity)
     )
-    affordable = np.clip(per_head / cost, 0.0, 1.0)[pool]
-    munis.services += public.service_adjustment * (affordable - munis.services)
+
+
+def update_services(model: TerritoryModel) -> None:
+    """Move service levels towards what spending per head buys, own and pooled.
+
+    A pool member puts ``pooling_share`` of its service budget into its region's pool, which
+    buys services at the cost per head of the pool's whole population; the rest buys at the
+    member's own cost per head. Non-members buy everything alone.
+    """
+    public, munis = model.scenario.public, model.municipalities
+    population = model.territory.population
+    heads = munis.residents.astype(float)
+    member = munis.pool < model.territory.n_regions
+    pooled = np.where(member, public.pooling_share, 0.0)
+    own_per_head = np.divide(
+        (1.0 - pooled) * munis.service_budget, heads, out=np.zeros(len(heads)), where=heads > 0
+    )
+    affordable = own_per_head / service_cost_per_head(model, population)
+    if member.any():
+        pool = munis.pool
+        size = int(pool.max()) + 1
+        spending = np.bincount(pool, weights=pooled * munis.service_budget, minlength=size)
+        pool_heads = np.bincount(pool, weights=heads * member, minlength=size)
+        inhabitants = np.bincount(pool, weights=population * member, minlength=size)
+        pool_per_head = np.divide(spending, pool_heads, out=np.zeros(size), where=pool_heads > 0)
+        pooled_level = pool_per_head / service_cost_per_head(model, inhabitants)
+        affordable = affordable + np.where(member, pooled_level[pool], 0.0)
+    munis.services += public.service_adjustment * (np.clip(affordable, 0.0, 1.0) - munis.services)

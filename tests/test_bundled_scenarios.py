@@ -1,0 +1,216 @@
+"""Tests of the bundled scenario files: each validates, extends the baseline, changes only the
+levers it stands for, describes itself on its first line, shares the baseline's history up to
+policy_start, and runs with balanced accounts."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from platsim.cli import main
+from platsim.model import TerritoryModel
+from platsim.run import run
+from platsim.scenario import bundled_scenarios, load_scenario, read_yaml
+
+NAMES = sorted(bundled_scenarios())
+
+#: Sections each scenario may change with respect to the baseline (the brief's table).
+SECTIONS_CHANGED: dict[str, set[str]] = {
+    "baseline": set(),
+    "antitrust": {"competition"},
+    "broadband": {"public"},
+    "cooperative_platform": {"platforms"},
+    "intermunicipal_pooling": {"public"},
+    "open_data": {"data"},
+    "policy_mix": {"data", "platforms", "competition", "labour", "public"},
+    "skills_platform": {"labour", "public"},
+    "territorial_platform": {"platforms", "public"},
+    "trusted_third_party": {"data"},
+    "worker_protection": {"labour"},
+}
+
+#: Levers that must actually change in each scenario (a subset of what the file sets).
+KEY_LEVERS: dict[str, dict[str, Any]] = {
+    "antitrust": {
+        "competition.commission_cap": 0.15,
+        "competition.acquisition_ban_share": 0.25,
+        "competition.multihoming": True,
+    },
+    "broadband": {"public.broadband_programme": 20.0},
+    "cooperative_platform": {"platforms.catalogue.cooperative.kind": "cooperative"},
+    "intermunicipal_pooling": {"public.pooling": "region", "public.conditional_funding": True},
+    "open_data": {"data.regime": "open"},
+    "skills_platform": {"labour.skills_platform": True},
+    "territorial_platform": {"platforms.catalogue.territorial.kind": "territorial"},
+    "trusted_third_party": {"data.regime": "trusted_third_party"},
+    "worker_protection": {"labour.earnings_floor": 1_100.0, "labour.social_contribution": 0.1},
+}
+
+#: The policy mix combines these scenarios "at the same settings as in their own files".
+MIX_PARTS = (
+    "open_data",
+    "territorial_platform",
+    "worker_protection",
+    "antitrust",
+    "intermunicipal_pooling",
+    "broadband",
+)
+
+#: Small and short runs: levers from step 4, six steps of policy.
+SHORT = {
+    "territory.n_municipalities": 20,
+    "simulation.policy_start": 4,
+    "simulation.panel_every": 0,
+}
+SHORT_STEPS = 4 + 6
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted paths of every leaf value of a nested mapping."""
+    if not isinstance(data, dict):
+        return {prefix: data}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def parameters(name: str) -> dict[str, Any]:
+    data = load_scenario(name).to_dict()
+    return flatten(
+        {key: value for key, value in data.items() if key not in ("name", "description")}
+    )
+
+
+BASELINE = parameters("baseline")
+
+
+def changes(name: str) -> dict[str, Any]:
+    """Dotted paths whose resolved value differs from the baseline's (new paths included)."""
+    values = parameters(name)
+    return {
+        path: value
+        for path, value in values.items()
+        if path not in BASELINE or BASELINE[path] != value
+    } | {path: None for path in BASELINE if path not in values}
+
+
+def test_the_eleven_scenarios_of_the_brief_are_bundled() -> None:
+    assert set(NAMES) == set(SECTIONS_CHANGED)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_validates_and_describes_itself_on_its_first_line(name) -> None:
+    path = bundled_scenarios()[name]
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# "), f"{path.name}: the first line must be a description comment"
+    scenario = load_scenario(name)
+    assert scenario.name == name
+    assert scenario.description == first[2:].strip()
+    assert len(scenario.description) > 20
+    assert scenario.hash() == load_scenario(path).hash()
+
+
+@pytest.mark.parametrize("name", [name for name in NAMES if name != "baseline"])
+def test_scenario_extends_the_baseline(name) -> None:
+    raw = read_yaml(bundled_scenarios()[name])
+    assert raw.get("extends") in ("baseline.yaml", "baseline")
+    # everything it does not set is the baseline's
+    set_in_file = flatten({k: v for k, v in raw.items() if k != "extends"})
+    for path, value in parameters(name).items():
+        if path in BASELINE and not any(path.startswith(p) for p in set_in_file):
+            assert value == BASELINE[path], path
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_changes_only_its_own_sections_and_levers(name) -> None:
+    changed = changes(name)
+    assert {path.split(".")[0] for path in changed} == SECTIONS_CHANGED[name]
+    raw = read_yaml(bundled_scenarios()[name])
+    set_in_file = set(flatten({k: v for k, v in raw.items() if k != "extends"}))
+    # a platform added to the catalogue brings the defaults of the fields it does not set
+    set_in_file |= {
+        f"platforms.catalogue.{platform}."
+        for platform in (raw.get("platforms") or {}).get("catalogue", {})
+    }
+    for path in changed:
+        assert any(path.startswith(p) for p in set_in_file), f"{path} changed but not set"
+    for path, value in KEY_LEVERS.get(name, {}).items():
+        assert changed.get(path) == value, path
+    # the global platform stays in every scenario (platforms are added, not replaced)
+    assert "global" in load_scenario(name).platforms.catalogue
+    assert load_scenario(name).simulation == load_scenario("baseline").simulation
+
+
+def test_policy_mix_is_the_union_of_its_parts() -> None:
+    union: dict[str, Any] = {}
+    for part in MIX_PARTS:
+        for path, value in changes(part).items():
+            assert union.get(path, value) == value, f"{part} disagrees on {path}"
+            union[path] = value
+    mix = changes("policy_mix")
+    # the mix adds the training programme of the territorial scenario: same setting
+    assert mix == union
+
+
+@cache
+def short_baseline() -> pd.DataFrame:
+    return run("baseline", seed=11, steps=SHORT_STEPS, overrides=SHORT).metrics
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_runs_with_balanced_accounts_and_the_baseline_history(name) -> None:
+    outputs = run(name, seed=11, steps=SHORT_STEPS, overrides=SHORT)
+    metrics = outputs.metrics
+    assert list(metrics["step"]) == list(range(SHORT_STEPS + 1))
+    assert metrics["accounts_residual"].abs().max() < 1e-9
+    baseline = short_baseline()
+    # every scenario shares the baseline's history before policy_start, and differs after
+    before = metrics.iloc[:4]
+    for column in metrics.columns:
+        assert before[column].equals(baseline[column].iloc[:4]), column
+    if name != "baseline":
+        assert not metrics.iloc[4:].equals(baseline.iloc[4:]), f"{name}: levers did nothing"
+
+
+@pytest.mark.parametrize("name", ["policy_mix", "cooperative_platform"])
+def test_household_spending_identity_every_step(name) -> None:
+    model = TerritoryModel(scenario=name, seed=12, overrides=SHORT)
+    for _ in range(SHORT_STEPS):
+        model.step()
+        flows = model.flows
+        destinations = (
+            flows["household_offline_to_firms"]
+            + flows["platform_to_firms"]
+            + flows["platform_commissions"]
+            + flows["platform_gig_pools"]
+            + flows["household_leakage"]
+        )
+        assert destinations == pytest.approx(flows["household_spending"], rel=1e-9)
+        assert abs(model.accounts_residual) < 1e-9
+
+
+def test_cli_runs_a_bundled_scenario(tmp_path) -> None:
+    out = tmp_path / "out"
+    code = main(
+        [
+            "run",
+            "worker_protection",
+            "--steps",
+            "3",
+            "--quiet",
+            "--set",
+            "territory.n_municipalities=20",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    for file in ("metrics.parquet", "municipalities.parquet", "platforms.parquet", "run.json"):
+        assert (out / file).is_file(), file
+    metrics = pd.read_parquet(out / "metrics.parquet")
+    assert list(metrics["step"]) == [0, 1, 2, 3]
+    assert metrics["accounts_residual"].abs().max() < 1e-9

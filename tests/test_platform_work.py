@@ -1,0 +1,317 @@
+"""Tests for platsim.phases.platform_work: who does gig work, how much it pays, worker
+protection (earnings floor, social contribution) and the cooperative's surplus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from platsim.agents import Status
+from platsim.model import TerritoryModel
+from platsim.phases import platform_market, platform_work
+
+N = 25
+GLOBAL = {"kind": "global"}
+COOPERATIVE = {
+    "kind": "cooperative",
+    "commission": 0.08,
+    "commission_slope": 0.0,
+    "outside_supplier_share": 0.0,
+}
+TWO_PLATFORMS = {"platforms.catalogue": {"global": GLOBAL, "coop": COOPERATIVE}}
+#: More gig work than the defaults make, so that every rule is exercised in a short run.
+BUSY = {
+    "labour.gig_task_share": 0.3,
+    "labour.gig_entry_rate": 0.5,
+    "mobility.relocation_rate": 0.0,  # movers keep out-of-reach platforms: see test_platform_market
+    "platforms.acquisition_rate": 0.0,
+}
+
+
+def build(seed: int = 1, **overrides) -> TerritoryModel:
+    return TerritoryModel(seed=seed, overrides={"territory.n_municipalities": N, **overrides})
+
+
+def make_gig_workers(model: TerritoryModel, platform, count: int) -> np.ndarray:
+    """Turn ``count`` unemployed workers into gig workers on ``platform``."""
+    workers = model.workers
+    chosen = np.flatnonzero(workers.status == Status.UNEMPLOYED)[:count]
+    assert len(chosen) == count
+    workers.status[chosen] = Status.PLATFORM
+    workers.gig_platform[chosen] = platform.index
+    workers.income[chosen] = 0.0
+    return chosen
+
+
+class PayRecorder:
+    """Wraps pay_gig_workers: records each active platform's pool and gig workers before pay."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.records: list[dict] = []
+        original = platform_work.pay_gig_workers
+
+        def recording(model, platforms):
+            workers = model.workers
+            before = {
+                p.index: (
+                    p.gig_pool + (p.cash if p.kind == "cooperative" and p.cash > 0 else 0.0),
+                    int((workers.gig_platform == p.index).sum()),
+                    p.kind,
+                )
+                for p in platforms
+            }
+            original(model, platforms)
+            for index, (pool, count, kind) in before.items():
+                platform = model.platforms[index]
+                self.records.append(
+                    {
+                        "step": model.steps,
+                        "index": index,
+                        "kind": kind,
+                        "pool": pool,
+                        "count": count,
+                        "paid": platform.gig_paid,
+                        "protection": platform_work.protection(model),
+                    }
+                )
+
+        monkeypatch.setattr(platform_work, "pay_gig_workers", recording)
+
+
+def check_gig_state(model: TerritoryModel) -> None:
+    workers = model.workers
+    labour = model.scenario.labour
+    gig = workers.gig_platform >= 0
+    np.testing.assert_array_equal(gig, workers.status == Status.PLATFORM, "status vs gig_platform")
+    assert (workers.employer[gig] == -1).all(), "a gig worker has an employer"
+    active = np.array([p.active for p in model.platforms])
+    assert active[workers.gig_platform[gig]].all(), "a gig worker on a closed platform"
+    reach = np.array([p.reach for p in model.platforms])
+    home = workers.home[gig]
+    assert reach[workers.gig_platform[gig], home].all(), "gig work out of the platform's reach"
+    assert (model.municipalities.connectivity[home] >= labour.gig_connectivity_threshold).all()
+    assert (workers.literacy[gig] >= labour.gig_literacy_threshold).all()
+    # each gig worker earned the pay of their platform this month, plus the last wage for
+    # those who lost their job this month (a job loser still earns it in the month of the loss)
+    for platform in model.platforms:
+        on_it = workers.gig_platform == platform.index
+        if on_it.any():
+            assert platform.gig_workers == on_it.sum()
+            pay = platform.gig_paid / on_it.sum()
+            income, wage = workers.income[on_it], workers.wage[on_it]
+            assert (
+                np.isclose(income, pay, rtol=1e-12) | np.isclose(income, pay + wage, rtol=1e-12)
+            ).all(), f"gig income is not the platform's pay on {platform.name}"
+
+
+# --------------------------------------------------------------------------------------------
+# Who does gig work
+
+
+def test_gig_state_is_consistent_every_step(monkeypatch) -> None:
+    model = build(seed=2, **TWO_PLATFORMS, **BUSY)
+    recorder = PayRecorder(monkeypatch)
+    entries = 0
+    for _ in range(15):
+        model.step()
+        check_gig_state(model)
+        entries += model.events["gig_entries"]
+    frame = model.metrics_frame()
+    assert frame["platform_work_share"].iloc[-1] > 0
+    assert entries > 0
+    assert len({r["index"] for r in recorder.records if r["count"] > 0}) == 2
+
+
+def test_only_eligible_unemployed_workers_join() -> None:
+    model = build(
+        seed=3,
+        **{
+            **TWO_PLATFORMS,
+            "labour.gig_entry_rate": 1.0,
+            "labour.gig_reservation": 0.0,
+            "labour.gig_connectivity_threshold": 0.55,
+        },
+    )
+    workers, labour = model.workers, model.scenario.labour
+    for platform in model.platforms:
+        platform.gig_pool = 1e6
+        platform.gig_workers = 0
+    status_before = workers.status.copy()
+    platform_work.join_gig_work(model, platform_market.active_platforms(model))
+    joined = workers.status == Status.PLATFORM
+    assert joined.sum() > 20
+    assert (status_before[joined] == Status.UNEMPLOYED).all(), "only the unemployed join"
+    connectivity = model.municipalities.connectivity[workers.home]
+    eligible = (
+        (status_before == Status.UNEMPLOYED)
+        & (connectivity >= 0.55)
+        & (workers.literacy >= labour.gig_literacy_threshold)
+    )
+    assert not (joined & ~eligible).any()
+    reach = np.array([p.reach for p in model.platforms]).any(axis=0)[workers.home]
+    # with an entry rate of 1, no floor and a huge pool, every eligible worker in reach joins
+    np.testing.assert_array_equal(joined, eligible & reach)
+    assert (eligible & ~reach).sum() + (~eligible & (status_before == Status.UNEMPLOYED)).sum() > 0
+
+
+def test_no_one_joins_below_the_reservation_pay() -> None:
+    model = build(**{"labour.gig_entry_rate": 1.0, "labour.gig_reservation": 1.0})
+    glob = model.platforms[0]
+    glob.gig_pool = 10.0  # 10 EUR for the lot: below any benefit
+    platform_work.join_gig_work(model, [glob])
+    assert not (model.workers.status == Status.PLATFORM).any()
+
+
+def test_every_gig_worker_quits_at_exit_rate_one() -> None:
+    model = build(**{"labour.gig_exit_rate": 1.0})
+    glob = model.platforms[0]
+    chosen = make_gig_workers(model, glob, 7)
+    platform_market.count_members(model)
+    platform_work.quit_gig_work(model)
+    assert (model.workers.status[chosen] == Status.UNEMPLOYED).all()
+    assert (model.workers.gig_platform == -1).all()
+    assert glob.gig_workers == 0
+
+
+def test_closing_a_platform_sends_its_gig_workers_to_unemployment() -> None:
+    model = build(**TWO_PLATFORMS)
+    coop = model.platforms[1]
+    chosen = make_gig_workers(model, coop, 5)
+    platform_market.close_platform(model, coop)
+    assert (model.workers.status[chosen] == Status.UNEMPLOYED).all()
+    assert (model.workers.gig_platform[chosen] == -1).all()
+
+
+# --------------------------------------------------------------------------------------------
+# Pay
+
+
+def test_pay_is_the_pool_shared_among_gig_workers_without_protection() -> None:
+    model = build(**TWO_PLATFORMS)
+    glob, coop = model.platforms
+    model.ledger.reset()
+    on_glob = make_gig_workers(model, glob, 4)
+    on_coop = make_gig_workers(model, coop, 3)
+    glob.gig_pool, coop.gig_pool = 10_000.0, 2_400.0
+    platform_work.pay_gig_workers(model, [glob, coop])
+    np.testing.assert_allclose(model.workers.income[on_glob], 2_500.0)
+    np.testing.assert_allclose(model.workers.income[on_coop], 800.0)
+    assert glob.gig_paid == pytest.approx(10_000.0) and coop.gig_paid == pytest.approx(2_400.0)
+    assert glob.gig_pool == 0.0 and coop.gig_pool == 0.0
+    assert sum(model.ledger.inflows.values()) == 0.0
+    assert sum(model.ledger.outflows.values()) == 0.0
+
+
+def test_a_pool_without_gig_workers_goes_to_outside_contractors() -> None:
+    model = build()
+    glob = model.platforms[0]
+    model.ledger.reset()
+    model.flows = {}
+    glob.gig_pool = 900.0
+    platform_work.pay_gig_workers(model, [glob])
+    assert model.ledger.outflows["outside_suppliers"] == pytest.approx(900.0)
+    assert model.flows["global_leakage"] == pytest.approx(900.0)
+    assert glob.gig_paid == 0.0 and glob.gig_pool == 0.0
+
+
+@pytest.mark.parametrize("kind", ["global", "cooperative"])
+def test_earnings_floor_and_contribution_are_paid_by_the_platform(kind) -> None:
+    spec = GLOBAL if kind == "global" else COOPERATIVE
+    model = build(
+        **{
+            "simulation.policy_start": 0,
+            "labour.earnings_floor": 1_000.0,
+            "labour.social_contribution": 0.1,
+            "platforms.catalogue": {"p": spec},
+        }
+    )
+    platform = model.platforms[0]
+    model.ledger.reset()
+    chosen = make_gig_workers(model, platform, 5)
+    platform.gig_pool = 3_000.0  # 600 each before protection
+    platform_work.pay_gig_workers(model, [platform])
+    np.testing.assert_allclose(model.workers.income[chosen], 1_000.0)
+    cost = 1_000.0 * 1.1 * 5
+    assert model.ledger.outflows["social_contributions"] == pytest.approx(0.1 * 1_000.0 * 5)
+    if kind == "global":
+        assert model.ledger.inflows["platform_topups"] == pytest.approx(cost - 3_000.0)
+    else:
+        assert platform.cash == pytest.approx(-(cost - 3_000.0))
+
+
+def test_protection_applies_from_policy_start_only() -> None:
+    model = build(
+        **{
+            "simulation.policy_start": 5,
+            "labour.earnings_floor": 1_000.0,
+            "labour.social_contribution": 0.1,
+        }
+    )
+    assert platform_work.protection(model) == (0.0, 0.0)
+    glob = model.platforms[0]
+    glob.gig_pool = 50_000.0
+    assert platform_work.capacity(model, [glob])[0] > 10**12  # unbounded without a floor
+    model.run_for(5)
+    assert platform_work.protection(model) == (1_000.0, 0.1)
+
+
+def test_cooperative_pays_its_surplus_to_its_gig_workers() -> None:
+    model = build(**TWO_PLATFORMS)
+    coop = model.platforms[1]
+    chosen = make_gig_workers(model, coop, 2)
+    coop.cash, coop.gig_pool = 5_000.0, 1_000.0
+    stock = model.money_stock()
+    platform_work.pay_gig_workers(model, [coop])
+    np.testing.assert_allclose(model.workers.income[chosen], 3_000.0)
+    assert coop.cash == 0.0 and coop.gig_pool == 0.0
+    # the money left the platform's accounts for the workers' income (saved later in the step)
+    assert stock - model.money_stock() == pytest.approx(model.workers.income[chosen].sum())
+
+
+def test_cooperative_keeps_its_surplus_without_gig_workers() -> None:
+    model = build(**TWO_PLATFORMS)
+    coop = model.platforms[1]
+    coop.cash = 5_000.0
+    platform_work.pay_gig_workers(model, [coop])
+    assert coop.cash == 5_000.0
+
+
+def test_no_protection_pay_equals_pool_per_worker_during_a_run(monkeypatch) -> None:
+    model = build(seed=4, **TWO_PLATFORMS, **BUSY)
+    recorder = PayRecorder(monkeypatch)
+    model.run_for(12)
+    paid = [r for r in recorder.records if r["count"] > 0]
+    assert len(paid) > 10
+    for record in paid:
+        assert record["paid"] == pytest.approx(record["pool"], rel=1e-12)
+
+
+def test_earnings_floor_bounds_pay_and_the_number_of_gig_workers(monkeypatch) -> None:
+    floor, contribution = 900.0, 0.15
+    model = build(
+        seed=5,
+        **TWO_PLATFORMS,
+        **BUSY,
+        **{
+            "simulation.policy_start": 3,
+            "labour.earnings_floor": floor,
+            "labour.social_contribution": contribution,
+            "labour.gig_reservation": 0.3,
+        },
+    )
+    recorder = PayRecorder(monkeypatch)
+    for _ in range(15):
+        model.step()
+        check_gig_state(model)
+    protected = [r for r in recorder.records if r["step"] >= 3 and r["count"] > 0]
+    assert len(protected) >= 10
+    binding = 0
+    for record in protected:
+        pay = record["paid"] / record["count"]
+        assert pay >= floor * (1 - 1e-12)
+        assert record["count"] <= record["pool"] / (floor * (1 + contribution)) + 1e-9
+        binding += record["count"] == int(record["pool"] // (floor * (1 + contribution)))
+    assert binding > 0, "the capacity limit never bound: the test does not test it"
+    # before policy_start nothing limits them
+    early = [r for r in recorder.records if r["step"] < 3 and r["count"] > 0]
+    assert all(r["protection"] == (0.0, 0.0) for r in early)
