@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +25,7 @@ out = Console()
 err = Console(stderr=True)
 
 
-class ExecutorName(str, Enum):
+class ExecutorName(StrEnum):
     """Values of ``--executor``."""
 
     local = "local"
@@ -104,7 +104,7 @@ def batch_command(
             f"  platsim batch {experiment} --out {directory} --resume",
         )
         raise typer.Exit(130) from None
-    already = f" ({report.skipped:,} were done before)" if report.skipped else ""
+    already = f", {report.skipped:,} were done before" if report.skipped else ""
     _print(
         out,
         f"{report.name}: {report.ok:,} ok, {report.failed:,} failed of {report.total:,} runs; "
@@ -122,7 +122,7 @@ def batch_command(
             _print(out, f"... and {report.failed - len(report.failures):,} more")
         _print(
             out,
-            f"tracebacks: platsim query {directory} \"SELECT run_id, traceback FROM runs WHERE "
+            f'tracebacks: platsim query {directory} "SELECT run_id, traceback FROM runs WHERE '
             "status = 'failed'\"",
         )
     if report.exit_code:

@@ -77,6 +77,10 @@ def server_environment(scenario: str, seed: int) -> dict[str, str]:
     env["PLATSIM_VIZ_SCENARIO"] = scenario
     env["PLATSIM_VIZ_SEED"] = str(seed)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # Solara warns on every page load that the loopback address is not "localhost" (it then
+    # uses the right cookie policy anyway): keep the teacher's terminal quiet.
+    quiet = "ignore:Cookies with samesite=none require https"
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), quiet]))
     return env
 
 

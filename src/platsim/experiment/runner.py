@@ -5,9 +5,9 @@ index), one small summary per finished run and a window of tasks in flight; the 
 the runs and write their files. Everything is validated before anything runs.
 
     >>> from platsim.experiment.runner import run_batch
-    >>> report = run_batch("experiments/governance_comparison.yaml", "results/gov")  # doctest: +SKIP
-    >>> report.ok, report.failed                                                     # doctest: +SKIP
-    (330, 0)
+    >>> report = run_batch("experiments/governance_comparison.yaml")  # doctest: +SKIP
+    >>> report.ok, report.failed, report.directory                    # doctest: +SKIP
+    (330, 0, PosixPath('results/governance_comparison'))
 """
 
 from __future__ import annotations
@@ -126,7 +126,8 @@ def run_batch(
             flush_seconds=flush_seconds,
         )
         report.skipped = len(store.done)
-        tasks = (plan.task(run, directory) for run in plan if run.run_id not in store.done)
+        shared = directory.resolve()  # workers elsewhere (Dask) need the full path
+        tasks = (plan.task(run, shared) for run in plan if run.run_id not in store.done)
         progress.start(experiment.name, len(plan), len(store.done), 0)  # failed ones rerun
         state = "interrupted"
         try:
@@ -144,9 +145,7 @@ def run_batch(
             report.failed = store.failed
             report.pending = len(plan) - len(store.statuses)
             report.wall_seconds = time.monotonic() - started
-            store.close(
-                state, {"made": report.made, "wall_seconds": round(report.wall_seconds, 3)}
-            )
+            store.close(state, {"made": report.made, "wall_seconds": round(report.wall_seconds, 3)})
     return report
 
 

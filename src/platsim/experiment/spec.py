@@ -141,7 +141,7 @@ class ScenarioEntry:
         return self.scenario.hash()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Experiment:
     """A validated experiment: everything needed to enumerate its runs.
 
@@ -419,7 +419,10 @@ def _design_parameters(
         )
     if method in CONTINUOUS_METHODS and design.samples is None:
         raise InputError(
-            f"{method} needs samples", file=file, field=f"{where}.samples", allowed="an integer >= 1"
+            f"{method} needs samples",
+            file=file,
+            field=f"{where}.samples",
+            allowed="an integer >= 1",
         )
     if method == "sobol" and design.samples is not None and design.samples & (design.samples - 1):
         raise InputError(

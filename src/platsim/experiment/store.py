@@ -37,7 +37,14 @@ from platsim.errors import InputError
 from platsim.experiment.plan import RunPlan, parquet_safe
 from platsim.experiment.spec import Experiment
 from platsim.experiment.tasks import RunSummary
-from platsim.experiment.worker import DATA_KINDS, MANIFEST, STATUS_DIR, data_path, status_path
+from platsim.experiment.worker import (
+    DATA_KINDS,
+    MANIFEST,
+    STATUS_DIR,
+    data_path,
+    remove_data_files,
+    status_path,
+)
 from platsim.output import prepare_directory, write_json, write_parquet
 
 RUNS_FILE = "runs.parquet"
@@ -106,7 +113,7 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
 def check_directory(
     directory: str | Path, experiment: Experiment, *, resume: bool
 ) -> dict[str, Any] | None:
-    """Check that ``directory`` can take this experiment's results, writing nothing.
+    """Check that ``directory`` can take this experiment's results (creating it, if need be).
 
     Returns:
         The existing manifest when resuming, None when starting afresh.
@@ -130,8 +137,8 @@ def check_directory(
             raise InputError(
                 f"cannot resume: these results were made by a different experiment ({earlier}, "
                 f"hash {str(manifest.get('experiment_hash'))[:12]}); this is {experiment.name!r} "
-                f"from {experiment.file} (hash {experiment.hash[:12]}). An experiment, or one "
-                "of its scenario files, changed or differs",
+                f"from {experiment.file} (hash {experiment.hash[:12]}): the experiment file, one "
+                "of its scenario files or the scenario schema differs",
                 file=directory,
                 field="--resume",
                 allowed="the experiment that made them, unchanged; or another --out",
@@ -236,7 +243,9 @@ class ResultsStore:
 
     def record(self, summary: RunSummary) -> None:
         """Record a finished run (writing its status file if the worker could not)."""
-        if not summary.recorded:
+        if not summary.recorded:  # the worker died or could not write: the driver records it
+            if summary.status == "failed":
+                remove_data_files(self.directory, summary.run_id)
             write_json(summary.to_record(), status_path(self.directory, summary.run_id))
         self.statuses[summary.run_id] = summary.slim()
         if summary.status == "ok":
@@ -274,9 +283,7 @@ class ResultsStore:
         write_json(self.manifest, self.directory / MANIFEST)
 
 
-def _new_manifest(
-    experiment: Experiment, plan: RunPlan, session: dict[str, Any]
-) -> dict[str, Any]:
+def _new_manifest(experiment: Experiment, plan: RunPlan, session: dict[str, Any]) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "name": experiment.name,

@@ -23,8 +23,8 @@ import os
 import socket
 import time
 import traceback
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,7 +94,7 @@ def execute_run(task: RunTask) -> RunSummary:
     try:
         written = _run_and_write(run, task, directory)
     except Exception as error:
-        _remove_data_files(directory, task.run_id)
+        remove_data_files(directory, task.run_id)
         summary = RunSummary(
             run_id=task.run_id,
             status="failed",
@@ -147,6 +147,7 @@ def _inject_failure(run_id: str) -> None:
             raise InjectedFailure(f"run {run_id} made to fail ({FAIL_RUNS_VARIABLE}={patterns})")
 
 
-def _remove_data_files(directory: Path, run_id: str) -> None:
+def remove_data_files(directory: str | Path, run_id: str) -> None:
+    """Remove a run's data files (those of a failed run, which may be partly written)."""
     for kind in DATA_KINDS:
         data_path(directory, kind, run_id).unlink(missing_ok=True)

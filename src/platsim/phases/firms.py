@@ -128,6 +128,7 @@ def pay_and_account(model: TerritoryModel) -> None:
         model.workers,
         model.municipalities,
     )
+    model.add_flow("firm_revenue", firms.revenue[firms.alive].sum())
     employee = workers.status == Status.EMPLOYEE
     workers.income = np.where(employee, workers.wage, 0.0)
     firms.wage_bill = np.bincount(
@@ -209,7 +210,6 @@ def enter(model: TerritoryModel) -> None:
     )
     rng = model.rng
     count = int(rng.poisson(economy.entry_rate * firms.alive.sum()))
-    model.events["firm_entry"] += count
     if count == 0:
         return
     n = model.territory.n
@@ -238,6 +238,7 @@ def enter(model: TerritoryModel) -> None:
         return
     access = model.entrant_access
     rows = firms.allocate(len(sector))
+    model.events["firm_entry"] += len(rows)
     firms.alive[rows] = True
     firms.sector[rows] = sector
     firms.municipality[rows] = place

@@ -206,7 +206,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "firm_exit": float(model.events["firm_exit"]),
         "digital_adoption": metrics.safe_ratio(firms.digital[alive].sum(), alive.sum()),
         "local_value_added": float(
-            firms.revenue[alive].sum() - model.ledger.outflows.get("fixed_costs", 0.0)
+            model.flows.get("firm_revenue", 0.0) - model.ledger.outflows.get("fixed_costs", 0.0)
         ),
         "external_sales": float(model.ledger.inflows.get("external_sales", 0.0)),
         "household_spending": spending,

@@ -222,7 +222,11 @@ def update_services(model: TerritoryModel) -> None:
     member's own cost per head. Non-members buy everything alone.
     """
     public, munis = model.scenario.public, model.municipalities
-    population = model.territory.population
+    scale = (
+        model.scenario.population.inhabitants_per_agent
+        / model.scenario.population.working_age_share
+    )
+    population = munis.residents * scale  # current inhabitants: mobility changes them
     heads = munis.residents.astype(float)
     member = munis.pool < model.territory.n_regions
     pooled = np.where(member, public.pooling_share, 0.0)

@@ -123,7 +123,8 @@ def TerritoryApp(scenario: str | Path | Scenario | None = None, seed: int = 1) -
     loaded = solara.use_memo(lambda: _try_load(scenario), [str(scenario)])
     if isinstance(loaded, InputError):
         return InputErrorPage(loaded.message(), str(scenario or "baseline"))
-    return ScenarioApp(loaded, seed)
+    # a new scenario or seed is a new app (fresh levers and model), not an update of this one
+    return ScenarioApp(loaded, seed).key(f"{loaded.hash()}-{seed}")
 
 
 @solara.component
@@ -164,7 +165,6 @@ def ScenarioApp(scenario: Scenario, seed: int) -> solara.Element:
     )
     with solara.Column() as main:
         solara.Title(f"platsim: {scenario.name}")
-        LeverSidebar(levers, values.value, on_lever, note=note, error=error.value)
         SolaraViz(
             model,
             components=COMPONENTS,
@@ -183,6 +183,7 @@ def ScenarioApp(scenario: Scenario, seed: int) -> solara.Element:
             name=f"platsim: {scenario.name}",
             play_interval=PLAY_INTERVAL_MS,
         )
+        LeverSidebar(levers, values.value, on_lever, note=note, error=error.value)
     return main
 
 
@@ -194,17 +195,18 @@ def LeverSidebar(
     note: str = "",
     error: str | None = None,
 ) -> solara.Element:
-    """The "Levers" card, placed in the sidebar after SolaraViz's own cards.
+    """The "Levers" card in the sidebar, after SolaraViz's own cards.
 
-    Solara orders sidebar content by the depth of the component that adds it; this card is
-    added one component deeper than SolaraViz adds its cards, so Step / Play / Reset and the
-    step counter stay at the top. Arguments as for :func:`LeverPanel`.
+    Solara lists sidebar cards in the order their components register them; registering
+    this card from one component deeper than SolaraViz registers its own puts it after them,
+    so Step / Play / Reset and the step counter stay at the top (the browser test checks
+    it). Arguments as for :func:`~platsim.viz.components.LeverPanel`.
     """
-    return _DeeperSidebar(levers, values, on_change, note, error)
+    return _LeverCard(levers, values, on_change, note, error)
 
 
 @solara.component
-def _DeeperSidebar(
+def _LeverCard(
     levers: list[Lever],
     values: dict[str, Any],
     on_change: Callable[[str, Any], None],

@@ -6,13 +6,14 @@ passes it to the components it lays out, and redraw when the model steps or is r
 each keeps its own figures (:class:`~platsim.viz.figures.MapView`,
 :class:`~platsim.viz.figures.OutcomesView`) and its own choice of map colouring.
 
-Drawing time of the last redraw is kept in :data:`LAST_DRAW_SECONDS` (and shown under the
-plots) so the cost of a step's redraw can be read off the page and checked by tests.
+The time the last drawing of each view took is kept per model (:func:`draw_seconds`) and
+shown under the plots, so the cost of a step's redraw can be read off the page.
 """
 
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +26,21 @@ from platsim.viz.levers import Lever
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
 
-#: Seconds the last drawing of each view took, by view name ("map", "outcomes").
-LAST_DRAW_SECONDS: dict[str, float] = {}
+_DRAW_SECONDS: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
 
 
-def _timed_png(name: str, draw: Callable[[], bytes]) -> bytes:
+def draw_seconds(model: TerritoryModel) -> dict[str, float]:
+    """Seconds the last drawing of each view of ``model`` took (``"map"``, ``"outcomes"``).
+
+    Kept per model, so per browser session (every session has its own model).
+    """
+    return _DRAW_SECONDS.setdefault(model, {})
+
+
+def _timed_png(model: TerritoryModel, name: str, draw: Callable[[], bytes]) -> bytes:
     start = time.perf_counter()
     png = draw()
-    LAST_DRAW_SECONDS[name] = time.perf_counter() - start
+    draw_seconds(model)[name] = time.perf_counter() - start
     return png
 
 
@@ -45,7 +53,7 @@ def TerritoryMap(model: TerritoryModel) -> solara.Element:
 
     def draw() -> bytes:
         view.colour_by = colour_by
-        return _timed_png("map", lambda: view.png(model))
+        return _timed_png(model, "map", lambda: view.png(model))
 
     png = solara.use_memo(draw, [model, model.steps, colour_by])
     with solara.Column(gap="4px", classes=["platsim-map"]) as main:
@@ -65,11 +73,11 @@ def OutcomePlots(model: TerritoryModel) -> solara.Element:
     update_counter.get()
     view = solara.use_memo(OutcomesView, [])
     png = solara.use_memo(
-        lambda: _timed_png("outcomes", lambda: view.png(model)), [model, model.steps]
+        lambda: _timed_png(model, "outcomes", lambda: view.png(model)), [model, model.steps]
     )
     with solara.Column(gap="4px", classes=["platsim-outcomes"]) as main:
         solara.Image(png, format="png", width="100%")
-        drawn = sum(LAST_DRAW_SECONDS.get(name, 0.0) for name in ("map", "outcomes"))
+        drawn = sum(draw_seconds(model).values())
         solara.Text(
             f"Step {model.steps} of {model.max_steps}; levers act from step "
             f"{model.scenario.simulation.policy_start}; drawn in {1000 * drawn:.0f} ms",

@@ -129,6 +129,15 @@ def scale_top(largest: float, base: float) -> float:
     return base * 2.0 ** math.ceil(math.log2(largest / base) - 1e-12)
 
 
+def territory_signature(model: TerritoryModel) -> tuple[int, int]:
+    """Identify a territory (places, populations, links): equal for models rebuilt on it."""
+    territory = model.territory
+    columns = [territory.x_km, territory.y_km, territory.population, territory.urban]
+    points = np.column_stack(columns).astype(float)
+    edges = np.asarray(territory.edges, dtype=np.int64)
+    return territory.n, hash(points.tobytes() + edges.tobytes())
+
+
 def png_bytes(canvas: FigureCanvasAgg, compress_level: int = 1) -> bytes:
     """Encode what the canvas holds as PNG (fast compression: it goes over a local socket)."""
     buffer = io.BytesIO()
@@ -229,8 +238,12 @@ class MapView(LiveFigure):
         self._order = np.zeros(0, dtype=np.int64)
 
     def static_key(self, model: TerritoryModel) -> Any:
-        """Redraw for a new model (territory) or another colouring."""
-        return (id(model.territory), model.scenario.platforms.adoption_ceiling, self.colour_by)
+        """Redraw for another territory or colouring (a lever change keeps the territory)."""
+        return (
+            territory_signature(model),
+            model.scenario.platforms.adoption_ceiling,
+            self.colour_by,
+        )
 
     def build(self, model: TerritoryModel, key: Any) -> list[Artist]:
         """Draw links, colour bar and legend; return the discs and the title."""
@@ -306,7 +319,7 @@ class OutcomesView(LiveFigure):
     """
 
     def __init__(
-        self, *, size: tuple[float, float] = (6.6, 5.0), dpi: int = 80, live: bool = True
+        self, *, size: tuple[float, float] = (6.4, 5.2), dpi: int = 80, live: bool = True
     ) -> None:
         super().__init__(size, dpi, live=live)
         self._axes: dict[str, Any] = {}
@@ -323,28 +336,34 @@ class OutcomesView(LiveFigure):
             self._model = id(model)
         return self._metrics, self._shares
 
-    def shown_platforms(self, shares: pd.DataFrame) -> tuple[str, ...]:
-        """Platforms drawn: the largest (by peak share) of those that reached 1%."""
+    @staticmethod
+    def shown_platforms(model: TerritoryModel, shares: pd.DataFrame) -> tuple[str, ...]:
+        """Platforms drawn, in catalogue order: those of the scenario's catalogue and entrants
+        once they reach 1%; at most :data:`MAX_PLATFORM_LINES`, the largest by peak share."""
         if shares.empty:
             return ()
         peak = shares.max()
-        peak = peak[peak >= PLATFORM_SHOWN_FROM]
-        largest = set(peak.sort_values(ascending=False, kind="stable").index[:MAX_PLATFORM_LINES])
-        return tuple(str(name) for name in shares.columns if name in largest)
+        planned = {p.name for p in model.platforms if p.kind != "entrant"}
+        candidates = [
+            name for name in shares.columns if name in planned or peak[name] >= PLATFORM_SHOWN_FROM
+        ]
+        ranked = sorted(candidates, key=lambda name: -float(peak[name]))[:MAX_PLATFORM_LINES]
+        return tuple(str(name) for name in candidates if name in ranked)
 
     def static_key(self, model: TerritoryModel) -> Any:
-        """Redraw for a new model, a newly shown platform, or a curve above its scale."""
+        """Redraw for a newly shown platform, a curve above its scale, or another time frame."""
         metrics, shares = self._data(model)
         return (
-            id(model),
-            self.shown_platforms(shares),
+            model.max_steps,
+            model.scenario.simulation.policy_start,
+            self.shown_platforms(model, shares),
             scale_top(float(metrics["unemployment_rate"].max()), 0.15),
             scale_top(float(metrics["theil_municipal"].max()), 0.01),
         )
 
     def build(self, model: TerritoryModel, key: Any) -> list[Artist]:
         """Draw the four panels' axes, scales and legends; return the curves."""
-        _, shown, unemployment_top, theil_top = key
+        _, _, shown, unemployment_top, theil_top = key
         grid = self.figure.subplots(2, 2, sharex=True)
         self.figure.subplots_adjust(left=0.09, right=0.98, bottom=0.1, top=0.93, hspace=0.3)
         self._axes = dict(zip(("shares", "hhi", "unemployment", "theil"), grid.flat, strict=True))
@@ -362,13 +381,15 @@ class OutcomesView(LiveFigure):
         }
         policy_start = model.scenario.simulation.policy_start
         for name, axes in self._axes.items():
-            axes.set_title(titles[name], fontsize="medium")
+            axes.set_title(titles[name], fontsize=11)
+            axes.tick_params(labelsize=9)
             axes.set_xlim(0, max(model.max_steps, 1))
             axes.set_ylim(0, tops[name] * 1.04)
             axes.axvline(policy_start, color="grey", ls=":", lw=1)
             axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
             axes.grid(alpha=0.3)
             if name in ("shares", "unemployment"):
+                axes.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
                 axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         for axes in grid[1]:
             axes.set_xlabel("step (month)")
@@ -384,7 +405,7 @@ class OutcomesView(LiveFigure):
             self._axes["shares"].legend(
                 handles=[Line2D([], [], color=colour.get(p), label=p) for p in shown],
                 loc="center right",
-                fontsize="x-small",
+                fontsize=8,
                 framealpha=0.7,
             )
         (self._lines["hhi"],) = self._axes["hhi"].plot([], [], color="#1f5f9e", lw=1.6)
@@ -399,7 +420,7 @@ class OutcomesView(LiveFigure):
                 Patch(color="#8fb1d6", alpha=0.8, label="within"),
             ],
             loc="upper left",
-            fontsize="x-small",
+            fontsize=8,
             framealpha=0.7,
         )
         self._stack = []
@@ -412,7 +433,10 @@ class OutcomesView(LiveFigure):
         for key, line in self._lines.items():
             if key.startswith("platform:"):
                 name = key.removeprefix("platform:")
-                line.set_data(shares.index.to_numpy(), shares[name].to_numpy())
+                if name in shares.columns:
+                    line.set_data(shares.index.to_numpy(), shares[name].to_numpy())
+                else:
+                    line.set_data([], [])
         self._lines["hhi"].set_data(steps, metrics["hhi"].to_numpy())
         self._lines["unemployment"].set_data(steps, metrics["unemployment_rate"].to_numpy())
         self._lines["theil"].set_data(steps, metrics["theil_municipal"].to_numpy())

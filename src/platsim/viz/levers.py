@@ -81,7 +81,7 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
     LeverSpec(
         "public.pooling",
         "Inter-municipal pooling",
-        help="none, or every municipality pools its service budget with its region.",
+        help="region: municipalities pool their service budgets by region (none: each alone).",
     ),
     LeverSpec(
         "public.broadband_programme",

@@ -60,6 +60,9 @@ class DaskExecutor:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                # no dashboard; the scheduler's small HTTP server (health, metrics) on a free
+                # local port rather than 8787 on every interface
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             )
             self._client = Client(self._cluster)
         return self

@@ -1,0 +1,251 @@
+"""Tests for phase 3, firms: external sales, wages and profit, exit, workforce, entry, digital."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from platsim.agents import NO_EMPLOYER, Sector, Status
+from platsim.initialise import wage_offer
+from platsim.phases import firms as firms_phase
+from platsim.scenario import Economy
+
+
+def test_wage_offer_formula() -> None:
+    economy = Economy(wage_level=1000.0, wage_skill_premium=2.0, wage_productivity_elasticity=0.5)
+    skill = np.array([0.5, 1.0, 0.0, 0.5])
+    productivity = np.array([1.0, 1.0, 4.0, 9.0])
+    expected = 1000.0 * np.exp(2.0 * (skill - 0.5)) * productivity**0.5
+    np.testing.assert_allclose(wage_offer(skill, productivity, economy), expected, rtol=1e-12)
+    # the median-skill worker at a productivity-1 firm earns the wage level exactly
+    assert wage_offer(np.array([0.5]), np.array([1.0]), economy)[0] == pytest.approx(1000.0)
+    assert wage_offer(np.array([0.5]), np.array([9.0]), economy)[0] == pytest.approx(3000.0)
+
+
+def test_wage_offer_rises_with_skill_and_productivity() -> None:
+    economy = Economy()
+    skill = np.linspace(0, 1, 11)
+    assert (np.diff(wage_offer(skill, np.full(11, 2.0), economy)) > 0).all()
+    productivity = np.linspace(0.5, 4, 11)
+    assert (np.diff(wage_offer(np.full(11, 0.5), productivity, economy)) > 0).all()
+
+
+def test_sell_outside_shares_sector_demand_by_competitiveness(make_model, no_platforms) -> None:
+    model = make_model(overrides={"economy.external_demand_shock_sd": 0.0, **no_platforms})
+    firms = model.firms
+    model.ledger.reset()
+    firms_phase.sell_outside(model)
+    traded = firms.alive & (firms.sector != Sector.LOCAL_SERVICES)
+    assert (firms.revenue_external[~traded] == 0).all()
+    # at the start every sector sells its calibrated demand (no cycle, reference productivity)
+    by_sector = np.bincount(firms.sector, weights=firms.revenue_external, minlength=3)
+    np.testing.assert_allclose(by_sector, model.external_demand, rtol=1e-9)
+    for sector in (Sector.TRADITIONAL, Sector.KNOWLEDGE):
+        members = traded & (firms.sector == sector)
+        weight = firms.market_access[members] * firms.productivity[members]
+        np.testing.assert_allclose(
+            firms.revenue_external[members],
+            model.external_demand[sector] * weight / weight.sum(),
+            rtol=1e-9,
+        )
+    assert model.ledger.inflows["external_sales"] == pytest.approx(
+        firms.revenue_external.sum(), rel=1e-12
+    )
+
+
+def test_sell_outside_follows_the_business_cycle(make_model) -> None:
+    model = make_model(overrides={"economy.external_demand_shock_sd": 0.05})
+    cycles, totals = [], []
+    for _ in range(5):
+        model.ledger.reset()
+        firms_phase.sell_outside(model)
+        cycles.append(model.demand_cycle)
+        totals.append(model.ledger.inflows["external_sales"])
+    base = model.external_demand.sum()
+    np.testing.assert_allclose(np.array(totals) / base, np.exp(cycles), rtol=1e-9)
+    assert len(set(np.round(cycles, 12))) == 5
+
+
+def test_pay_and_account(small_model) -> None:
+    model = small_model
+    economy = model.scenario.economy
+    workers, firms, munis = model.workers, model.firms, model.municipalities
+    revenue = np.where(firms.alive, 5_000.0, 0.0)
+    revenue[0] = 1e6  # in the red before, recovers this month
+    revenue[1:3] = 0.0  # in the red before, stays there
+    firms.revenue_local[:] = revenue
+    firms.revenue_external[:] = 0.0
+    firms.cash[:3] = -1.0
+    firms.negative_months[:3] = 2
+    firms.negative_months[3] = 5  # positive cash: the count restarts
+    firms.cash[3] = 1e7
+    cash, budget = firms.cash.copy(), munis.budget.copy()
+    model.ledger.reset()
+    firms_phase.pay_and_account(model)
+
+    employee = workers.status == Status.EMPLOYEE
+    np.testing.assert_array_equal(workers.income, np.where(employee, workers.wage, 0.0))
+    wage_bill = np.bincount(
+        workers.employer[employee], weights=workers.wage[employee], minlength=len(firms)
+    )
+    np.testing.assert_allclose(firms.wage_bill, wage_bill)
+    profit = np.where(firms.alive, revenue - wage_bill - economy.fixed_cost, 0.0)
+    np.testing.assert_allclose(firms.profit, profit)
+    tax = economy.profit_tax_rate * np.maximum(profit, 0.0)
+    np.testing.assert_allclose(firms.cash, cash + profit - tax)
+    collected = np.bincount(firms.municipality, weights=tax, minlength=model.territory.n)
+    np.testing.assert_allclose(munis.budget, budget + collected)
+    assert model.ledger.outflows["fixed_costs"] == pytest.approx(
+        economy.fixed_cost * firms.alive.sum()
+    )
+    negative = firms.alive & (firms.cash < 0)
+    np.testing.assert_array_equal(firms.negative_months[~negative], 0)
+    assert (firms.negative_months[negative] >= 1).all()
+    assert firms.cash[0] > 0 and firms.negative_months[0] == 0
+    assert (firms.cash[1:3] < 0).all() and (firms.negative_months[1:3] == 3).all()
+    assert firms.negative_months[3] == 0
+
+
+def test_firm_exits_after_exit_months_of_negative_cash(make_model) -> None:
+    model = make_model(overrides={"economy.exogenous_exit_rate": 0.0, "economy.exit_months": 4})
+    workers, firms = model.workers, model.firms
+    target = int(np.argmax(firms.employees))
+    staff = np.flatnonzero(workers.employer == target)
+    assert len(staff) > 0
+    firms.cash[target] = -1e9
+    alive_at_start = firms.alive.sum()
+    for month in range(1, 5):
+        firms.revenue_local[:] = 0.0
+        firms.revenue_external[:] = 0.0
+        firms.revenue_external[firms.alive] = 1e9  # everybody else stays afloat
+        firms.revenue_external[target] = 0.0
+        model.ledger.reset()
+        firms_phase.pay_and_account(model)
+        firms_phase.exit_failed(model)
+        if month < 4:
+            assert firms.alive[target], f"exited after {month} months"
+    assert not firms.alive[target]
+    assert firms.employees[target] == 0 and firms.vacancies[target] == 0
+    assert firms.cash[target] == 0.0
+    assert (workers.status[staff] == Status.UNEMPLOYED).all()
+    assert (workers.employer[staff] == NO_EMPLOYER).all()
+    assert (workers.months_unemployed[staff] == 0).all()
+    assert firms.alive.sum() == alive_at_start - 1, "only the failing firm exits"
+    assert model.ledger.inflows["debt_writeoff"] > 1e9
+    np.testing.assert_array_equal(
+        firms.employees, np.bincount(workers.employer[workers.employer >= 0], minlength=len(firms))
+    )
+
+
+def test_exit_records_payouts_and_writeoffs(make_model) -> None:
+    model = make_model(overrides={"economy.exogenous_exit_rate": 1.0})
+    workers, firms = model.workers, model.firms
+    firms.cash[: len(firms) // 3] *= -1  # a third in debt
+    firms.vacancies[firms.alive] = 2
+    alive = firms.alive.copy()
+    cash = firms.cash[alive]
+    stock = model.money_stock()
+    model.ledger.reset()
+    firms_phase.exit_failed(model)
+    assert not firms.alive.any()
+    assert model.events["firm_exit"] == alive.sum()
+    assert model.ledger.outflows["exit_payouts"] == pytest.approx(cash[cash > 0].sum())
+    assert model.ledger.inflows["debt_writeoff"] == pytest.approx(-cash[cash < 0].sum())
+    assert (workers.status != Status.EMPLOYEE).all()
+    assert (workers.employer == NO_EMPLOYER).all()
+    assert (firms.employees == 0).all() and (firms.vacancies == 0).all()
+    assert model.money_stock() - stock == pytest.approx(model.ledger.net, rel=1e-9)
+
+
+def test_layoffs_bring_employment_down_to_the_tolerated_level(small_model) -> None:
+    model = small_model
+    economy = model.scenario.economy
+    workers, firms = model.workers, model.firms
+    big = np.flatnonzero(firms.alive & (firms.employees >= 4))
+    assert len(big) > 10
+    firms.planned_revenue[big] *= 0.3  # demand collapses for these firms
+    before = firms.employees.copy()
+    employer_before = workers.employer.copy()
+    model.ledger.reset()
+    firms_phase.plan_workforce(model)
+
+    wanted = np.where(
+        firms.alive, firms.planned_revenue / (firms.productivity * economy.wage_level), 0.0
+    )
+    tolerated = np.round(wanted * (1 + economy.layoff_buffer))
+    np.testing.assert_array_equal(firms.employees, np.minimum(before, tolerated))
+    assert (firms.employees[big] < before[big]).any()
+    np.testing.assert_array_equal(
+        firms.employees, np.bincount(workers.employer[workers.employer >= 0], minlength=len(firms))
+    )
+    fired = (employer_before >= 0) & (workers.employer < 0)
+    assert fired.sum() == (before - firms.employees).sum() == model.events["layoffs"]
+    assert (workers.status[fired] == Status.UNEMPLOYED).all()
+    # nobody changed employer
+    kept = workers.employer >= 0
+    np.testing.assert_array_equal(workers.employer[kept], employer_before[kept])
+    # vacancies: up to labour demand
+    expected = np.where(firms.alive, np.maximum(np.round(wanted) - firms.employees, 0), 0)
+    np.testing.assert_array_equal(firms.vacancies, expected)
+
+
+def test_entrants_get_startup_cash_recorded_as_an_inflow(make_model) -> None:
+    model = make_model(overrides={"economy.entry_rate": 0.2})
+    economy = model.scenario.economy
+    firms = model.firms
+    alive_before = firms.alive.copy()
+    stock = model.money_stock()
+    model.ledger.reset()
+    firms_phase.enter(model)
+    alive_now = firms.alive.copy()
+    alive_now[: len(alive_before)] &= ~alive_before
+    new = np.flatnonzero(alive_now)
+    assert len(new) > 50
+    assert model.ledger.inflows["startup_capital"] == pytest.approx(economy.startup_cash * len(new))
+    assert model.money_stock() - stock == pytest.approx(economy.startup_cash * len(new))
+    np.testing.assert_array_equal(firms.cash[new], economy.startup_cash)
+    assert (firms.employees[new] == 0).all() and (firms.vacancies[new] == 0).all()
+    assert (firms.age[new] == 0).all() and (firms.negative_months[new] == 0).all()
+    assert ((firms.municipality[new] >= 0) & (firms.municipality[new] < model.territory.n)).all()
+    assert (model.municipalities.residents[firms.municipality[new]] > 0).all()
+    local = firms.sector[new] == Sector.LOCAL_SERVICES
+    assert (firms.market_access[new][local] == 0).all()
+    np.testing.assert_allclose(
+        firms.market_access[new][~local], model.entrant_access[firms.sector[new][~local]]
+    )
+    np.testing.assert_array_equal(firms.productivity[new], firms.base_productivity[new])
+    # every sector enters
+    assert set(np.unique(firms.sector[new]).tolist()) == {0, 1, 2}
+
+
+def test_no_entry_at_rate_zero(make_model) -> None:
+    model = make_model(overrides={"economy.entry_rate": 0.0})
+    alive = model.firms.alive.copy()
+    model.ledger.reset()
+    firms_phase.enter(model)
+    np.testing.assert_array_equal(model.firms.alive[: len(alive)], alive)
+    assert model.ledger.inflows.get("startup_capital", 0.0) == 0.0
+
+
+def test_digital_adoption_raises_productivity_and_is_permanent(make_model) -> None:
+    model = make_model(overrides={"economy.digital_adoption_rate": 0.5})
+    gain = model.scenario.economy.digital_productivity_gain
+    firms = model.firms
+    before = firms.digital.copy()
+    for _ in range(3):
+        firms_phase.adopt_digital(model)
+        assert (firms.digital >= before).all(), "a firm un-digitised"
+        before = firms.digital.copy()
+    alive = firms.alive
+    assert firms.digital[alive].mean() > 0.8
+    np.testing.assert_allclose(
+        firms.productivity,
+        np.where(firms.digital, firms.base_productivity * (1 + gain), firms.base_productivity),
+    )
+
+
+def test_no_digital_adoption_at_rate_zero(make_model) -> None:
+    model = make_model(overrides={"economy.digital_adoption_rate": 0.0})
+    digital = model.firms.digital.copy()
+    firms_phase.adopt_digital(model)
+    np.testing.assert_array_equal(model.firms.digital, digital)

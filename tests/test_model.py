@@ -1,0 +1,259 @@
+"""Tests for platsim.model: invariants after every phase and step, the money identity,
+determinism, Mesa compatibility and the model's arguments."""
+
+from __future__ import annotations
+
+import random
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from platsim.errors import InputError
+from platsim.model import PHASES, TerritoryModel
+from platsim.phases.observation import OUTCOMES
+from platsim.scenario import Scenario, bundled_scenarios
+
+SMALL = {"territory.n_municipalities": 30}
+
+#: High entry, exit and relocation rates to stress the bookkeeping of rows and head counts.
+STRESS = {
+    "economy.entry_rate": 0.2,
+    "economy.exogenous_exit_rate": 0.1,
+    "economy.exit_months": 2,
+    "economy.fixed_cost": 8_000.0,
+    "mobility.relocation_rate": 0.2,
+}
+if "platforms" in Scenario.model_fields:  # Core model II: platforms enter and close too
+    STRESS |= {"platforms.entry_rate": 0.5, "simulation.policy_start": 3}
+
+
+def run_checked(model, steps, assert_invariants, assert_accounts) -> None:
+    n_workers = len(model.workers)
+    assert_invariants(model)
+    for _ in range(steps):
+        stock = model.money_stock()
+        model.step()
+        assert len(model.workers) == n_workers, "workers created or removed"
+        assert_invariants(model)
+        assert_accounts(model, stock)
+
+
+def test_phase_order_matches_the_brief() -> None:
+    names = [name for name, _ in PHASES]
+    core = ["consumption", "firms", "labour", "public", "mobility", "observation"]
+    assert [name for name in names if name in core] == core
+    assert names[-1] == "observation"
+
+
+def test_initial_state_is_consistent(small_model, assert_invariants) -> None:
+    model = small_model
+    assert_invariants(model)
+    assert model.steps == 0
+    assert model.outcomes["accounts_residual"] == 0.0
+    assert 0.05 < model.outcomes["unemployment_rate"] < 0.12
+
+
+def test_invariants_after_every_phase_and_step(
+    small_model, checked_phases, assert_invariants, assert_accounts
+) -> None:
+    run_checked(small_model, 24, assert_invariants, assert_accounts)
+    assert checked_phases.count("consumption") == 24
+    assert len(checked_phases) == 24 * len(PHASES)
+    frame = small_model.metrics_frame()
+    assert frame["accounts_residual"].abs().max() <= 1e-9
+
+
+def test_invariants_under_high_entry_exit_and_relocation(
+    make_model, checked_phases, assert_invariants, assert_accounts
+) -> None:
+    model = make_model(seed=3, overrides=STRESS)
+    run_checked(model, 24, assert_invariants, assert_accounts)
+    frame = model.metrics_frame()
+    # the stress test did stress: many entries, exits, moves and reused firm rows
+    assert frame["firm_entry"].iloc[1:].sum() > 500
+    assert frame["firm_exit"].iloc[1:].sum() > 500
+    assert len(model.firms) > frame["firms"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"economy.separation_rate": 0.2, "economy.matching_efficiency": 2.0},
+        {"economy.matching_efficiency": 0.0, "public.training_share": 0.5},
+        {"public.pooling": "region", "simulation.policy_start": 0},
+        {"economy.local_share": 1.0, "economy.consumption_share": 1.0},
+    ],
+    ids=["churn", "no-matching-much-training", "pooling", "all-local"],
+)
+def test_invariants_in_corner_settings(
+    make_model, overrides, assert_invariants, assert_accounts
+) -> None:
+    run_checked(
+        make_model(seed=5, overrides=overrides, n=20), 12, assert_invariants, assert_accounts
+    )
+
+
+@pytest.mark.parametrize("name", sorted(bundled_scenarios()))
+def test_invariants_in_every_bundled_scenario(name, assert_invariants, assert_accounts) -> None:
+    # policies switch on early so that every lever acts within the 15 months
+    model = TerritoryModel(
+        scenario=name,
+        seed=2,
+        overrides={"territory.n_municipalities": 25, "simulation.policy_start": 3},
+    )
+    run_checked(model, 15, assert_invariants, assert_accounts)
+
+
+def test_money_stock_counts_live_firms_only(small_model) -> None:
+    model = small_model
+    stock = model.money_stock()
+    dead = np.flatnonzero(~model.firms.alive)
+    rows = model.firms.allocate(1) if len(dead) == 0 else dead[:1]
+    model.firms.cash[rows] = 1e6  # cash in a dead row is not money in the territory
+    assert model.money_stock() == pytest.approx(stock)
+    model.workers.savings[0] += 10.0
+    model.municipalities.budget[0] += 5.0
+    assert model.money_stock() == pytest.approx(stock + 15.0)
+
+
+def test_accounts_residual_detects_money_created_from_nothing(small_model) -> None:
+    model = small_model
+    model.step()
+    assert abs(model.accounts_residual) <= 1e-9
+    model.workers.savings[0] += 1e6  # money appears without a ledger entry
+    assert model.accounts_residual > 1e-6
+
+
+# --------------------------------------------------------------------------------------------
+# Determinism
+
+
+def run_frames(seed: int, steps: int = 15, overrides=None):
+    model = TerritoryModel(
+        seed=seed, overrides={**SMALL, "simulation.panel_every": 5, **(overrides or {})}
+    )
+    model.run_for(steps)
+    return model, model.metrics_frame(), model.panel_frame()
+
+
+def test_same_seed_same_run() -> None:
+    first, metrics_a, panel_a = run_frames(11)
+    second, metrics_b, panel_b = run_frames(11)
+    pd.testing.assert_frame_equal(metrics_a, metrics_b, check_exact=True)
+    pd.testing.assert_frame_equal(panel_a, panel_b, check_exact=True)
+    for name in first.workers.columns():
+        np.testing.assert_array_equal(getattr(first.workers, name), getattr(second.workers, name))
+    for name in first.firms.columns():
+        np.testing.assert_array_equal(getattr(first.firms, name), getattr(second.firms, name))
+
+
+def test_different_seed_different_run() -> None:
+    _, metrics_a, panel_a = run_frames(11)
+    _, metrics_b, panel_b = run_frames(12)
+    assert not metrics_a["unemployment_rate"].equals(metrics_b["unemployment_rate"])
+    assert not panel_a["income_per_head"].equals(panel_b["income_per_head"])
+
+
+def test_run_does_not_use_global_random_state() -> None:
+    np.random.seed(1)  # noqa: NPY002
+    random.seed(1)
+    _, metrics_a, panel_a = run_frames(21, steps=8)
+    np.random.seed(999)  # noqa: NPY002
+    random.seed(999)
+    np.random.random(1234)  # noqa: NPY002
+    _, metrics_b, panel_b = run_frames(21, steps=8)
+    pd.testing.assert_frame_equal(metrics_a, metrics_b, check_exact=True)
+    pd.testing.assert_frame_equal(panel_a, panel_b, check_exact=True)
+
+
+def test_model_does_not_consume_global_random_state() -> None:
+    np.random.seed(5)  # noqa: NPY002
+    random.seed(5)
+    expected = (np.random.random(), random.random())  # noqa: NPY002
+    np.random.seed(5)  # noqa: NPY002
+    random.seed(5)
+    run_frames(3, steps=3)
+    assert (np.random.random(), random.random()) == expected  # noqa: NPY002
+
+
+def test_seed_none_draws_a_seed_and_records_it() -> None:
+    model = TerritoryModel(overrides=SMALL)
+    assert isinstance(model.seed, int)
+    again = TerritoryModel(seed=model.seed, overrides=SMALL)
+    model.run_for(3)
+    again.run_for(3)
+    pd.testing.assert_frame_equal(model.metrics_frame(), again.metrics_frame())
+
+
+# --------------------------------------------------------------------------------------------
+# Mesa compatibility and model arguments
+
+
+def test_mesa_batch_run() -> None:
+    results = mesa.batch_run(
+        TerritoryModel,
+        parameters={
+            "economy__matching_efficiency": [0.2, 0.4],
+            "territory__n_municipalities": 20,
+        },
+        iterations=1,
+        max_steps=3,
+        number_processes=1,
+        data_collection_period=1,
+        display_progress=False,
+    )
+    frame = pd.DataFrame(results)
+    assert len(frame) == 2 * 4  # two parameter values, steps 0-3
+    assert sorted(frame["economy__matching_efficiency"].unique()) == [0.2, 0.4]
+    assert sorted(frame["Step"].unique()) == [0, 1, 2, 3]
+    assert set(OUTCOMES) <= set(frame.columns)
+    assert frame["unemployment_rate"].between(0, 1).all()
+
+
+def test_keyword_parameters_reach_the_scenario() -> None:
+    model = TerritoryModel(
+        seed=1, economy__matching_efficiency=0.45, territory__n_municipalities=20
+    )
+    assert model.scenario.economy.matching_efficiency == 0.45
+    assert model.territory.n == 20
+
+
+def test_bad_keyword_and_bad_value_raise_input_errors() -> None:
+    with pytest.raises(InputError):
+        TerritoryModel(seed=1, matching_efficiency=0.3)
+    with pytest.raises(InputError) as info:
+        TerritoryModel(seed=1, economy__matching_efficiency=-1)
+    assert "economy.matching_efficiency" in str(info.value)
+    with pytest.raises(InputError):
+        TerritoryModel(seed=1, overrides={"economy.no_such_parameter": 1})
+
+
+def test_steps_argument_stops_running(make_model) -> None:
+    model = make_model(steps=4, n=20)
+    count = 0
+    while model.running:
+        model.step()
+        count += 1
+        assert count <= 4
+    assert count == 4 and model.steps == 4
+    model.run_for(2)  # run_for ignores running
+    assert model.steps == 6
+
+
+def test_frames(small_model) -> None:
+    model = small_model
+    model.run_for(3)
+    metrics = model.metrics_frame()
+    assert list(metrics["step"]) == [0, 1, 2, 3]
+    assert set(OUTCOMES) <= set(metrics.columns)
+    workers = model.workers.frame()
+    assert len(workers) == len(model.workers)
+    assert set(model.workers.columns()) == set(workers.columns)
+    record = model.workers[0]
+    assert record.home == workers.loc[0, "home"]
+    munis = model.municipality_frame()
+    assert len(munis) == model.territory.n
+    assert munis["residents"].sum() == len(model.workers)
+    assert {"x_km", "y_km", "urban", "services", "connectivity"} <= set(munis.columns)

@@ -1,0 +1,219 @@
+"""Tests for phase 8, observation: every outcome against a direct recomputation, the panel."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from platsim import metrics
+from platsim.agents import Sector, Status
+from platsim.phases import observation
+from platsim.phases.observation import OUTCOMES
+
+
+def recompute(model) -> dict[str, float]:
+    """The outcomes, recomputed with plain masks (platform outcomes only when declared)."""
+    workers, firms, munis, territory = (
+        model.workers,
+        model.firms,
+        model.municipalities,
+        model.territory,
+    )
+    status = workers.status
+    n = len(workers)
+    employee = status == Status.EMPLOYEE
+    employed = employee | (status == Status.PLATFORM)
+    unemployed = status == Status.UNEMPLOYED
+    training = status == Status.TRAINING
+    urban_home = territory.urban[workers.home]
+    alive = firms.alive
+    vacancies = firms.vacancies[alive].sum()
+    residents = np.array([(workers.home == m).sum() for m in range(territory.n)], dtype=float)
+    income = np.array([workers.income[workers.home == m].sum() for m in range(territory.n)])
+    per_head = np.where(residents > 0, income / np.maximum(residents, 1), 0.0)
+    theil = metrics.theil_decomposition(per_head, residents, territory.urban)
+    rural, urban = ~territory.urban, territory.urban
+    spending = model.flows.get("household_spending", 0.0)
+
+    def share(mask: np.ndarray, within: np.ndarray | None = None) -> float:
+        within = np.ones(n, dtype=bool) if within is None else within
+        return mask[within].sum() / within.sum()
+
+    expected = {
+        "employment_rate": share(employed),
+        "unemployment_rate": unemployed.sum() / (n - training.sum()),
+        "vacancies": float(vacancies),
+        "vacancy_rate": vacancies / (employee.sum() + vacancies),
+        "mean_wage": workers.wage[employee].mean(),
+        "mean_income": workers.income.mean(),
+        "digital_literacy": workers.literacy.mean(),
+        "training_share": share(training),
+        "gini_income": metrics.gini(workers.income),
+        "theil_municipal": theil.total,
+        "theil_between": theil.between,
+        "theil_within": theil.within,
+        "rural_urban_income_ratio": (income[rural].sum() / residents[rural].sum())
+        / (income[urban].sum() / residents[urban].sum()),
+        "rural_urban_employment_gap": share(employed, urban_home) - share(employed, ~urban_home),
+        "rural_service_access": np.average(munis.services[rural], weights=residents[rural]),
+        "urban_service_access": np.average(munis.services[urban], weights=residents[urban]),
+        "rural_population_share": share(~urban_home),
+        "mean_connectivity": np.average(munis.connectivity, weights=residents),
+        "firms": float(alive.sum()),
+        "firm_entry": float(model.events["firm_entry"]),
+        "firm_exit": float(model.events["firm_exit"]),
+        "digital_adoption": firms.digital[alive].mean(),
+        # revenue of the firms active when sales were booked (exits and entries come later);
+        # checked independently in test_local_value_added_includes_firms_that_exit_this_month
+        "local_value_added": model.flows.get("firm_revenue", 0.0)
+        - model.ledger.outflows.get("fixed_costs", 0.0),
+        "external_sales": model.ledger.inflows.get("external_sales", 0.0),
+        "household_spending": spending,
+        "import_share": model.flows.get("household_leakage", 0.0) / spending
+        if spending
+        else math.nan,
+    }
+    if "rural_local_revenue" in OUTCOMES:
+        local = alive & (firms.sector == Sector.LOCAL_SERVICES)
+        rural_firm = ~territory.urban[firms.municipality]
+        expected["rural_local_revenue"] = (
+            firms.revenue[local & rural_firm].sum() / (~urban_home).sum()
+        )
+    platforms = [p for p in getattr(model, "platforms", []) if p.active]
+    if "platform_work_share" in OUTCOMES:
+        gig = (status == Status.PLATFORM).sum()
+        expected["platform_work_share"] = gig / employed.sum()
+        expected["active_platforms"] = float(len(platforms))
+        expected["firms_on_platforms"] = (firms.platforms[alive] != 0).mean()
+        expected["platform_spending_share"] = (
+            model.flows.get("platform_spending", 0.0) / spending if spending else math.nan
+        )
+        expected["leakage_share"] = (
+            model.flows.get("global_leakage", 0.0) / spending if spending else math.nan
+        )
+        transactions = np.array([p.last_transactions for p in platforms])
+        if transactions.sum() > 0:
+            market_share = transactions / transactions.sum()
+            expected["hhi"] = float(((100 * market_share) ** 2).sum())
+            expected["top_share"] = float(market_share.max())
+    return expected
+
+
+def assert_outcomes_match(model) -> None:
+    expected = recompute(model)
+    outcomes = model.outcomes
+    for name, value in expected.items():
+        assert name in outcomes, name
+        if math.isnan(value):
+            assert math.isnan(outcomes[name]), name
+        else:
+            assert outcomes[name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
+
+
+def test_outcomes_are_declared_with_unit_and_direction(small_model) -> None:
+    missing = set(recompute(small_model)) - set(OUTCOMES)
+    assert not missing, f"outcomes of the brief not declared: {missing}"
+    assert "accounts_residual" in OUTCOMES
+    for name, outcome in OUTCOMES.items():
+        assert outcome.better in ("higher", "lower", None), name
+        assert outcome.unit, name
+
+
+def test_measure_returns_every_declared_outcome_as_float(small_model) -> None:
+    measured = observation.measure(small_model)
+    assert set(measured) == set(OUTCOMES)
+    assert all(isinstance(value, float) for value in measured.values())
+
+
+def test_outcomes_equal_direct_recomputation_at_start(small_model) -> None:
+    assert_outcomes_match(small_model)
+
+
+def test_outcomes_equal_direct_recomputation_every_step(make_model) -> None:
+    model = make_model(seed=4, overrides={"mobility.relocation_rate": 0.05}, n=25)
+    for _ in range(6):
+        model.step()
+        assert_outcomes_match(model)
+        assert observation.measure(model) == model.outcomes
+        collected = model.datacollector.get_model_vars_dataframe().iloc[-1]
+        for name in OUTCOMES:
+            np.testing.assert_equal(collected[name], model.outcomes[name])
+
+
+def test_theil_between_plus_within_is_total(make_model) -> None:
+    model = make_model(seed=2)
+    for _ in range(3):
+        model.step()
+        outcomes = model.outcomes
+        assert outcomes["theil_municipal"] > 0
+        assert outcomes["theil_between"] + outcomes["theil_within"] == pytest.approx(
+            outcomes["theil_municipal"], rel=1e-9
+        )
+
+
+def test_gini_and_rates_respond_to_the_state(small_model) -> None:
+    model = small_model
+    workers = model.workers
+    workers.income[:] = 1000.0
+    workers.status[:] = Status.UNEMPLOYED
+    workers.employer[:] = -1
+    measured = observation.measure(model)
+    assert measured["gini_income"] == pytest.approx(0.0, abs=1e-12)
+    assert measured["unemployment_rate"] == 1.0
+    assert measured["employment_rate"] == 0.0
+    workers.status[: len(workers) // 4] = Status.TRAINING
+    measured = observation.measure(model)
+    assert measured["unemployment_rate"] == 1.0, "trainees are outside the denominator"
+    assert measured["training_share"] == pytest.approx((len(workers) // 4) / len(workers))
+
+
+def test_panel_rows_one_per_municipality(make_model) -> None:
+    model = make_model(n=25)
+    model.run_for(2)
+    panel = observation.panel_rows(model)
+    n = model.territory.n
+    assert len(panel) == n
+    assert (panel["step"] == model.steps).all()
+    np.testing.assert_array_equal(panel["workers"], model.municipalities.residents)
+    assert panel["firms"].sum() == model.firms.alive.sum()
+    population = model.scenario.population
+    scale = population.inhabitants_per_agent / population.working_age_share
+    assert panel["population"].sum() == pytest.approx(len(model.workers) * scale)
+    inhabited = panel["workers"] > 0
+    employed = (model.workers.status == Status.EMPLOYEE) | (model.workers.status == Status.PLATFORM)
+    for municipality in np.flatnonzero(inhabited)[:10]:
+        here = model.workers.home == municipality
+        assert panel["employment_rate"].iloc[municipality] == pytest.approx(employed[here].mean())
+    assert panel.loc[~inhabited, "employment_rate"].isna().all()
+    for column in ("employment_rate", "unemployment_rate", "services", "connectivity"):
+        values = panel.loc[inhabited, column]
+        assert ((values >= 0) & (values <= 1)).all(), column
+
+
+def test_panel_is_recorded_every_panel_every_steps(make_model) -> None:
+    model = make_model(overrides={"simulation.panel_every": 3}, n=20)
+    model.run_for(7)
+    panel = model.panel_frame()
+    assert sorted(panel["step"].unique()) == [0, 3, 6]
+    assert len(panel) == 3 * model.territory.n
+
+
+def test_no_panel_when_panel_every_is_zero(make_model) -> None:
+    model = make_model(overrides={"simulation.panel_every": 0}, n=20)
+    model.run_for(3)
+    panel = model.panel_frame()
+    assert len(panel) == 0
+    assert "municipality" in panel.columns
+
+
+def test_local_value_added_includes_firms_that_exit_this_month(make_model) -> None:
+    # no entry, so no firm row is reused and every row keeps this month's revenue
+    model = make_model(overrides={"economy.exogenous_exit_rate": 0.2, "economy.entry_rate": 0.0})
+    model.step()
+    firms = model.firms
+    assert model.events["firm_exit"] > 50
+    revenue = firms.revenue.sum()  # rows dead before this month hold no revenue
+    expected = revenue - model.ledger.outflows["fixed_costs"]
+    assert model.outcomes["local_value_added"] == pytest.approx(expected, rel=1e-9)

@@ -1,0 +1,164 @@
+"""Tests for platsim.sampling: draws follow their weights, empty rows give -1, quotas hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from platsim.sampling import (
+    sample_csr,
+    sample_dense_rows,
+    sample_rows,
+    sample_within_groups,
+    select_per_group,
+    stochastic_round,
+)
+
+DRAWS = 40_000
+#: A draw test fails when the chi-square p-value is below this (fixed generator: deterministic).
+P_MIN = 1e-4
+
+
+def assert_frequencies(drawn: np.ndarray, columns: np.ndarray, weights: np.ndarray) -> None:
+    """Chi-square goodness of fit of ``drawn`` to ``weights`` over ``columns``."""
+    weights = np.asarray(weights, dtype=float)
+    positive = weights > 0
+    assert np.isin(drawn, columns[positive]).all(), "drew a zero-weight or foreign column"
+    observed = np.array([(drawn == c).sum() for c in columns[positive]])
+    expected = weights[positive] / weights[positive].sum() * len(drawn)
+    if len(observed) > 1:
+        assert stats.chisquare(observed, expected).pvalue > P_MIN, (observed, expected)
+
+
+def test_sample_rows_frequencies_match_weights() -> None:
+    dense = np.array(
+        [
+            [1.0, 0.0, 3.0, 6.0],
+            [0.0, 0.0, 0.0, 0.0],
+            [0.0, 2.0, 0.0, 0.0],
+            [0.5, 0.5, 0.0, 9.0],
+        ]
+    )
+    matrix = sp.csr_matrix(dense)
+    rng = np.random.default_rng(0)
+    columns = np.arange(4)
+    for row in (0, 2, 3):
+        drawn = sample_rows(matrix, np.full(DRAWS, row), rng)
+        assert_frequencies(drawn, columns, dense[row])
+    assert (sample_rows(matrix, np.full(10, 1), rng) == -1).all()
+
+
+def test_sample_rows_interleaved_rows_and_explicit_zeros() -> None:
+    # explicit stored zeros, unsorted column indices, rows requested in mixed order
+    data = np.array([0.0, 4.0, 1.0, 0.0, 5.0, 0.0])
+    indices = np.array([3, 0, 2, 1, 1, 0])
+    indptr = np.array([0, 3, 4, 6])
+    matrix = sp.csr_matrix((data, indices, indptr), shape=(3, 4))
+    rows = np.tile([2, 0, 1], DRAWS // 3)
+    drawn = sample_rows(matrix, rows, np.random.default_rng(1))
+    assert (drawn[rows == 1] == -1).all(), "a row of explicit zeros has no mass"
+    assert (drawn[rows == 2] == 1).all()
+    assert_frequencies(drawn[rows == 0], np.arange(4), np.array([4.0, 0.0, 1.0, 0.0]))
+
+
+def test_sample_csr_empty_requests_and_empty_rows() -> None:
+    rng = np.random.default_rng(2)
+    data, indices, indptr = np.array([1.0]), np.array([0]), np.array([0, 0, 1, 1])
+    assert len(sample_csr(data, indices, indptr, np.array([], dtype=int), rng)) == 0
+    np.testing.assert_array_equal(
+        sample_csr(data, indices, indptr, np.array([0, 1, 2, 1]), rng), [-1, 0, -1, 0]
+    )
+
+
+def test_sample_within_groups_frequencies_and_empty_groups() -> None:
+    group = np.array([2, 0, 2, 1, 2, 0])
+    weight = np.array([1.0, 0.0, 2.0, 0.0, 7.0, 0.0])
+    rng = np.random.default_rng(3)
+    drawn = sample_within_groups(group, weight, np.full(DRAWS, 2), rng)
+    assert_frequencies(drawn, np.arange(6), np.where(group == 2, weight, 0.0))
+    # groups 0 and 1 have only zero weights; group 5 has no item at all
+    np.testing.assert_array_equal(
+        sample_within_groups(group, weight, np.array([0, 1, 5]), rng), [-1, -1, -1]
+    )
+
+
+def test_sample_dense_rows_frequencies_and_zero_rows() -> None:
+    weights = np.array([[0.0, 1.0, 0.0, 3.0], [0.0, 0.0, 0.0, 0.0], [5.0, 0.0, 0.0, 0.0]])
+    rng = np.random.default_rng(4)
+    rows = np.tile([0, 1, 2], DRAWS // 3)
+    drawn = sample_dense_rows(weights, rows, rng)
+    assert (drawn[rows == 1] == -1).all()
+    assert (drawn[rows == 2] == 0).all()
+    assert_frequencies(drawn[rows == 0], np.arange(4), weights[0])
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_sampling_is_a_function_of_the_generator(seed: int) -> None:
+    matrix = sp.random(20, 30, density=0.3, random_state=seed, format="csr")
+    rows = np.arange(20).repeat(5)
+    first = sample_rows(matrix, rows, np.random.default_rng(seed))
+    second = sample_rows(matrix, rows, np.random.default_rng(seed))
+    np.testing.assert_array_equal(first, second)
+    for row, column in zip(rows, first, strict=True):
+        if column >= 0:
+            assert matrix[row, column] > 0
+
+
+def test_select_per_group_picks_min_of_quota_and_size() -> None:
+    rng = np.random.default_rng(7)
+    group = rng.integers(0, 6, size=500)
+    quota = np.array([0, 3, 1000, 10, 1, 50])
+    for _ in range(20):
+        picked = select_per_group(group, quota, rng)
+        counts = np.bincount(group[picked], minlength=6)
+        sizes = np.bincount(group, minlength=6)
+        np.testing.assert_array_equal(counts, np.minimum(quota, sizes))
+
+
+def test_select_per_group_is_uniform_within_a_group() -> None:
+    rng = np.random.default_rng(8)
+    group = np.array([0] * 5 + [1] * 4)
+    quota = np.array([2, 1])
+    hits = np.zeros(len(group))
+    rounds = 20_000
+    for _ in range(rounds):
+        hits += select_per_group(group, quota, rng)
+    # each member of group 0 is picked with probability 2/5, of group 1 with 1/4
+    expected = np.array([2 / 5] * 5 + [1 / 4] * 4) * rounds
+    for members in (group == 0, group == 1):
+        assert stats.chisquare(hits[members], expected[members]).pvalue > P_MIN
+
+
+def test_select_per_group_empty_input() -> None:
+    picked = select_per_group(np.array([], dtype=np.int64), np.array([3]), np.random.default_rng())
+    assert picked.dtype == bool and len(picked) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    groups=st.lists(st.integers(0, 7), min_size=1, max_size=80),
+    quota=st.lists(st.integers(0, 12), min_size=8, max_size=8),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_select_per_group_quota_property(groups: list[int], quota: list[int], seed: int) -> None:
+    group = np.array(groups, dtype=np.int64)
+    picked = select_per_group(group, np.array(quota), np.random.default_rng(seed))
+    counts = np.bincount(group[picked], minlength=8)
+    np.testing.assert_array_equal(
+        counts, np.minimum(np.array(quota), np.bincount(group, minlength=8))
+    )
+
+
+def test_stochastic_round_is_unbiased_and_stays_between_floor_and_ceiling() -> None:
+    rng = np.random.default_rng(9)
+    values = np.array([0.0, 0.25, 1.5, 2.0, 7.9])
+    draws = np.stack([stochastic_round(values, rng) for _ in range(20_000)])
+    assert draws.dtype.kind == "i"
+    assert (draws >= np.floor(values)).all() and (draws <= np.ceil(values)).all()
+    assert (draws[:, 0] == 0).all() and (draws[:, 3] == 2).all(), "integers stay put"
+    # standard error of a Bernoulli(0.5) mean over 20,000 draws is 0.0035
+    np.testing.assert_allclose(draws.mean(axis=0), values, atol=0.02)
