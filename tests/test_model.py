@@ -257,3 +257,11 @@ def test_frames(small_model) -> None:
     assert len(munis) == model.territory.n
     assert munis["residents"].sum() == len(model.workers)
     assert {"x_km", "y_km", "urban", "services", "connectivity"} <= set(munis.columns)
+
+
+def test_solaraviz_accepts_the_model_signature() -> None:
+    """Mesa's SolaraViz refuses a model whose ``**`` argument is not named ``kwargs``."""
+    solara_viz = pytest.importorskip("mesa.visualization.solara_viz")
+    solara_viz._check_model_params(
+        TerritoryModel.__init__, {"seed": 1, "economy__matching_efficiency": 0.3}
+    )

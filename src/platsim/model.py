@@ -103,7 +103,9 @@ class TerritoryModel(mesa.Model):
         seed: Seed of the model's random generator; None draws one (stored in ``self.seed``).
         steps: Number of steps after which ``running`` turns False (default: the scenario's).
         overrides: Dotted-path parameter values applied to the scenario.
-        **parameters: Parameter values as ``section__name=value`` (for ``mesa.batch_run``).
+        **kwargs: Parameter values as ``section__name=value`` (for ``mesa.batch_run`` and
+            SolaraViz, whose user parameters arrive as keywords; SolaraViz requires the name
+            ``kwargs``).
 
     Attributes:
         territory: The municipalities, their network and commuting zones.
@@ -121,9 +123,9 @@ class TerritoryModel(mesa.Model):
         seed: int | None = None,
         steps: int | None = None,
         overrides: Mapping[str, Any] | None = None,
-        **parameters: Any,
+        **kwargs: Any,
     ) -> None:
-        self.scenario = resolve_scenario(scenario, overrides, parameters)
+        self.scenario = resolve_scenario(scenario, overrides, kwargs)
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
         super().__init__(seed=int(seed))

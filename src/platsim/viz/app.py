@@ -52,12 +52,10 @@ PLAY_INTERVAL_MS = 150
 
 
 class AppModel(TerritoryModel):
-    """The model the app builds: :class:`TerritoryModel` with named keyword arguments only.
+    """The model the app builds: :class:`TerritoryModel` that remembers its levers.
 
-    Mesa 3.3's SolaraViz checks the model's ``__init__`` signature and accepts a ``**``
-    argument only when it is called ``kwargs``; ``TerritoryModel`` names it ``parameters``.
-    This subclass has no ``**`` argument, so the check passes and Reset rebuilds it with
-    ``scenario``, ``seed`` and ``overrides``.
+    Reset rebuilds it with ``scenario``, ``seed`` and ``overrides``; ``changed_levers`` tells
+    the page which parameters differ from the scenario file's.
     """
 
     def __init__(
