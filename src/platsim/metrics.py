@@ -165,7 +165,7 @@ def gini(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
             return 0.0
         xs = np.sort(x)
         coef = np.arange(1 - n, n, 2, dtype=np.float64)  # 2i - n - 1 for i = 1..n
-        g = float(np.dot(coef, xs) / (n * total))
+        g = float(np.sum(coef * xs) / (n * total))
     else:
         total_weight = w.sum()
         wx = w * x
@@ -176,7 +176,7 @@ def gini(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
         ws = w[order]
         cum = np.cumsum(ws)
         coef = 2.0 * cum - ws - total_weight
-        g = float(np.dot(coef, wx[order]) / (total_weight * total))
+        g = float(np.sum(coef * wx[order]) / (total_weight * total))
     return max(g, 0.0)
 
 
@@ -273,7 +273,7 @@ def theil(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
         return 0.0
     mu = total / total_weight
     mask = wx > 0
-    t = float(np.dot(wx[mask], np.log(x[mask] / mu)) / total)
+    t = float(np.sum(wx[mask] * np.log(x[mask] / mu)) / total)
     return max(t, 0.0)
 
 
@@ -349,13 +349,13 @@ def theil_decomposition(
     group_mean = np.zeros_like(group_income)
     group_mean[present] = group_income[present] / group_weight[present]
 
-    between = float(np.dot(group_income[present], np.log(group_mean[present] / mu)) / total)
+    between = float(np.sum(group_income[present] * np.log(group_mean[present] / mu)) / total)
 
     mask = wx > 0
     wx_m = wx[mask]
     x_m = x[mask]
-    within = float(np.dot(wx_m, np.log(x_m / group_mean[g[mask]])) / total)
-    overall = float(np.dot(wx_m, np.log(x_m / mu)) / total)
+    within = float(np.sum(wx_m * np.log(x_m / group_mean[g[mask]])) / total)
+    overall = float(np.sum(wx_m * np.log(x_m / mu)) / total)
     return TheilDecomposition(max(overall, 0.0), max(between, 0.0), max(within, 0.0))
 
 
@@ -408,7 +408,7 @@ def hhi(values: npt.ArrayLike) -> float:
     s = shares(values)
     if s.size == 0:
         return 0.0
-    return float(10_000.0 * np.dot(s, s))
+    return float(10_000.0 * np.sum(s * s))
 
 
 def top_share(values: npt.ArrayLike) -> float:
@@ -461,7 +461,7 @@ def weighted_mean(values: npt.ArrayLike, weights: npt.ArrayLike) -> float:
     total_weight = w.sum()
     if total_weight <= 0:
         return math.nan
-    return float(np.dot(w, x) / total_weight)
+    return float(np.sum(w * x) / total_weight)
 
 
 def safe_ratio(numerator: float, denominator: float, default: float = math.nan) -> float:

@@ -4,6 +4,9 @@
 index), one small summary per finished run and a window of tasks in flight; the workers make
 the runs and write their files. Everything is validated before anything runs.
 
+In a script, call it under ``if __name__ == "__main__":``: process-pool workers are started
+with ``spawn`` and import the main module.
+
     >>> from platsim.experiment.runner import run_batch
     >>> report = run_batch("experiments/governance_comparison.yaml")  # doctest: +SKIP
     >>> report.ok, report.failed, report.directory                    # doctest: +SKIP

@@ -149,7 +149,8 @@ def sell_through_platforms(model: TerritoryModel, via_platform: np.ndarray) -> d
     has_members = weight_total > 0
     sales = np.where(has_members, goods * (1.0 - commission_rate), 0.0)
     share = np.divide(weight, weight_total, out=np.zeros_like(weight), where=has_members)
-    firms.revenue_local += share @ sales
+    # elementwise then sum: no multi-threaded BLAS, so results do not depend on thread counts
+    firms.revenue_local += (share * sales[None, :]).sum(axis=1)
     outside = outside + np.where(has_members, 0.0, goods)
     goods = np.where(has_members, goods, 0.0)
     commission = commission_rate * (goods + tasks)

@@ -111,7 +111,7 @@ def pay_platform_commissions(
         )[:, None]
     )
     rate = np.array([p.commission for p in platforms])
-    paid = sales @ rate
+    paid = (sales * rate[None, :]).sum(axis=1)  # no BLAS: thread-count independent
     sales_by_platform = sales.sum(axis=0)
     for k, platform in enumerate(platforms):
         if sales_by_platform[k] > 0:

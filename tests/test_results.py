@@ -1,0 +1,125 @@
+"""Querying results: ``platsim.results.open(DIR)`` (DuckDB views and pandas) and
+``platsim query DIR "SQL"``."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import platsim.results
+from platsim.cli import main
+from platsim.errors import InputError
+from platsim.experiment.runner import run_batch
+
+DATA = Path(__file__).parent / "data" / "experiments"
+SMALL = DATA / "small.yaml"  # 2 scenarios x 2 design points x 3 replications, 6 steps
+RUNS, STEPS, MUNICIPALITIES = 12, 6, 20
+
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("results") / "small"
+    assert run_batch(SMALL, out, executor="local").exit_code == 0
+    return out
+
+
+def test_views_hold_every_run_step_and_panel_row(results_dir: Path) -> None:
+    with platsim.results.open(results_dir) as results:
+        assert results.df("SELECT count(*) AS n FROM runs")["n"][0] == RUNS
+        assert results.df("SELECT count(*) AS n FROM metrics")["n"][0] == RUNS * (STEPS + 1)
+        panel_rows = RUNS * 3 * MUNICIPALITIES  # steps 0, 3 and 6 (panel_every: 3)
+        assert results.df("SELECT count(*) AS n FROM panel")["n"][0] == panel_rows
+        assert results.df("SELECT count(DISTINCT run_id) AS n FROM platforms")["n"][0] == RUNS
+        assert results.runs.df()["status"].eq("ok").all()
+        assert {"run_id", "step", "gini_income"} <= set(results.metrics.columns)
+        assert set(results.panel.columns) >= {"run_id", "step", "municipality"}
+        assert "platform" in results.platforms.columns
+
+
+def test_a_join_returns_the_values_in_the_files(results_dir: Path) -> None:
+    results = platsim.results.open(results_dir)
+    frame = results.df(
+        """
+        SELECT r.scenario, r."data.share" AS share, r.replication, m.unemployment_rate
+        FROM metrics m JOIN runs r USING (run_id)
+        WHERE m.step = 6 ORDER BY r.run_id
+        """
+    )
+    assert len(frame) == RUNS
+    direct = pd.read_parquet(results_dir / "metrics" / "small_open_data_p1_r2.parquet")
+    row = frame[(frame["scenario"] == "small_open_data") & (frame["share"] == 0.75)]
+    assert row["replication"].tolist() == [0, 1, 2]
+    assert row["unemployment_rate"].iloc[-1] == direct["unemployment_rate"].iloc[-1]
+    relation = results.sql("SELECT max(step) AS last FROM metrics")
+    assert relation.fetchall() == [(STEPS,)]
+    results.close()
+
+
+def test_paired_differences_use_common_seeds(results_dir: Path) -> None:
+    with platsim.results.open(results_dir) as results:
+        pairs = results.df(
+            """
+            SELECT a.replication, a.seed = b.seed AS same_seed
+            FROM runs a JOIN runs b USING (replication, design_point)
+            WHERE a.scenario = 'small_baseline' AND b.scenario = 'small_open_data'
+            """
+        )
+    assert len(pairs) == 6 and pairs["same_seed"].all()
+
+
+def test_empty_panel_and_platform_folders_give_empty_views(tmp_path: Path) -> None:
+    content = yaml.safe_load(SMALL.read_text())
+    content["scenarios"] = [str(DATA / name) for name in content["scenarios"]]
+    content.update(replications=1, outputs={"panel_every": 0, "platforms": False})
+    experiment = tmp_path / "no_panel.yaml"
+    experiment.write_text(yaml.safe_dump(content))
+    out = tmp_path / "out"
+    assert run_batch(experiment, out, executor="local").ok == 4
+    assert not list((out / "panel").iterdir()) and not list((out / "platforms").iterdir())
+    with platsim.results.open(out) as results:
+        assert results.df("SELECT count(*) AS n FROM panel")["n"][0] == 0
+        assert results.df("SELECT count(*) AS n FROM platforms")["n"][0] == 0
+        joined = results.df("SELECT * FROM panel p JOIN runs r USING (run_id)")
+        assert joined.empty
+        assert results.df("SELECT count(*) AS n FROM metrics")["n"][0] == 4 * (STEPS + 1)
+
+
+def test_query_command_prints_the_table(
+    results_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = 'SELECT scenario, "data.share", count(*) AS runs FROM runs GROUP BY ALL ORDER BY ALL'
+    assert main(["query", str(results_dir), query]) == 0
+    printed = capsys.readouterr().out
+    assert "small_baseline" in printed and "small_open_data" in printed
+    assert "data.share" in printed and "0.75" in printed
+    assert "4 rows" in printed
+
+
+def test_query_command_csv_and_row_limit(
+    results_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = "SELECT run_id, step, firms FROM metrics ORDER BY run_id, step"
+    assert main(["query", str(results_dir), query, "--csv"]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert len(frame) == RUNS * (STEPS + 1) and list(frame.columns) == ["run_id", "step", "firms"]
+    expected = platsim.results.open(results_dir).df(query)
+    pd.testing.assert_frame_equal(frame[["step", "firms"]], expected[["step", "firms"]])
+
+    assert main(["query", str(results_dir), query, "--max-rows", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert "first 5 rows shown" in printed
+
+
+def test_bad_query_and_bad_directory_exit_2(
+    results_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["query", str(results_dir), "SELECT nope FROM runs"]) == 2
+    assert "SQL error" in capsys.readouterr().err
+    assert main(["query", str(tmp_path), "SELECT 1"]) == 2
+    assert "manifest.json" in capsys.readouterr().err
+    with pytest.raises(InputError, match=r"no manifest\.json"):
+        platsim.results.open(tmp_path)
