@@ -188,6 +188,15 @@ app.command("query")(query_command)
 from platsim.cli_viz import viz_command  # noqa: E402  (teaching app)
 
 app.command("viz")(viz_command)
+from platsim.cli_analysis import (  # noqa: E402  (scenario comparison)
+    compare_command,
+    report_command,
+    sensitivity_command,
+)
+
+app.command("compare")(compare_command)
+app.command("report")(report_command)
+app.command("sensitivity")(sensitivity_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,542 @@
+"""One self-contained HTML report of a batch's results directory (``platsim report``).
+
+The file has no external resource: figures are PNG images embedded as base64 ``data:`` URIs,
+the style sheet is inline, so it opens offline in any browser and can be sent by e-mail.
+Sections: what was run (scenarios and the levers each changes from the baseline,
+replications, seeds, versions), the comparison table (:func:`platsim.analysis.compare`),
+time series of each outcome family with replication bands, maps of the municipal panel,
+income inequality (Gini; Lorenz curve of municipal income per head: per-household incomes
+are not stored), the platform market over time, and Sobol'/Morris indices when the design
+allows. Figures use the Okabe-Ito colour-blind-safe palette; aggregation runs in DuckDB.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from platsim.analysis import (
+    At,
+    add_arms,
+    compare,
+    default_baseline,
+    display_table,
+    outcome_names,
+    parse_at,
+    scenario_order,
+)
+from platsim.errors import InputError
+from platsim.output import prepare_directory
+from platsim.phases.observation import OUTCOMES
+from platsim.results import Results
+from platsim.results import open as open_results
+
+#: Okabe & Ito (2008) colour-blind-safe palette (black last).
+OKABE_ITO = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#000000",
+)
+#: Line styles cycled once the palette is used up (more than 8 scenarios).
+LINESTYLES = ("-", "--", ":", "-.")
+#: Units of the municipal panel columns mapped.
+PANEL_UNITS: dict[str, str] = {
+    "income_per_head": "EUR / month",
+    "employment_rate": "share",
+    "unemployment_rate": "share",
+    "services": "index 0-1",
+    "connectivity": "index 0-1",
+    "digital_share": "share",
+}
+#: Panel columns mapped, if recorded.
+MAPPED = ("income_per_head", "employment_rate")
+#: Outcomes per family shown in the time series (those with a better direction first).
+MAX_SERIES = 9
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+h1,h2,h3{color:#0b3d62} table{border-collapse:collapse;font-size:13px;margin:1em 0}
+td,th{border:1px solid #ccc;padding:3px 6px;text-align:left} th{background:#eef3f7}
+td.better{background:#d6ecf8} td.worse{background:#fbe3cc} img{max-width:100%;height:auto}
+.note{color:#555;font-size:14px} code{background:#f3f3f3;padding:0 3px}
+"""
+
+
+def _style(index: int) -> dict[str, Any]:
+    return {
+        "color": OKABE_ITO[index % len(OKABE_ITO)],
+        "linestyle": LINESTYLES[(index // len(OKABE_ITO)) % len(LINESTYLES)],
+    }
+
+
+def _png(figure: Any) -> str:
+    """A matplotlib figure as an ``<img>`` with a base64 data URI (the figure is closed)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    plt.close(figure)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, path + "."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def levers(manifest: Mapping[str, Any], baseline: str) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """For each scenario, the parameters it sets differently from the baseline.
+
+    Returns:
+        ``{scenario: {path: (baseline value, scenario value)}}`` from the scenario parameters
+        stored in the manifest (name and description left out).
+    """
+    scenarios = {s["name"]: _flatten(s.get("parameters", {})) for s in manifest["scenarios"]}
+    base = scenarios.get(baseline) or next(iter(scenarios.values()))
+    result: dict[str, dict[str, tuple[Any, Any]]] = {}
+    for name, params in scenarios.items():
+        changed = {
+            path: (base.get(path), value)
+            for path, value in params.items()
+            if path not in ("name", "description") and base.get(path) != value
+        }
+        result[name] = changed
+    return result
+
+
+def _table_html(frame: pd.DataFrame, verdict_column: str | None = None) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, row, strict=True):
+            css = (
+                f' class="{value}"'
+                if column == verdict_column and value in ("better", "worse")
+                else ""
+            )
+            cells.append(f"<td{css}>{html.escape(str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _arm_runs(results: Results) -> pd.DataFrame:
+    runs = results.df(
+        "SELECT run_id, scenario, design_point, replication FROM runs WHERE status = 'ok'"
+    )
+    return add_arms(runs, results)
+
+
+def _series_figure(results: Results, arms: list[str], names: list[str], family: str) -> str:
+    import matplotlib.pyplot as plt
+
+    cols = ", ".join(
+        f'avg(m."{n}") AS "{n}__mean", quantile_cont(m."{n}", 0.1) AS "{n}__lo", '
+        f'quantile_cont(m."{n}", 0.9) AS "{n}__hi"'
+        for n in names
+    )
+    frame = results.df(
+        f"SELECT a.arm, m.step, {cols} FROM metrics m JOIN arms a USING (run_id) "
+        "GROUP BY ALL ORDER BY a.arm, m.step"
+    )
+    ncols = min(3, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    figure, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        for index, arm in enumerate(arms):
+            part = frame[frame["arm"] == arm]
+            style = _style(index)
+            ax.plot(part["step"], part[f"{name}__mean"], label=arm, lw=1.4, **style)
+            ax.fill_between(
+                part["step"],
+                part[f"{name}__lo"].astype(float),
+                part[f"{name}__hi"].astype(float),
+                color=style["color"],
+                alpha=0.15,
+                lw=0,
+            )
+        meta = OUTCOMES.get(name)
+        better = f" ({meta.better} is better)" if meta and meta.better else ""
+        ax.set_title(f"{name}{better}", fontsize=9)
+        ax.set_xlabel("step (month)")
+        ax.set_ylabel(meta.unit if meta else "")
+    for ax in list(axes.flat)[len(names) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    figure.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(6, len(arms)),
+        fontsize=8,
+        bbox_to_anchor=(0.5, -0.02 - 0.02 * math.ceil(len(arms) / 6)),
+    )
+    figure.suptitle(f"{family}: mean over replications, band 10th-90th percentile", fontsize=11)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def _maps(results: Results, arms: list[str], baseline: str) -> str:
+    import matplotlib.pyplot as plt
+
+    columns = set(results.panel.columns)
+    mapped = [c for c in MAPPED if c in columns]
+    if not mapped or not {"x_km", "y_km", "population"} <= columns:
+        return '<p class="note">No municipal panel was recorded (outputs.panel_every: 0).</p>'
+    last = results.df("SELECT max(step) AS s FROM panel")["s"].iloc[0]
+    if pd.isna(last):
+        return '<p class="note">No municipal panel was recorded (outputs.panel_every: 0).</p>'
+    values = ", ".join(f'avg(p."{c}") AS "{c}"' for c in mapped)
+    panel = results.df(
+        f"SELECT a.arm, p.municipality, avg(p.x_km) AS x_km, avg(p.y_km) AS y_km, "
+        f"avg(p.population) AS population, {values} FROM panel p JOIN arms a USING (run_id) "
+        f"WHERE p.step = {int(last)} GROUP BY ALL"
+    )
+    base_arm = baseline if baseline in arms else arms[0]
+    base = panel[panel["arm"] == base_arm].set_index("municipality")
+    parts = [
+        f"<p>Municipalities at their coordinates at step {int(last)} (mean over "
+        f"replications), sized by population. The baseline ({html.escape(base_arm)}) is "
+        "coloured by the level; the other scenarios by their change against it.</p>"
+    ]
+    shown = arms[:12]
+    for column in mapped:
+        unit = PANEL_UNITS.get(column, "")
+        ncols = min(4, len(shown))
+        nrows = math.ceil(len(shown) / ncols)
+        figure, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.3 * nrows), squeeze=False)
+        changes = []
+        for arm in shown:
+            part = panel[panel["arm"] == arm].set_index("municipality")
+            changes.append((part[column] - base[column].reindex(part.index)).to_numpy(dtype=float))
+        span = max((np.nanmax(np.abs(c)) for c in changes if np.isfinite(c).any()), default=0.0)
+        span = span or 1e-12
+        scale = 400.0 / max(float(panel["population"].max()), 1.0)
+        for ax, arm, change in zip(axes.flat, shown, changes, strict=False):
+            part = panel[panel["arm"] == arm]
+            size = 8 + part["population"].to_numpy(dtype=float) * scale
+            if arm == base_arm:
+                points = ax.scatter(
+                    part["x_km"],
+                    part["y_km"],
+                    s=size,
+                    c=part[column],
+                    cmap="cividis",
+                    edgecolors="k",
+                    linewidths=0.3,
+                )
+                label = f"{column} ({unit})"
+            else:
+                points = ax.scatter(
+                    part["x_km"],
+                    part["y_km"],
+                    s=size,
+                    c=change,
+                    cmap="PuOr",
+                    vmin=-span,
+                    vmax=span,
+                    edgecolors="k",
+                    linewidths=0.3,
+                )
+                label = f"change in {column} ({unit})"
+            figure.colorbar(points, ax=ax, shrink=0.8).set_label(label, fontsize=7)
+            ax.set_title(arm, fontsize=9)
+            ax.set_xlabel("x (km)")
+            ax.set_ylabel("y (km)")
+            ax.set_aspect("equal", adjustable="datalim")
+        for ax in list(axes.flat)[len(shown) :]:
+            ax.set_visible(False)
+        figure.tight_layout()
+        parts.append(f"<h3>{html.escape(column)} ({html.escape(unit)})</h3>{_png(figure)}")
+    if len(arms) > len(shown):
+        parts.append(f'<p class="note">First {len(shown)} of {len(arms)} scenarios shown.</p>')
+    return "".join(parts)
+
+
+def _inequality(results: Results, table: pd.DataFrame, arms: list[str]) -> str:
+    import matplotlib.pyplot as plt
+
+    parts = [
+        '<p class="note">Per-household incomes are not stored by <code>platsim batch</code>,'
+        " so household Lorenz curves cannot be drawn; the Gini of household income (computed"
+        " in each run) is shown instead, with the Lorenz curve of municipal income per head"
+        " (population-weighted) from the municipal panel.</p>"
+    ]
+    gini = table[table["outcome"] == "gini_income"].set_index("arm").reindex(arms)
+    if not gini.empty and gini["mean"].notna().any():
+        figure, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(arms)), 3.2))
+        low = (gini["mean"] - gini["mean_low"]).fillna(0).to_numpy()
+        high = (gini["mean_high"] - gini["mean"]).fillna(0).to_numpy()
+        ax.bar(
+            range(len(arms)),
+            gini["mean"],
+            yerr=[low, high],
+            capsize=3,
+            color=[_style(i)["color"] for i in range(len(arms))],
+        )
+        ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel("Gini of household income (index 0-1)")
+        ax.set_title("Gini of household income with 95% interval", fontsize=10)
+        lo = float(np.nanmin(gini["mean_low"].fillna(gini["mean"])))
+        hi = float(np.nanmax(gini["mean_high"].fillna(gini["mean"])))
+        ax.set_ylim(lo - (hi - lo + 1e-6), hi + (hi - lo + 1e-6))
+        parts.append(_png(figure))
+    if {"income_per_head", "population"} <= set(results.panel.columns):
+        panel = results.df(
+            "SELECT a.arm, p.run_id, p.income_per_head AS y, p.population AS w FROM panel p "
+            "JOIN arms a USING (run_id) WHERE p.step = (SELECT max(step) FROM panel)"
+        )
+        if not panel.empty:
+            figure, ax = plt.subplots(figsize=(4.5, 4.2))
+            for index, arm in enumerate(arms):
+                part = panel[panel["arm"] == arm].sort_values("y")
+                if part.empty:
+                    continue
+                weights = part["w"].to_numpy(dtype=float)
+                income = (part["y"] * part["w"]).to_numpy(dtype=float)
+                x = np.concatenate([[0], np.cumsum(weights) / weights.sum()])
+                y = np.concatenate([[0], np.cumsum(income) / income.sum()])
+                ax.plot(x, y, label=arm, lw=1.2, **_style(index))
+            ax.plot([0, 1], [0, 1], color="grey", lw=0.8, linestyle=":")
+            ax.set_xlabel("cumulative share of population")
+            ax.set_ylabel("cumulative share of income")
+            ax.set_title("Lorenz curve of municipal income per head (last panel step)", fontsize=9)
+            ax.legend(fontsize=7)
+            parts.append(_png(figure))
+    return "".join(parts)
+
+
+def _platforms(results: Results, arms: list[str]) -> str:
+    import matplotlib.pyplot as plt
+
+    if not {"kind", "market_share"} <= set(results.platforms.columns):
+        return '<p class="note">No platform table was recorded (outputs.platforms: false).</p>'
+    frame = results.df(
+        "SELECT a.arm, p.step, p.kind, sum(p.market_share) / count(DISTINCT p.run_id) AS share "
+        "FROM platforms p JOIN arms a USING (run_id) GROUP BY ALL ORDER BY a.arm, p.step"
+    )
+    if frame.empty:
+        return '<p class="note">The platform table is empty.</p>'
+    kinds = sorted(frame["kind"].unique())
+    shown = arms[:12]
+    ncols = min(4, len(shown))
+    nrows = math.ceil(len(shown) / ncols)
+    figure, axes = plt.subplots(
+        nrows, ncols, figsize=(3.6 * ncols, 2.8 * nrows), squeeze=False, sharey=True
+    )
+    for ax, arm in zip(axes.flat, shown, strict=False):
+        part = (
+            frame[frame["arm"] == arm]
+            .pivot_table(index="step", columns="kind", values="share", aggfunc="sum")
+            .reindex(columns=kinds)
+            .fillna(0.0)
+        )
+        ax.stackplot(
+            part.index,
+            part.T.to_numpy(),
+            labels=kinds,
+            colors=[OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(kinds))],
+        )
+        ax.set_title(arm, fontsize=9)
+        ax.set_xlabel("step (month)")
+        ax.set_ylabel("market share (of transactions)")
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    figure.legend(
+        handles, labels, loc="upper center", ncol=len(kinds), fontsize=8, bbox_to_anchor=(0.5, 1.04)
+    )
+    figure.tight_layout()
+    return "<p>Market share of each kind of platform, mean over replications.</p>" + _png(figure)
+
+
+def _sensitivity(results: Results, at: At) -> str:
+    method = (results.manifest.get("design") or {}).get("method")
+    if method not in ("sobol", "morris"):
+        return ""
+    from platsim.sensitivity import sensitivity, sensitivity_figure
+
+    parts = [f"<h2>Sensitivity ({html.escape(method)})</h2>"]
+    for name in ("gini_income", "hhi", "employment_rate", "theil_municipal"):
+        if name not in results.metrics.columns:
+            continue
+        try:
+            result = sensitivity(results, name, at=at)
+        except InputError as error:
+            parts.append(f'<p class="note">{html.escape(error.message())}</p>')
+            continue
+        data = base64.b64encode(sensitivity_figure(result)).decode("ascii")
+        parts.append(
+            f"<h3>{name}</h3>{_table_html(result.table.round(4))}"
+            f'<img alt="figure" src="data:image/png;base64,{data}">'
+        )
+    return "".join(parts)
+
+
+def build_report(
+    directory: str | Path | Results, baseline: str | None = None, at: str | At = "end"
+) -> tuple[str, list[str]]:
+    """The report's HTML text and the runs excluded (not done ok).
+
+    Raises:
+        InputError: Not a results directory, unknown baseline, bad ``at``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    results = directory if isinstance(directory, Results) else open_results(directory)
+    try:
+        at = parse_at(at)
+        baseline = baseline or default_baseline(results)
+        table = compare(results, baseline=baseline, at=at)
+        runs = _arm_runs(results)
+        results.connection.register("arms_frame", runs)
+        results.connection.execute("CREATE OR REPLACE TEMP VIEW arms AS SELECT * FROM arms_frame")
+        order = scenario_order(results)
+        arms = sorted(
+            runs["arm"].unique(),
+            key=lambda a: (order.index(a.split("@")[0]) if a.split("@")[0] in order else 99, a),
+        )
+        manifest = results.manifest
+        sections = [_what_was_run(manifest, baseline, table, runs)]
+        sections.append(
+            f"<h2>Comparison with {html.escape(baseline)} ({html.escape(at.describe())})</h2>"
+            "<p>Mean over replications with its 95% t-interval; difference from the baseline "
+            "paired by replication (same seeds) with its 95% t-interval; verdict from the "
+            "outcome's better direction when the paired interval excludes 0.</p>"
+            + _table_html(display_table(table), "verdict")
+        )
+        names = outcome_names(results)
+        sections.append("<h2>Time series</h2>")
+        for family in dict.fromkeys(OUTCOMES[n].family for n in names if n in OUTCOMES):
+            members = [n for n in names if n in OUTCOMES and OUTCOMES[n].family == family]
+            members.sort(key=lambda n: OUTCOMES[n].better is None)
+            sections.append(
+                f"<h3>{html.escape(family)}</h3>"
+                + _series_figure(results, arms, members[:MAX_SERIES], family)
+            )
+        sections.append("<h2>Maps of the territory</h2>" + _maps(results, arms, baseline))
+        sections.append("<h2>Income inequality</h2>" + _inequality(results, table, arms))
+        sections.append("<h2>Platform market</h2>" + _platforms(results, arms))
+        sections.append(_sensitivity(results, at))
+    finally:
+        if not isinstance(directory, Results):
+            results.close()
+    title = f"platsim report: {manifest.get('name', '')}"
+    text = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}'
+        f"</title><style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+        + "".join(sections)
+        + "</body></html>"
+    )
+    return text, table.attrs["failed"]
+
+
+def _what_was_run(
+    manifest: Mapping[str, Any], baseline: str, table: pd.DataFrame, runs: pd.DataFrame
+) -> str:
+    counts = manifest.get("counts") or {}
+    failed = table.attrs["failed"]
+    seeds = manifest.get("seeds") or []
+    shown_seeds = ", ".join(map(str, seeds[:10])) + (" ..." if len(seeds) > 10 else "")
+    design = manifest.get("design") or {}
+    items = [
+        ("experiment", f"{manifest.get('name')}: {manifest.get('description', '')}"),
+        ("platsim version", manifest.get("platsim_version")),
+        (
+            "runs",
+            f"{len(runs)} done ok of {manifest.get('runs')}"
+            + (
+                f"; {len(failed)} not done ok, excluded: {', '.join(failed[:10])}" if failed else ""
+            ),
+        ),
+        ("replications", manifest.get("replications")),
+        ("steps", manifest.get("steps") or "each scenario's"),
+        ("root seed / replication seeds", f"{manifest.get('seed')} / {shown_seeds}"),
+        ("design", f"{design.get('method') or 'none'} ({design.get('points')} point(s))"),
+        ("started / finished", f"{manifest.get('started')} / {manifest.get('finished')}"),
+        ("status", f"{manifest.get('status')} {counts if counts else ''}"),
+    ]
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in items
+    )
+    lever_rows = []
+    for name, changed in levers(manifest, baseline).items():
+        text = "; ".join(f"{p}: {b!r} → {v!r}" for p, (b, v) in changed.items())
+        if name == baseline:
+            text = "(the baseline)"
+        lever_rows.append({"scenario": name, f"changes from {baseline}": text or "(none)"})
+    overrides = (manifest.get("experiment") or {}).get("overrides") or {}
+    note = (
+        f"<p>Overrides applied to every scenario: {html.escape(str(overrides))}</p>"
+        if overrides
+        else ""
+    )
+    params = design.get("parameters") or []
+    design_text = ""
+    if params:
+        design_text = (
+            "<p>Varied parameters: "
+            + html.escape(
+                "; ".join(
+                    f"{p['name']} {p.get('values', [p.get('low'), p.get('high')])}" for p in params
+                )
+            )
+            + "</p>"
+        )
+    return (
+        "<h2>What was run</h2>"
+        + f"<table>{rows}</table>"
+        + note
+        + design_text
+        + "<h3>Scenarios and their levers</h3>"
+        + _table_html(pd.DataFrame(lever_rows))
+    )
+
+
+def write_report(
+    directory: str | Path, output: str | Path, baseline: str | None = None, at: str | At = "end"
+) -> dict[str, Any]:
+    """Write the report of a results directory to ``output`` (one HTML file).
+
+    Returns:
+        ``{"path", "bytes", "seconds", "failed"}``.
+
+    Raises:
+        InputError: Bad results directory, baseline or ``at``; unwritable output.
+    """
+    started = time.perf_counter()
+    output = Path(output)
+    prepare_directory(output.parent if str(output.parent) else Path("."), field="-o")
+    text, failed = build_report(directory, baseline=baseline, at=at)
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write the report ({error})", file=output, field="-o") from None
+    return {
+        "path": output,
+        "bytes": output.stat().st_size,
+        "seconds": time.perf_counter() - started,
+        "failed": failed,
+    }

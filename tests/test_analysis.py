@@ -1,0 +1,195 @@
+"""Tests of platsim.analysis and `platsim compare` (intervals, pairing, verdicts, bad input)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from platsim.analysis import compare, compare_frame, parse_at, t_interval, verdict
+from platsim.cli import main
+from platsim.errors import InputError
+from platsim.experiment.runner import run_batch
+
+EXPERIMENT = """
+name: tiny
+scenarios: [baseline, worker_protection]
+replications: 4
+steps: 16
+seed: 11
+overrides:
+  territory.n_municipalities: 20
+  simulation.policy_start: 4
+outputs:
+  panel_every: 8
+"""
+
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real small batch: 2 scenarios x 4 replications x 16 steps on 20 municipalities."""
+    folder = tmp_path_factory.mktemp("analysis")
+    (folder / "tiny.yaml").write_text(EXPERIMENT)
+    report = run_batch(folder / "tiny.yaml", folder / "results", executor="local")
+    assert report.exit_code == 0
+    return folder / "results"
+
+
+def test_t_interval_matches_scipy() -> None:
+    x = np.array([1.0, 2.5, 3.1, 4.7, 2.2, 3.3])
+    mean, low, high = t_interval(x)
+    expected = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    assert mean == pytest.approx(x.mean())
+    assert (low, high) == pytest.approx(expected)
+    assert all(math.isnan(v) for v in t_interval([2.0])[1:])
+
+
+def test_paired_difference_matches_scipy_ttest_rel() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(10, 2, 8)
+    other = base + rng.normal(-0.5, 0.3, 8)  # paired: shared noise cancels
+    frame = pd.DataFrame(
+        {
+            "run_id": [f"a_{i}" for i in range(8)] + [f"b_{i}" for i in range(8)],
+            "arm": ["base"] * 8 + ["other"] * 8,
+            "scenario": ["base"] * 8 + ["other"] * 8,
+            "design_point": 0,
+            "replication": list(range(8)) * 2,
+            "gini_income": np.concatenate([base, other]),
+            "employment_rate": np.concatenate([base, other]),
+            "vacancies": np.concatenate([base, other]),
+        }
+    )
+    names = ["gini_income", "employment_rate", "vacancies"]
+    table = compare_frame(frame, frame[frame.arm == "base"], ["replication"], names)
+    row = table[(table.arm == "other") & (table.outcome == "gini_income")].iloc[0]
+    test = stats.ttest_rel(other, base)
+    ci = test.confidence_interval(0.95)
+    assert row["diff"] == pytest.approx((other - base).mean())
+    assert (row["diff_low"], row["diff_high"]) == pytest.approx((ci.low, ci.high))
+    assert row["rel_change"] == pytest.approx((other - base).mean() / base.mean())
+    assert row["pairs"] == 8
+    # the paired interval is much narrower than the unpaired one
+    unpaired = stats.ttest_ind(other, base).confidence_interval(0.95)
+    assert row["diff_high"] - row["diff_low"] < (unpaired.high - unpaired.low) / 3
+    verdicts = table[table.arm == "other"].set_index("outcome")["verdict"]
+    assert verdicts["gini_income"] == "better"  # lower Gini is better
+    assert verdicts["employment_rate"] == "worse"  # lower employment is worse
+    assert verdicts["vacancies"] == "lower"  # no better direction
+    assert set(table[table.arm == "base"]["verdict"]) == {"baseline"}
+
+
+def test_pairs_only_matching_replications() -> None:
+    frame = pd.DataFrame(
+        {
+            "run_id": ["a0", "a1", "a2", "b0", "b2"],
+            "arm": ["a", "a", "a", "b", "b"],
+            "scenario": ["a", "a", "a", "b", "b"],
+            "design_point": 0,
+            "replication": [0, 1, 2, 0, 2],
+            "hhi": [1.0, 5.0, 2.0, 2.0, 4.0],
+        }
+    )
+    table = compare_frame(frame, frame[frame.arm == "a"], ["replication"], ["hhi"])
+    row = table[table.arm == "b"].iloc[0]
+    assert row["pairs"] == 2 and row["n"] == 2
+    assert row["diff"] == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(
+    ("better", "low", "high", "expected"),
+    [
+        ("lower", -2.0, -1.0, "better"),
+        ("lower", 1.0, 2.0, "worse"),
+        ("higher", 1.0, 2.0, "better"),
+        ("higher", -2.0, -1.0, "worse"),
+        ("higher", -1.0, 2.0, "no clear difference"),
+        (None, 1.0, 2.0, "higher"),
+        ("lower", math.nan, math.nan, "no clear difference"),
+    ],
+)
+def test_verdict(better: str | None, low: float, high: float, expected: str) -> None:
+    assert verdict(better, (low + high) / 2, low, high) == expected
+
+
+def test_parse_at() -> None:
+    assert parse_at("end").kind == "end"
+    assert parse_at("12").start == 12
+    at = parse_at("mean:4-8")
+    assert (at.kind, at.start, at.end) == ("mean", 4, 8)
+    for bad in ("last", "mean:8-4", "-3"):
+        with pytest.raises(InputError, match="--at"):
+            parse_at(bad)
+
+
+def test_compare_on_a_real_batch(results_dir: Path) -> None:
+    table = compare(results_dir, baseline="baseline")
+    assert set(table["arm"]) == {"baseline", "worker_protection"}
+    assert "accounts_residual" not in set(table["outcome"])  # checks hidden
+    assert (table["n"] == 4).all()
+    gini = table[(table.arm == "worker_protection") & (table.outcome == "gini_income")].iloc[0]
+    assert gini["pairs"] == 4
+    assert gini["mean_low"] <= gini["mean"] <= gini["mean_high"]
+    assert gini["verdict"] in {"better", "worse", "no clear difference"}
+    assert table.attrs["failed"] == []
+    # the DuckDB reductions agree with pandas on the raw files
+    raw = pd.read_parquet(results_dir / "metrics" / "baseline_p0_r0.parquet")
+    base = compare(results_dir, at="8", outcomes=["hhi", "mean_wage"])
+    mean8 = compare(results_dir, at="mean:4-8", outcomes=["mean_wage"])
+    runs = [f"baseline_p0_r{r}" for r in range(4)]
+    frames = [pd.read_parquet(results_dir / "metrics" / f"{r}.parquet") for r in runs]
+    at8 = np.mean([f.loc[f.step == 8, "mean_wage"].item() for f in frames])
+    window = np.mean([f.loc[f.step.between(4, 8), "mean_wage"].mean() for f in frames])
+    wage = base[(base.arm == "baseline") & (base.outcome == "mean_wage")].iloc[0]
+    assert wage["mean"] == pytest.approx(at8)
+    assert mean8[mean8.arm == "baseline"]["mean"].item() == pytest.approx(window)
+    assert raw.step.max() == 16
+
+
+def test_compare_cli_formats(results_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", str(results_dir), "--outcome", "hhi", "--format", "csv"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].startswith("arm,scenario,design_point,outcome")
+    assert main(["compare", str(results_dir), "--format", "markdown", "--at", "mean:8-16"]) == 0
+    assert "| worker_protection | gini_income |" in capsys.readouterr().out
+    assert main(["compare", str(results_dir), "--outcome", "gini_income"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--baseline", "nope"], "--baseline: unknown baseline"),
+        (["--outcome", "happiness"], "--outcome: unknown outcome"),
+        (["--at", "99"], "no run has this step"),
+        (["--at", "later"], "--at: cannot read"),
+    ],
+)
+def test_compare_bad_input_exit_2(
+    results_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["compare", str(results_dir), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_not_a_results_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", str(tmp_path)]) == 2
+    assert "not a batch results directory" in capsys.readouterr().err
+
+
+def test_failed_runs_are_excluded_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tiny.yaml").write_text(EXPERIMENT.replace("replications: 4", "replications: 3"))
+    monkeypatch.setenv("PLATSIM_FAIL_RUNS", "worker_protection_p0_r1")
+    report = run_batch(tmp_path / "tiny.yaml", tmp_path / "results", executor="local")
+    assert report.failed == 1
+    table = compare(tmp_path / "results")
+    assert table.attrs["failed"] == ["worker_protection_p0_r1"]
+    row = table[(table.arm == "worker_protection") & (table.outcome == "hhi")].iloc[0]
+    assert row["n"] == 2 and row["pairs"] == 2
+    assert main(["compare", str(tmp_path / "results"), "--outcome", "hhi"]) == 0
+    assert "1 run(s) not done ok excluded: worker_protection_p0_r1" in capsys.readouterr().err
