@@ -66,7 +66,11 @@ class ArrayPopulation:
     @classmethod
     def columns(cls) -> list[str]:
         """Attribute names, in declaration order."""
-        return [f.name for f in fields(cls)]
+        cached = cls.__dict__.get("_columns_cache")
+        if cached is None:
+            cached = [f.name for f in fields(cls)]
+            cls._columns_cache = cached
+        return list(cached)
 
     @classmethod
     def _record_type(cls) -> type:
@@ -253,9 +257,8 @@ class Firms(ArrayPopulation):
             for name in self.columns():
                 setattr(self, name, np.concatenate([getattr(self, name), getattr(extra, name)]))
             free = np.concatenate([free, np.arange(old, old + missing)])
-        blank = Firms.empty(1)
-        for name in self.columns():
-            getattr(self, name)[free] = getattr(blank, name)[0]
+        for name, value in _blank_firm_values():
+            getattr(self, name)[free] = value
         return free
 
     def recount_employees(self, employer: np.ndarray) -> None:
@@ -266,6 +269,18 @@ class Firms(ArrayPopulation):
     def add_employees(self, firm: np.ndarray, sign: int = 1) -> None:
         """Add (``sign=1``) or remove (``sign=-1``) one employee per entry of ``firm``."""
         self.employees += sign * np.bincount(firm, minlength=len(self))
+
+
+def _blank_firm_values() -> list[tuple[str, object]]:
+    """Each firm column's empty-row value (computed once)."""
+    global _BLANK_FIRM
+    if _BLANK_FIRM is None:
+        blank = Firms.empty(1)
+        _BLANK_FIRM = [(name, getattr(blank, name)[0]) for name in Firms.columns()]
+    return _BLANK_FIRM
+
+
+_BLANK_FIRM: list[tuple[str, object]] | None = None
 
 
 @dataclass(eq=False)
