@@ -88,7 +88,8 @@ def _png(figure: Any) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    # No bbox_inches="tight": it draws the figure once more; layouts leave room instead.
+    figure.savefig(buffer, format="png", dpi=80)
     plt.close(figure)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
@@ -190,10 +191,12 @@ def _series_figure(results: Results, arms: list[str], names: list[str], family: 
         loc="lower center",
         ncol=min(6, len(arms)),
         fontsize=8,
-        bbox_to_anchor=(0.5, -0.02 - 0.02 * math.ceil(len(arms) / 6)),
+        bbox_to_anchor=(0.5, 0.0),
     )
     figure.suptitle(f"{family}: mean over replications, band 10th-90th percentile", fontsize=11)
-    figure.tight_layout()
+    legend_height = 0.25 * math.ceil(len(arms) / 6) + 0.1  # inches
+    height = figure.get_figheight()
+    figure.tight_layout(rect=(0, legend_height / height, 1, 1))
     return _png(figure)
 
 
@@ -365,9 +368,9 @@ def _platforms(results: Results, arms: list[str]) -> str:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     figure.legend(
-        handles, labels, loc="upper center", ncol=len(kinds), fontsize=8, bbox_to_anchor=(0.5, 1.04)
+        handles, labels, loc="upper center", ncol=len(kinds), fontsize=8, bbox_to_anchor=(0.5, 1.0)
     )
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / figure.get_figheight()))
     return "<p>Market share of each kind of platform, mean over replications.</p>" + _png(figure)
 
 
