@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from platsim import agents
 from platsim.agents import NO_EMPLOYER, Firms, Municipalities, Sector, Status, Workers
 
 
@@ -15,6 +16,13 @@ def test_status_codes_are_distinct_small_ints() -> None:
     assert {s.name for s in Status} == {"EMPLOYEE", "PLATFORM", "UNEMPLOYED", "TRAINING"}
     assert max(codes) <= np.iinfo(np.int8).max
     assert [int(s) for s in Sector] == [0, 1, 2]
+
+
+def test_plain_int_codes_match_the_enums() -> None:
+    for code in (*Status, *Sector):
+        plain = getattr(agents, code.name)
+        assert type(plain) is int and plain == int(code), code.name
+    assert agents.N_STATUSES == len(Status)
 
 
 def test_empty_workers_are_unemployed_without_employer() -> None:

@@ -12,7 +12,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from platsim import scenario as sc
-from platsim.agents import NO_EMPLOYER, Firms, Municipalities, Sector, Status, Workers
+from platsim.agents import (
+    EMPLOYEE,
+    KNOWLEDGE,
+    LOCAL_SERVICES,
+    NO_EMPLOYER,
+    TRADITIONAL,
+    UNEMPLOYED,
+    Firms,
+    Municipalities,
+    Workers,
+)
 from platsim.phases.consumption import distribute_local_demand
 from platsim.sampling import (
     sample_rows,
@@ -176,19 +186,19 @@ def allocate_jobs(
     firm[found] = sample_within_groups(firms.municipality, firm_weight, destination[found], rng)
     hired = seekers[firm >= 0]
     workers.employer[:] = NO_EMPLOYER
-    workers.status[:] = Status.UNEMPLOYED
+    workers.status[:] = UNEMPLOYED
     workers.employer[hired] = firm[firm >= 0]
-    workers.status[hired] = Status.EMPLOYEE
+    workers.status[hired] = EMPLOYEE
 
 
 def median_access(firms: Firms) -> np.ndarray:
     """Median market access of each traded sector's firms (1 where a sector has none)."""
     access = np.ones(3)
-    for sector in (Sector.TRADITIONAL, Sector.KNOWLEDGE):
+    for sector in (TRADITIONAL, KNOWLEDGE):
         members = firms.alive & (firms.sector == sector)
         if members.any():
             access[sector] = float(np.median(firms.market_access[members]))
-    access[Sector.LOCAL_SERVICES] = 0.0
+    access[LOCAL_SERVICES] = 0.0
     return access
 
 
@@ -218,7 +228,7 @@ def initialise_economy(
     local_demand = (
         economy.local_share * by_home + public.grant_per_capita * municipalities.residents
     )
-    is_local = alive & (firms.sector == Sector.LOCAL_SERVICES)
+    is_local = alive & (firms.sector == LOCAL_SERVICES)
     local_revenue, _ = distribute_local_demand(
         local_demand, firms.productivity * is_local, firms.municipality, territory.commute_weight
     )
@@ -240,7 +250,7 @@ def initialise_economy(
     firms.market_access[:] = np.where(traded, np.maximum(firms.employees, 0.5), 0.0)
     external_demand = np.zeros(3)
     reference_productivity = np.ones(3)
-    for sector in (Sector.TRADITIONAL, Sector.KNOWLEDGE):
+    for sector in (TRADITIONAL, KNOWLEDGE):
         members = traded & (firms.sector == sector)
         access = firms.market_access[members]
         external_demand[sector] = (access * firms.productivity[members] * wage_level).sum()
@@ -266,7 +276,7 @@ def initialise_economy(
 
 def _set_incomes(workers: Workers, firms: Firms, economy: sc.Economy) -> None:
     """Wages for employees, a benefit for the others; the month's tax."""
-    employee = workers.status == Status.EMPLOYEE
+    employee = workers.status == EMPLOYEE
     employer = np.where(employee, workers.employer, 0)
     wage = wage_offer(workers.skill, firms.productivity[employer], economy)
     typical = wage_offer(

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from platsim.agents import Sector
+from platsim.agents import LOCAL_SERVICES
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -81,7 +81,7 @@ def step(model: TerritoryModel) -> None:
     munis.budget -= public
     munis.service_budget[:] = 0.0
 
-    sells_locally = firms.alive & (firms.sector == Sector.LOCAL_SERVICES)
+    sells_locally = firms.alive & (firms.sector == LOCAL_SERVICES)
     revenue, unplaced = distribute_local_demand(
         household_local + public,
         firms.productivity * sells_locally,

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import Sector, Status
+from platsim.agents import EMPLOYEE, LOCAL_SERVICES
 from platsim.initialise import agglomeration, draw_productivity, sector_shares
 from platsim.sampling import sample_dense_rows, select_per_group
 
@@ -55,7 +55,7 @@ def sell_outside(model: TerritoryModel) -> None:
         economy.external_demand_persistence * model.demand_cycle
         + economy.external_demand_shock_sd * model.rng.standard_normal()
     )
-    traded = firms.alive & (firms.sector != Sector.LOCAL_SERVICES)
+    traded = firms.alive & (firms.sector != LOCAL_SERVICES)
     reach_gain = model.scenario.platforms.reach_gain
     weight = np.where(traded, firms.market_access, 0.0)
     by_sector_access = np.bincount(firms.sector, weights=weight, minlength=3)
@@ -129,7 +129,7 @@ def pay_and_account(model: TerritoryModel) -> None:
         model.municipalities,
     )
     model.add_flow("firm_revenue", firms.revenue[firms.alive].sum())
-    employee = workers.status == Status.EMPLOYEE
+    employee = workers.status == EMPLOYEE
     workers.income = np.where(employee, workers.wage, 0.0)
     firms.wage_bill = np.bincount(
         workers.employer[employee], weights=workers.wage[employee], minlength=len(firms)
@@ -161,7 +161,7 @@ def exit_failed(model: TerritoryModel) -> None:
     model.events["firm_exit"] += int(exiting.sum())
     if not exiting.any():
         return
-    laid_off = (workers.status == Status.EMPLOYEE) & exiting[np.maximum(workers.employer, 0)]
+    laid_off = (workers.status == EMPLOYEE) & exiting[np.maximum(workers.employer, 0)]
     workers.make_unemployed(laid_off)
     cash = firms.cash[exiting]
     model.ledger.outflow("exit_payouts", cash[cash > 0].sum())
@@ -188,7 +188,7 @@ def plan_workforce(model: TerritoryModel) -> None:
     tolerated = np.round(wanted * (1.0 + model.scenario.economy.layoff_buffer))
     excess = np.maximum(firms.employees - tolerated, 0).astype(np.int64)
     if excess.any():
-        employee = np.flatnonzero(workers.status == Status.EMPLOYEE)
+        employee = np.flatnonzero(workers.status == EMPLOYEE)
         candidates = employee[excess[workers.employer[employee]] > 0]
         fired = select_per_group(workers.employer[candidates], excess, model.rng)
         mask = np.zeros(len(workers), dtype=bool)
@@ -244,7 +244,7 @@ def enter(model: TerritoryModel) -> None:
     firms.municipality[rows] = place
     firms.base_productivity[rows] = draw_productivity(sector, economy, rng)
     firms.productivity[rows] = firms.base_productivity[rows]
-    firms.market_access[rows] = np.where(sector == Sector.LOCAL_SERVICES, 0.0, access[sector])
+    firms.market_access[rows] = np.where(sector == LOCAL_SERVICES, 0.0, access[sector])
     firms.cash[rows] = economy.startup_cash
     model.ledger.inflow("startup_capital", economy.startup_cash * len(rows))
 

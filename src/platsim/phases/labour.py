@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import Status
+from platsim.agents import EMPLOYEE, PLATFORM, UNEMPLOYED
 from platsim.initialise import wage_offer
 from platsim.sampling import sample_weighted_rows, sample_within_groups, select_per_group
 
@@ -40,7 +40,7 @@ def step(model: TerritoryModel) -> None:
 def separate(model: TerritoryModel) -> None:
     """Exogenous separations; each reopens a vacancy at the firm."""
     workers, firms = model.workers, model.firms
-    employee = workers.status == Status.EMPLOYEE
+    employee = workers.status == EMPLOYEE
     leaving = employee & (model.rng.random(len(workers)) < model.scenario.economy.separation_rate)
     reopened = np.bincount(workers.employer[leaving], minlength=len(firms))
     firms.vacancies += reopened * firms.alive
@@ -50,7 +50,7 @@ def separate(model: TerritoryModel) -> None:
 
 def searching(workers) -> np.ndarray:
     """Job seekers: the unemployed and gig workers."""
-    return (workers.status == Status.UNEMPLOYED) | (workers.status == Status.PLATFORM)
+    return (workers.status == UNEMPLOYED) | (workers.status == PLATFORM)
 
 
 def job_finding_probability(model: TerritoryModel) -> np.ndarray:
@@ -97,7 +97,7 @@ def match(model: TerritoryModel) -> None:
     lucky, firm = lucky[firm >= 0], firm[firm >= 0]
     accepted = select_per_group(firm, firms.vacancies, rng)
     hired, firm = lucky[accepted], firm[accepted]
-    workers.status[hired] = Status.EMPLOYEE
+    workers.status[hired] = EMPLOYEE
     workers.gig_platform[hired] = -1
     workers.employer[hired] = firm
     workers.months_unemployed[hired] = 0

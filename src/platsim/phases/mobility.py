@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import Status
+from platsim.agents import EMPLOYEE
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -83,7 +83,7 @@ def step(model: TerritoryModel) -> None:
         return
     n = model.territory.n
     destination = rng.choice(n, size=len(movers), p=destination_probabilities(model))
-    employed = workers.status[movers] == Status.EMPLOYEE
+    employed = workers.status[movers] == EMPLOYEE
     workplace = firms.municipality[workers.employer[movers[employed]]]
     reachable = model.in_commuting_zone(destination[employed], workplace)
     lose_job = np.zeros(len(workers), dtype=bool)

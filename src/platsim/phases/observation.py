@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from platsim import metrics
-from platsim.agents import Sector, Status
+from platsim.agents import EMPLOYEE, LOCAL_SERVICES, N_STATUSES, PLATFORM, TRAINING, UNEMPLOYED
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -141,18 +141,18 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     n = territory.n
     status = workers.status
     n_workers = len(workers)
-    employee = status == Status.EMPLOYEE
+    employee = status == EMPLOYEE
     alive = firms.alive
     urban_home = territory.urban[workers.home]
     # counts[status, urban]: one pass over the workers for every head count below
     counts = np.bincount(
-        status.astype(np.int64) * 2 + urban_home, minlength=2 * len(Status)
-    ).reshape(len(Status), 2)
+        status.astype(np.int64) * 2 + urban_home, minlength=2 * N_STATUSES
+    ).reshape(N_STATUSES, 2)
     by_status = counts.sum(axis=1)
-    employed_by_area = counts[Status.EMPLOYEE] + counts[Status.PLATFORM]
+    employed_by_area = counts[EMPLOYEE] + counts[PLATFORM]
     residents_by_area = counts.sum(axis=0)
     employed_total = employed_by_area.sum()
-    training_total = by_status[Status.TRAINING]
+    training_total = by_status[TRAINING]
 
     residents = munis.residents.astype(float)
     income_by_muni = np.bincount(workers.home, weights=workers.income, minlength=n)
@@ -169,9 +169,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     spending = model.flows.get("household_spending", 0.0)
     outcomes = {
         "employment_rate": metrics.safe_ratio(employed_total, n_workers),
-        "unemployment_rate": metrics.safe_ratio(
-            by_status[Status.UNEMPLOYED], n_workers - training_total
-        ),
+        "unemployment_rate": metrics.safe_ratio(by_status[UNEMPLOYED], n_workers - training_total),
         "vacancies": vacancies,
         "vacancy_rate": metrics.safe_ratio(vacancies, employees + vacancies),
         "mean_wage": metrics.safe_ratio(workers.wage[employee].sum(), employees),
@@ -196,9 +194,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "firms": float(alive.sum()),
         "rural_local_revenue": metrics.safe_ratio(
             firms.revenue[
-                alive
-                & (firms.sector == Sector.LOCAL_SERVICES)
-                & ~territory.urban[firms.municipality]
+                alive & (firms.sector == LOCAL_SERVICES) & ~territory.urban[firms.municipality]
             ].sum(),
             residents_by_area[0],
         ),
@@ -212,7 +208,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "household_spending": spending,
         "import_share": metrics.safe_ratio(model.flows.get("household_leakage", 0.0), spending),
         "accounts_residual": model.accounts_residual,
-        **platform_outcomes(model, employed_total, by_status[Status.PLATFORM], employees),
+        **platform_outcomes(model, employed_total, by_status[PLATFORM], employees),
     }
     return {name: float(value) for name, value in outcomes.items()}
 
@@ -228,7 +224,7 @@ def platform_outcomes(
     spending = model.flows.get("household_spending", 0.0)
     gig_paid = sum(p.gig_paid for p in active)
     workers = model.workers
-    mean_wage = metrics.safe_ratio(workers.wage[workers.status == Status.EMPLOYEE].sum(), employees)
+    mean_wage = metrics.safe_ratio(workers.wage[workers.status == EMPLOYEE].sum(), employees)
     firms = model.firms
     return {
         "hhi": metrics.hhi(transactions),
@@ -267,9 +263,9 @@ def panel_rows(model: TerritoryModel) -> pd.DataFrame:
     n = territory.n
     residents = munis.residents.astype(float)
     status = workers.status
-    employed = (status == Status.EMPLOYEE) | (status == Status.PLATFORM)
-    unemployed = status == Status.UNEMPLOYED
-    training = status == Status.TRAINING
+    employed = (status == EMPLOYEE) | (status == PLATFORM)
+    unemployed = status == UNEMPLOYED
+    training = status == TRAINING
 
     def per_resident(mask_or_values: np.ndarray) -> np.ndarray:
         total = np.bincount(workers.home, weights=mask_or_values, minlength=n)

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import Status
+from platsim.agents import PLATFORM, UNEMPLOYED
 from platsim.platforms import ENTRANT, GLOBAL, MAX_PLATFORMS, Platform
 from platsim.scenario import PlatformSpec
 
@@ -155,7 +155,7 @@ def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | N
 
 def leave_gig_work(workers, mask: np.ndarray) -> None:
     """Gig workers in ``mask`` lose their platform and become unemployed job seekers."""
-    workers.status[mask & (workers.status == Status.PLATFORM)] = Status.UNEMPLOYED
+    workers.status[mask & (workers.status == PLATFORM)] = UNEMPLOYED
     workers.gig_platform[mask] = -1
 
 

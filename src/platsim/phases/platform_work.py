@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import Status
+from platsim.agents import PLATFORM, UNEMPLOYED
 from platsim.phases.platform_market import active_platforms
 from platsim.sampling import select_per_group
 
@@ -83,7 +83,7 @@ def capacity(model: TerritoryModel, platforms: list) -> np.ndarray:
 def quit_gig_work(model: TerritoryModel) -> None:
     """Quits at the exit rate, by under-paid workers, and beyond a platform's capacity."""
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
-    gig = np.flatnonzero(workers.status == Status.PLATFORM)
+    gig = np.flatnonzero(workers.status == PLATFORM)
     if len(gig) == 0:
         return
     last_pay = np.zeros(len(model.platforms))
@@ -99,7 +99,7 @@ def quit_gig_work(model: TerritoryModel) -> None:
     _leave(model, gig[leaving])
     platforms = active_platforms(model)
     size = len(model.platforms)
-    gig = np.flatnonzero(workers.status == Status.PLATFORM)
+    gig = np.flatnonzero(workers.status == PLATFORM)
     counts = np.bincount(workers.gig_platform[gig], minlength=size)
     limit = np.full(size, np.iinfo(np.int64).max // 4)
     limit[[p.index for p in platforms]] = capacity(model, platforms)
@@ -112,7 +112,7 @@ def quit_gig_work(model: TerritoryModel) -> None:
 
 def _leave(model: TerritoryModel, leaving: np.ndarray) -> None:
     workers = model.workers
-    workers.status[leaving] = Status.UNEMPLOYED
+    workers.status[leaving] = UNEMPLOYED
     workers.gig_platform[leaving] = -1
 
 
@@ -131,7 +131,7 @@ def revise_gig_platforms(model: TerritoryModel, platforms: list) -> None:
     happens only where the chosen platform has room under an earnings floor.
     """
     workers, rng = model.workers, model.rng
-    gig = np.flatnonzero(workers.status == Status.PLATFORM)
+    gig = np.flatnonzero(workers.status == PLATFORM)
     revising = gig[rng.random(len(gig)) < model.scenario.platforms.revision_share]
     if len(revising) == 0 or len(platforms) < 2:
         return
@@ -163,7 +163,7 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
     connectivity = model.municipalities.connectivity
     eligible = np.flatnonzero(
-        (workers.status == Status.UNEMPLOYED)
+        (workers.status == UNEMPLOYED)
         & (connectivity[workers.home] >= labour.gig_connectivity_threshold)
         & (workers.literacy >= labour.gig_literacy_threshold)
         & (rng.random(len(workers)) < labour.gig_entry_rate)
@@ -184,7 +184,7 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     room = np.maximum(capacity(model, platforms) - np.array([p.gig_workers for p in platforms]), 0)
     taken = select_per_group(chosen, room, rng)
     index = np.array([p.index for p in platforms])
-    workers.status[applicants[taken]] = Status.PLATFORM
+    workers.status[applicants[taken]] = PLATFORM
     workers.gig_platform[applicants[taken]] = index[chosen[taken]]
     model.events["gig_entries"] += int(taken.sum())
     _recount(model)

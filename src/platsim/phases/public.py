@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import Status
+from platsim.agents import TRAINING, UNEMPLOYED
 from platsim.sampling import select_per_group, stochastic_round
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def age_unemployment_spells(model: TerritoryModel) -> None:
     benefit is paid in the months counted 1 to ``benefit_months``.
     """
     workers = model.workers
-    out_of_work = (workers.status == Status.UNEMPLOYED) | (workers.status == Status.TRAINING)
+    out_of_work = (workers.status == UNEMPLOYED) | (workers.status == TRAINING)
     workers.months_unemployed[out_of_work] += 1
 
 
@@ -95,7 +95,7 @@ def collect_taxes_and_grants(model: TerritoryModel) -> None:
 def finish_training(model: TerritoryModel) -> None:
     """Advance training programmes; graduates gain literacy and search again (next month)."""
     workers = model.workers
-    training = workers.status == Status.TRAINING
+    training = workers.status == TRAINING
     workers.training_left[training] -= 1
     done = training & (workers.training_left <= 0)
     gain = model.scenario.public.training_literacy_gain
@@ -103,7 +103,7 @@ def finish_training(model: TerritoryModel) -> None:
     labour = model.scenario.labour
     if labour.skills_platform and model.policy_active:
         workers.skill[done] += labour.skills_training_gain * (1.0 - workers.skill[done])
-    workers.status[done] = Status.UNEMPLOYED
+    workers.status[done] = UNEMPLOYED
     workers.training_left[done] = -1  # marks this month's graduates: not re-enrolled at once
     model.events["trainees_graduated"] += int(done.sum())
 
@@ -120,17 +120,17 @@ def allocate_budgets(model: TerritoryModel) -> None:
     closed = np.minimum(1.0, (broadband + programme) / (heads * public.broadband_cost))
     munis.connectivity += closed * (1.0 - munis.connectivity)
 
-    unemployed = workers.status == Status.UNEMPLOYED
+    unemployed = workers.status == UNEMPLOYED
     places = np.floor(public.training_share * available / public.training_cost).astype(np.int64)
     state_places = training_programme_places(model, unemployed)
-    in_training = np.bincount(workers.home[workers.status == Status.TRAINING], minlength=n)
+    in_training = np.bincount(workers.home[workers.status == TRAINING], minlength=n)
     free = np.maximum(places + state_places - in_training, 0)
     candidates = np.flatnonzero(unemployed & (workers.training_left == 0))
     workers.training_left[workers.training_left < 0] = 0
     chosen = candidates[select_per_group(workers.home[candidates], free, model.rng)]
-    workers.status[chosen] = Status.TRAINING
+    workers.status[chosen] = TRAINING
     workers.training_left[chosen] = public.training_months
-    trainees = np.bincount(workers.home[workers.status == Status.TRAINING], minlength=n)
+    trainees = np.bincount(workers.home[workers.status == TRAINING], minlength=n)
     # Trainees beyond this month's places (e.g. who moved in) finish on their old funding.
     funded = np.minimum(trainees, places + state_places)
     state_paid = np.minimum(funded, state_places) * public.training_cost
