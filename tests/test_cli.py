@@ -20,10 +20,13 @@ def test_run_writes_three_files_and_prints_a_table(tmp_path, capsys) -> None:
     captured = capsys.readouterr()
     assert code == 0, captured.err
     written = {p.name for p in out.iterdir()}
-    assert {"metrics.parquet", "municipalities.parquet", "run.json"} <= written
+    assert {"metrics.parquet", "municipalities.parquet", "lorenz.parquet", "run.json"} <= written
     assert not any(name.endswith(".tmp") for name in written)
     metrics = pd.read_parquet(out / "metrics.parquet")
     assert list(metrics["step"]) == [0, 1, 2, 3]
+    lorenz = pd.read_parquet(out / "lorenz.parquet")
+    assert sorted(lorenz["step"].unique()) == [0, 3]  # the panel's step 0, and the last step
+    assert "lorenz.parquet" in captured.out.replace("\n", "")  # rich wraps long paths
     info = json.loads((out / "run.json").read_text())
     assert info["seed"] == 4
     assert info["parameters"]["territory"]["n_municipalities"] == 20

@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import platsim.model as model_module
+from platsim import metrics
 from platsim.errors import InputError
-from platsim.model import PHASES, TerritoryModel
+from platsim.model import LORENZ_SHARES, PHASES, TerritoryModel
 from platsim.phases.observation import OUTCOMES
 from platsim.scenario import Scenario, bundled_scenarios
 
@@ -185,6 +187,103 @@ def test_seed_none_draws_a_seed_and_records_it() -> None:
     model.run_for(3)
     again.run_for(3)
     pd.testing.assert_frame_equal(model.metrics_frame(), again.metrics_frame())
+
+
+# --------------------------------------------------------------------------------------------
+# Lorenz curve of household income
+
+
+def lorenz_run(seed: int = 3, every: int = 5, steps: int = 12) -> TerritoryModel:
+    model = TerritoryModel(
+        seed=seed, steps=steps, overrides={**SMALL, "simulation.panel_every": every}
+    )
+    while model.running:
+        model.step()
+    return model
+
+
+def expected_lorenz(income: np.ndarray) -> np.ndarray:
+    """The exact Lorenz curve at LORENZ_SHARES, from first principles: the income of the
+    poorest ``p n`` households (a fraction of the next one when ``p n`` is not whole)."""
+    x = np.sort(income)
+    cumulative = np.concatenate([[0.0], np.cumsum(x)])
+    whole = np.floor(LORENZ_SHARES * len(x)).astype(int)
+    fraction = LORENZ_SHARES * len(x) - whole
+    nxt = np.concatenate([x, [0.0]])[whole]
+    return (cumulative[whole] + fraction * nxt) / cumulative[-1]
+
+
+def test_lorenz_points_form_a_lorenz_curve_and_give_the_gini() -> None:
+    model = lorenz_run()
+    frame = model.lorenz_frame()
+    assert list(frame.columns) == ["step", "population_share", "income_share"]
+    for step, points in frame.groupby("step"):
+        share = points["population_share"].to_numpy()
+        income = points["income_share"].to_numpy()
+        np.testing.assert_array_equal(share, LORENZ_SHARES)
+        assert (share[0], income[0]) == (0.0, 0.0), step
+        assert (share[-1], income[-1]) == (1.0, 1.0), step
+        assert (np.diff(income) >= 0).all(), step  # non-decreasing
+        assert (np.diff(income, 2) >= -1e-12).all(), step  # convex
+        assert (income <= share + 1e-12).all() and (income[1:-1] < share[1:-1]).all(), step
+    last = frame[frame["step"] == model.max_steps]
+    income = last["income_share"].to_numpy()
+    np.testing.assert_allclose(income, expected_lorenz(model.workers.income), atol=1e-12)
+    implied = 1 - 2 * np.trapezoid(income, LORENZ_SHARES)
+    exact = metrics.gini(model.workers.income)
+    assert exact == model.metrics_frame()["gini_income"].iloc[-1]
+    assert implied <= exact + 1e-12  # chords of a convex curve lie above it
+    assert implied == pytest.approx(exact, abs=0.005)
+
+
+def test_lorenz_is_recorded_at_panel_steps_and_the_final_step() -> None:
+    assert sorted(lorenz_run(every=5, steps=12).lorenz_frame()["step"].unique()) == [0, 5, 10, 12]
+    assert sorted(lorenz_run(every=4, steps=8).lorenz_frame()["step"].unique()) == [0, 4, 8]
+    assert lorenz_run(every=4, steps=8).lorenz_frame().groupby("step").size().eq(21).all()
+    no_panel = lorenz_run(every=0, steps=6)
+    assert len(no_panel.panel_frame()) == 0
+    assert sorted(no_panel.lorenz_frame()["step"].unique()) == [6]
+    model = TerritoryModel(seed=3, overrides={**SMALL, "simulation.panel_every": 0})
+    assert len(model.lorenz_frame()) == 0  # nothing recorded: columns still there
+    assert list(model.lorenz_frame().columns) == ["step", "population_share", "income_share"]
+
+
+def test_step_zero_lorenz_is_the_initial_income_distribution() -> None:
+    model = TerritoryModel(seed=4, overrides={**SMALL, "simulation.panel_every": 5})
+    first = model.lorenz_frame()
+    assert list(first["step"].unique()) == [0]
+    np.testing.assert_allclose(
+        first["income_share"].to_numpy(), expected_lorenz(model.workers.income), atol=1e-12
+    )
+
+
+def test_lorenz_is_computed_only_when_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    original = model_module.lorenz_rows
+
+    def counting(model):
+        calls.append(model.steps)
+        return original(model)
+
+    monkeypatch.setattr(model_module, "lorenz_rows", counting)
+    lorenz_run(every=5, steps=12)
+    assert calls == [0, 5, 10, 12]
+
+
+def test_lorenz_is_deterministic_and_leaves_the_run_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, again = lorenz_run(seed=11), lorenz_run(seed=11)
+    pd.testing.assert_frame_equal(first.lorenz_frame(), again.lorenz_frame(), check_exact=True)
+    other = lorenz_run(seed=12)
+    assert not first.lorenz_frame()["income_share"].equals(other.lorenz_frame()["income_share"])
+    monkeypatch.setattr(model_module, "record_lorenz", lambda model: None)
+    unrecorded = lorenz_run(seed=11)
+    assert len(unrecorded.lorenz_frame()) == 0
+    pd.testing.assert_frame_equal(
+        first.metrics_frame(), unrecorded.metrics_frame(), check_exact=True
+    )
+    pd.testing.assert_frame_equal(first.panel_frame(), unrecorded.panel_frame(), check_exact=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import platsim
+from platsim.model import LORENZ_SHARES
 from platsim.phases.observation import OUTCOMES
 from platsim.run import RunOutputs, run
 from platsim.scenario import load_scenario
@@ -39,6 +40,23 @@ def test_panel_every_panel_every_steps(outputs) -> None:
     assert panel.groupby("step")["workers"].sum().nunique() == 1  # population conserved
 
 
+def test_lorenz_at_panel_steps_and_the_last_step(outputs) -> None:
+    lorenz = outputs.lorenz
+    assert list(lorenz.columns) == ["step", "population_share", "income_share"]
+    assert sorted(lorenz["step"].unique()) == [0, 4, 8, 10]  # panel steps, then the last
+    for _, points in lorenz.groupby("step"):
+        np.testing.assert_array_equal(points["population_share"], LORENZ_SHARES)
+        income = points["income_share"].to_numpy()
+        assert income[0] == 0.0 and income[-1] == 1.0
+        assert (np.diff(income) >= 0).all() and (np.diff(income, 2) >= -1e-12).all()
+    # the Gini the points imply is the run's gini_income, to the grid's resolution
+    gini = outputs.metrics.set_index("step")["gini_income"]
+    for step, points in lorenz.groupby("step"):
+        implied = 1 - 2 * np.trapezoid(points["income_share"], points["population_share"])
+        assert implied == pytest.approx(gini[step], abs=0.005)
+        assert implied <= gini[step] + 1e-12
+
+
 def test_info_records_provenance(outputs) -> None:
     info = outputs.info
     scenario = load_scenario("baseline").with_overrides(SMALL)
@@ -58,6 +76,7 @@ def test_run_is_a_pure_function_of_scenario_and_seed(outputs) -> None:
     again = run("baseline", seed=7, steps=10, overrides=SMALL)
     pd.testing.assert_frame_equal(outputs.metrics, again.metrics, check_exact=True)
     pd.testing.assert_frame_equal(outputs.panel, again.panel, check_exact=True)
+    pd.testing.assert_frame_equal(outputs.lorenz, again.lorenz, check_exact=True)
     other = run("baseline", seed=8, steps=10, overrides=SMALL)
     assert not outputs.metrics["unemployment_rate"].equals(other.metrics["unemployment_rate"])
 
@@ -84,12 +103,14 @@ def test_on_step_is_called_after_each_step() -> None:
 
 def test_save_writes_three_files_readable_back(outputs, tmp_path) -> None:
     paths = outputs.save(tmp_path / "out")
-    assert {"metrics", "panel", "run"} <= set(paths)
+    assert {"metrics", "panel", "platforms", "lorenz", "run"} <= set(paths)
     assert paths["metrics"].name == "metrics.parquet"
     assert paths["panel"].name == "municipalities.parquet"
+    assert paths["lorenz"].name == "lorenz.parquet"
     assert paths["run"].name == "run.json"
     pd.testing.assert_frame_equal(pd.read_parquet(paths["metrics"]), outputs.metrics)
     pd.testing.assert_frame_equal(pd.read_parquet(paths["panel"]), outputs.panel)
+    pd.testing.assert_frame_equal(pd.read_parquet(paths["lorenz"]), outputs.lorenz)
     info = json.loads(paths["run"].read_text())
     assert info == json.loads(json.dumps(outputs.info, default=str))
     for key in ("platsim_version", "scenario_hash", "seed", "wall_seconds"):
@@ -106,3 +127,5 @@ def test_save_with_no_panel(tmp_path) -> None:
     paths = result.save(tmp_path)
     assert len(pd.read_parquet(paths["panel"])) == 0
     assert len(pd.read_parquet(paths["metrics"])) == 3
+    lorenz = pd.read_parquet(paths["lorenz"])  # without a panel: the last step only
+    assert list(lorenz["step"]) == [2] * len(LORENZ_SHARES)

@@ -97,7 +97,7 @@ def run_command(
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar and no table.")] = False,
 ) -> None:
-    """Run one scenario; write metrics, municipalities and platforms (.parquet) and run.json."""
+    """Run one scenario; write metrics, municipalities, platforms, lorenz (.parquet), run.json."""
     from platsim.output import prepare_directory
     from platsim.run import run
     from platsim.scenario import load_scenario

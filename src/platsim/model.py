@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from platsim import initialise
+from platsim import initialise, metrics
 from platsim.agents import Firms, Municipalities, Workers
 from platsim.errors import InputError
 from platsim.ledger import Ledger
@@ -56,6 +56,41 @@ PHASES: tuple[tuple[str, Phase], ...] = (
 
 def _read_outcome(model: TerritoryModel, name: str) -> float:
     return model.outcomes[name]
+
+
+#: Population shares at which the Lorenz curve of household income is recorded (0, 0.05, ... 1).
+LORENZ_SHARES: np.ndarray = np.linspace(0.0, 1.0, 21)
+
+
+def lorenz_rows(model: TerritoryModel) -> pd.DataFrame:
+    """The Lorenz curve of household income now, at the population shares of
+    :data:`LORENZ_SHARES`: one row per share (``step``, ``population_share``,
+    ``income_share``).
+
+    The exact curve (:func:`platsim.metrics.lorenz_curve` of ``workers.income``, unweighted)
+    is piecewise linear between its points, so it is read off at the fixed shares by linear
+    interpolation; every run then has the same rows.
+    """
+    population, income = metrics.lorenz_curve(model.workers.income)
+    return pd.DataFrame(
+        {
+            "step": np.full(len(LORENZ_SHARES), model.steps, dtype=np.int64),
+            "population_share": LORENZ_SHARES.copy(),
+            "income_share": np.interp(LORENZ_SHARES, population, income),
+        }
+    )
+
+
+def record_lorenz(model: TerritoryModel) -> None:
+    """Append the Lorenz rows to ``model.lorenz`` at a panel step or at the final step.
+
+    Panel steps are those of the municipal panel (every ``simulation.panel_every`` steps,
+    step 0 included); the final step is ``model.max_steps``, recorded even when
+    ``panel_every`` is 0. Other steps cost nothing.
+    """
+    every = model.scenario.simulation.panel_every
+    if (every and model.steps % every == 0) or model.steps == model.max_steps:
+        model.lorenz.append(lorenz_rows(model))
 
 
 def resolve_scenario(
@@ -114,6 +149,8 @@ class TerritoryModel(mesa.Model):
         municipalities: Changing municipal state (:class:`platsim.agents.Municipalities`).
         outcomes: This step's outcomes (see :data:`platsim.phases.observation.OUTCOMES`).
         panel: Municipal panel frames recorded every ``simulation.panel_every`` steps.
+        lorenz: Lorenz curves of household income (:func:`lorenz_rows`) recorded at the
+            panel steps and at step ``max_steps``.
     """
 
     def __init__(
@@ -175,6 +212,7 @@ class TerritoryModel(mesa.Model):
         self.events: defaultdict[str, int] = defaultdict(int)
         self.flows: dict[str, float] = {}
         self.panel: list[pd.DataFrame] = []
+        self.lorenz: list[pd.DataFrame] = []
         self._open_initial_platforms()
         self._stock_before = self.money_stock()
         self.datacollector = mesa.DataCollector(
@@ -184,6 +222,7 @@ class TerritoryModel(mesa.Model):
         )
         self.running = True
         observation.step(self)
+        record_lorenz(self)
 
     def _pools(self) -> np.ndarray:
         """Before pooling: each municipality its own pool (ids after the regions' ids)."""
@@ -252,6 +291,7 @@ class TerritoryModel(mesa.Model):
         self.flows = {}
         for _, phase in PHASES:
             phase(self)
+        record_lorenz(self)
         if self.steps >= self.max_steps:
             self.running = False
 
@@ -271,6 +311,13 @@ class TerritoryModel(mesa.Model):
         if not self.panel:
             return observation.panel_rows(self).iloc[0:0]
         return pd.concat(self.panel, ignore_index=True)
+
+    def lorenz_frame(self) -> pd.DataFrame:
+        """Lorenz points of household income recorded so far (:attr:`lorenz`), one row per
+        step and population share; columns ``step``, ``population_share``, ``income_share``."""
+        if not self.lorenz:
+            return lorenz_rows(self).iloc[0:0]
+        return pd.concat(self.lorenz, ignore_index=True)
 
     def platform_frame(self) -> pd.DataFrame:
         """The platform table: one row per platform and step (market share, data, ...)."""

@@ -33,6 +33,8 @@ class RunOutputs:
         metrics: One row per step (0 = initial state), one column per outcome.
         panel: Municipal panel, one row per municipality every ``panel_every`` steps.
         platforms: Per-platform rows per step (empty until platforms exist).
+        lorenz: Lorenz curve of household income (step, population_share, income_share) at
+            21 population shares, at the panel steps and the final step.
         info: Provenance: platsim version, scenario name and hash, seed, steps, wall time.
     """
 
@@ -40,9 +42,11 @@ class RunOutputs:
     panel: pd.DataFrame
     platforms: pd.DataFrame = field(default_factory=pd.DataFrame)
     info: dict[str, Any] = field(default_factory=dict)
+    lorenz: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def save(self, directory: str | Path) -> dict[str, Path]:
-        """Write metrics, municipalities and platforms (.parquet) and run.json to ``directory``."""
+        """Write metrics, municipalities, platforms and lorenz (.parquet) and run.json to
+        ``directory``."""
         directory = Path(directory)
         paths = {
             "metrics": directory / "metrics.parquet",
@@ -53,6 +57,8 @@ class RunOutputs:
         write_parquet(self.panel, paths["panel"])
         paths["platforms"] = directory / "platforms.parquet"
         write_parquet(self.platforms, paths["platforms"])
+        paths["lorenz"] = directory / "lorenz.parquet"
+        write_parquet(self.lorenz, paths["lorenz"])
         write_json(self.info, paths["run"])
         return paths
 
@@ -75,7 +81,7 @@ def run(
         on_step: Called with the model after each step (progress bars, live tables).
 
     Returns:
-        The run's metrics, municipal panel, platform table and provenance.
+        The run's metrics, municipal panel, platform table, Lorenz points and provenance.
     """
     from platsim.model import TerritoryModel  # Mesa is imported only when a run is made
 
@@ -109,4 +115,5 @@ def run(
         panel=model.panel_frame(),
         platforms=model.platform_frame(),
         info=info,
+        lorenz=model.lorenz_frame(),
     )
