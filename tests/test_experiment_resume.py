@@ -32,7 +32,7 @@ def experiment_file(tmp_path: Path, replications: int) -> Path:
 def digests(directory: Path) -> dict[str, str]:
     """Every data and status file's name and content digest, design and runs table aside."""
     found = {}
-    for kind in ("metrics", "panel", "platforms"):
+    for kind in ("metrics", "panel", "platforms", "lorenz"):
         for path in sorted((directory / kind).iterdir()):
             found[f"{kind}/{path.name}"] = hashlib.sha256(path.read_bytes()).hexdigest()
     found["design.parquet"] = hashlib.sha256(

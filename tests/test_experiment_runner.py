@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import signal
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def test_a_batch_writes_manifest_runs_and_one_file_per_run_and_kind(local_result
     out = local_results
     assert sorted(p.name for p in out.iterdir()) == [
         "design.parquet",
+        "lorenz",
         "manifest.json",
         "metrics",
         "panel",
@@ -66,7 +68,7 @@ def test_a_batch_writes_manifest_runs_and_one_file_per_run_and_kind(local_result
     ]
     plan = RunPlan(load_experiment(SMALL))
     ids = [planned.run_id for planned in plan]
-    for kind in ("metrics", "panel", "platforms"):
+    for kind in ("metrics", "panel", "platforms", "lorenz"):
         assert sorted(p.stem for p in (out / kind).glob("*.parquet")) == sorted(ids), kind
     assert not list(out.rglob("*.tmp"))
 
@@ -116,6 +118,11 @@ def test_each_run_holds_exactly_what_run_returns_for_its_scenario_seed_and_point
     pd.testing.assert_frame_equal(stored, expected.metrics, check_exact=True)
     panel = pd.read_parquet(local_results / "panel" / f"{planned.run_id}.parquet")
     assert sorted(set(panel["step"])) == [0, 3, 6]
+    lorenz = pd.read_parquet(local_results / "lorenz" / f"{planned.run_id}.parquet")
+    assert (lorenz.pop("run_id") == planned.run_id).all()
+    pd.testing.assert_frame_equal(lorenz, expected.lorenz, check_exact=True)
+    status = json.loads((local_results / "status" / f"{planned.run_id}.json").read_text())
+    assert status["files"] == ["metrics", "panel", "platforms", "lorenz"]
 
 
 def test_a_failing_run_is_isolated_recorded_and_made_again_by_resume(
@@ -135,6 +142,8 @@ def test_a_failing_run_is_isolated_recorded_and_made_again_by_resume(
     assert "Traceback (most recent call last)" in failed["traceback"]
     assert (runs.drop(index="small_open_data_p1_r1")["status"] == "ok").all()
     assert not (out / "metrics" / "small_open_data_p1_r1.parquet").exists()
+    assert not (out / "lorenz" / "small_open_data_p1_r1.parquet").exists()
+    assert len(list((out / "lorenz").glob("*.parquet"))) == RUNS - 1
     assert len(list((out / "metrics").glob("*.parquet"))) == RUNS - 1
     assert json.loads((out / "manifest.json").read_text())["counts"]["failed"] == 1
 
@@ -152,7 +161,8 @@ def test_local_process_pool_and_dask_give_bit_identical_results_and_isolate_fail
 ) -> None:
     pytest.importorskip("distributed")
     failing = "small_baseline_p1_r0"
-    expected = {kind: file_digests(local_results, kind) for kind in ("metrics", "panel")}
+    kinds = ("metrics", "panel", "lorenz")
+    expected = {kind: file_digests(local_results, kind) for kind in kinds}
     for digests in expected.values():
         del digests[f"{failing}.parquet"]
     reference = runs_table(local_results).set_index("run_id").drop(index=failing)
@@ -160,7 +170,7 @@ def test_local_process_pool_and_dask_give_bit_identical_results_and_isolate_fail
     for executor in ("process", "dask"):
         out = tmp_path / executor
         assert batch(out, "--executor", executor, "--workers", "2") == 1
-        for kind in ("metrics", "panel"):
+        for kind in kinds:
             assert file_digests(out, kind) == expected[kind], (executor, kind)
         runs = runs_table(out).set_index("run_id")
         assert runs.loc[failing, "status"] == "failed", executor
@@ -180,15 +190,33 @@ def test_resume_skips_done_runs_and_remakes_missing_or_partial_ones(
     # a run killed before its status file, one whose data file vanished, a leftover temp file
     (out / "status" / "small_baseline_p0_r2.json").unlink()
     (out / "metrics" / "small_open_data_p0_r0.parquet").unlink()
+    (out / "lorenz" / "small_baseline_p1_r1.parquet").unlink()
     (out / "metrics" / ".small_baseline_p1_r0.parquet.x1y2.tmp").write_bytes(b"partial")
     before = (out / "metrics" / "small_open_data_p1_r2.parquet").stat().st_mtime_ns
 
     report = run_batch(SMALL, out, executor="local", resume=True)
-    assert (report.skipped, report.made, report.ok, report.failed) == (10, 2, RUNS, 0)
+    assert (report.skipped, report.made, report.ok, report.failed) == (9, 3, RUNS, 0)
     assert (out / "metrics" / "small_open_data_p1_r2.parquet").stat().st_mtime_ns == before
     assert not list(out.rglob("*.tmp"))
     assert file_digests(out, "metrics") == file_digests(local_results, "metrics")
+    assert file_digests(out, "lorenz") == file_digests(local_results, "lorenz")
     pd.testing.assert_frame_equal(runs_table(out), runs_table(local_results))
+
+
+def test_results_without_lorenz_files_stay_complete_on_resume(
+    local_results: Path, tmp_path: Path
+) -> None:
+    """A directory written before the lorenz files existed: its ok runs do not list them."""
+    out = tmp_path / "old"
+    shutil.copytree(local_results, out)
+    shutil.rmtree(out / "lorenz")
+    for path in (out / "status").glob("*.json"):
+        record = json.loads(path.read_text())
+        record["files"] = [kind for kind in record["files"] if kind != "lorenz"]
+        path.write_text(json.dumps(record))
+    report = run_batch(SMALL, out, executor="local", resume=True)
+    assert (report.skipped, report.made, report.ok) == (RUNS, 0, RUNS)
+    assert (out / "lorenz").is_dir() and not list((out / "lorenz").iterdir())
 
 
 def test_existing_results_are_never_overwritten_without_resume(

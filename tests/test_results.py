@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +39,39 @@ def test_views_hold_every_run_step_and_panel_row(results_dir: Path) -> None:
         assert {"run_id", "step", "gini_income"} <= set(results.metrics.columns)
         assert set(results.panel.columns) >= {"run_id", "step", "municipality"}
         assert "platform" in results.platforms.columns
+        lorenz_rows = RUNS * 3 * 21  # steps 0, 3 and 6 (the panel's), 21 population shares
+        assert results.df("SELECT count(*) AS n FROM lorenz")["n"][0] == lorenz_rows
+        assert list(results.lorenz.columns) == [
+            "run_id",
+            "step",
+            "population_share",
+            "income_share",
+        ]
+
+
+def test_lorenz_view_returns_the_files_and_joins_runs(results_dir: Path) -> None:
+    with platsim.results.open(results_dir) as results:
+        frame = results.df(
+            """
+            SELECT l.step, l.population_share, l.income_share FROM lorenz l
+            JOIN runs r USING (run_id)
+            WHERE r.scenario = 'small_open_data' AND r."data.share" = 0.75 AND r.replication = 2
+            ORDER BY l.step, l.population_share
+            """
+        )
+        final = results.df(
+            """
+            SELECT r.scenario, min(l.income_share) AS low, max(l.income_share) AS high,
+                   count(*) AS n
+            FROM lorenz l JOIN runs r USING (run_id) WHERE l.step = 6 GROUP BY ALL
+            """
+        )
+    direct = pd.read_parquet(results_dir / "lorenz" / "small_open_data_p1_r2.parquet")
+    assert (direct.pop("run_id") == "small_open_data_p1_r2").all()
+    pd.testing.assert_frame_equal(frame, direct, check_dtype=False)
+    assert sorted(final["scenario"]) == ["small_baseline", "small_open_data"]
+    assert (final["low"] == 0.0).all() and (final["high"] == 1.0).all()
+    assert (final["n"] == 6 * 21).all()
 
 
 def test_a_join_returns_the_values_in_the_files(results_dir: Path) -> None:
@@ -86,6 +120,21 @@ def test_empty_panel_and_platform_folders_give_empty_views(tmp_path: Path) -> No
         joined = results.df("SELECT * FROM panel p JOIN runs r USING (run_id)")
         assert joined.empty
         assert results.df("SELECT count(*) AS n FROM metrics")["n"][0] == 4 * (STEPS + 1)
+        # without a panel the Lorenz curve is still recorded at the last step
+        lorenz = results.df("SELECT DISTINCT run_id, step FROM lorenz")
+        assert len(lorenz) == 4 and (lorenz["step"] == STEPS).all()
+
+
+def test_a_directory_without_lorenz_files_opens_with_an_empty_view(
+    results_dir: Path, tmp_path: Path
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(results_dir, old)
+    shutil.rmtree(old / "lorenz")  # as written before the lorenz files existed
+    with platsim.results.open(old) as results:
+        assert results.df("SELECT count(*) AS n FROM lorenz")["n"][0] == 0
+        assert {"run_id", "step", "population_share", "income_share"} <= set(results.lorenz.columns)
+        assert results.df("SELECT count(*) AS n FROM metrics")["n"][0] == RUNS * (STEPS + 1)
 
 
 def test_query_command_prints_the_table(

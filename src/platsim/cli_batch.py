@@ -141,12 +141,12 @@ def query_command(
     directory: Annotated[Path, typer.Argument(help="Results directory of a batch.")],
     query: Annotated[
         str,
-        typer.Argument(help="SQL over the views runs, metrics, panel and platforms."),
+        typer.Argument(help="SQL over the views runs, metrics, panel, platforms and lorenz."),
     ],
     max_rows: Annotated[int, typer.Option(help="Rows shown in the table.", min=1)] = 100,
     csv: Annotated[bool, typer.Option("--csv", help="Print every row as CSV instead.")] = False,
 ) -> None:
-    """Query a batch's results with DuckDB SQL (views runs, metrics, panel, platforms)."""
+    """Query a batch's results with DuckDB SQL (views runs, metrics, panel, platforms, lorenz)."""
     import duckdb
 
     from platsim import results

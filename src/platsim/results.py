@@ -1,13 +1,16 @@
 """Query a batch's results directory with SQL (DuckDB) or pandas.
 
-:func:`open` returns a :class:`Results` whose DuckDB connection has four views over the
+:func:`open` returns a :class:`Results` whose DuckDB connection has five views over the
 directory's Parquet files:
 
 - ``runs``: one row per run (run_id, scenario, design_point, replication, seed, one column
   per varied parameter named by its dotted path, status, error, traceback, wall_seconds);
 - ``metrics``: run_id, step and every outcome, all runs;
 - ``panel``: run_id and the municipal panel rows, all runs;
-- ``platforms``: run_id and the platform table rows, all runs.
+- ``platforms``: run_id and the platform table rows, all runs;
+- ``lorenz``: run_id, step, population_share, income_share: the Lorenz curve of household
+  income at 21 population shares, at the panel steps and the last step, all runs (empty for
+  a directory written before these files existed).
 
 A parameter column's name holds dots, so quote it in SQL: ``"data.share"``.
 
@@ -42,6 +45,12 @@ VIEWS: dict[str, str | None] = {
     "metrics": "metrics",
     "panel": "panel",
     "platforms": "platforms",
+    "lorenz": "lorenz",
+}
+
+#: Extra columns of a view whose folder holds no file yet (beyond run_id and step).
+EMPTY_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "lorenz": (("population_share", "DOUBLE"), ("income_share", "DOUBLE")),
 }
 
 
@@ -84,7 +93,13 @@ class Results:
         if any((self.directory / folder).glob("*.parquet")):
             pattern = str(self.directory / folder / "*.parquet")
             return f"SELECT * FROM read_parquet({_quote(pattern)}, union_by_name = true)"
-        return "SELECT CAST(NULL AS VARCHAR) AS run_id, CAST(NULL AS BIGINT) AS step WHERE false"
+        extra = "".join(
+            f", CAST(NULL AS {kind}) AS {name}" for name, kind in EMPTY_COLUMNS.get(view, ())
+        )
+        return (
+            f"SELECT CAST(NULL AS VARCHAR) AS run_id, CAST(NULL AS BIGINT) AS step{extra} "
+            "WHERE false"
+        )
 
     def sql(self, query: str) -> duckdb.DuckDBPyRelation:
         """Run a SQL query over the views; return the DuckDB relation (lazy).
@@ -128,6 +143,11 @@ class Results:
     def platforms(self) -> duckdb.DuckDBPyRelation:
         """The ``platforms`` view as a relation."""
         return self.connection.table("platforms")
+
+    @property
+    def lorenz(self) -> duckdb.DuckDBPyRelation:
+        """The ``lorenz`` view as a relation."""
+        return self.connection.table("lorenz")
 
     def close(self) -> None:
         """Close the DuckDB connection."""

@@ -9,10 +9,12 @@ Layout::
     DIR/metrics/<run_id>.parquet   run_id, step and every outcome
     DIR/panel/<run_id>.parquet     the municipal panel (when the run records one)
     DIR/platforms/<run_id>.parquet the platform table (when the run has platforms)
+    DIR/lorenz/<run_id>.parquet    the Lorenz curve of household income (panel and last steps)
     DIR/status/<run_id>.json       how the run ended; written last, by the worker
 
 Every file is written atomically (temporary name, then rename). The per-run status files are
-the record of what is done: a run is done when its status says ok and its data files exist.
+the record of what is done: a run is done when its status says ok and the data files it lists
+exist (a directory from a platsim without Lorenz files lists none, and stays complete).
 ``runs.parquet`` is rebuilt from them (every few seconds while the batch runs, and at the
 end), so a batch killed at any moment and resumed ends with the same files an uninterrupted
 batch writes.

@@ -46,7 +46,8 @@ class RunSummary:
         error: One line, ``ExceptionType: message``, for a failed run.
         traceback: The full traceback text of a failed run.
         wall_seconds: Time the run took, files included.
-        files: Which data files the run wrote (``"metrics"``, ``"panel"``, ``"platforms"``).
+        files: Which data files the run wrote (``"metrics"``, ``"panel"``, ``"platforms"``,
+            ``"lorenz"``); ``--resume`` redoes an ok run when one of them is missing.
         host: Where it ran (``hostname:pid``).
         recorded: The worker wrote the status file itself (False when the driver must, e.g.
             when the worker process died).

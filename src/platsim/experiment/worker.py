@@ -6,8 +6,9 @@ it cheaply; :func:`platsim.run.run` is imported on first use.
 
 Files, each written atomically (temporary name, then rename), in this order:
 ``metrics/<run_id>.parquet``, ``panel/<run_id>.parquet`` (when the run has a panel),
-``platforms/<run_id>.parquet`` (when it has platforms and they are recorded), and last
-``status/<run_id>.json``. A run counts as done only once its status file exists, so a worker
+``platforms/<run_id>.parquet`` (when it has platforms and they are recorded),
+``lorenz/<run_id>.parquet`` (the Lorenz curve of household income; every run has one), and
+last ``status/<run_id>.json``. A run counts as done only once its status file exists, so a worker
 killed at any moment leaves at worst data files that the resumed batch rewrites.
 
 Forcing failures (tests, drills): when the environment variable ``PLATSIM_FAIL_RUNS`` holds
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 FAIL_RUNS_VARIABLE = "PLATSIM_FAIL_RUNS"
 
 #: Kinds of per-run data files, each in its own subdirectory of the results directory.
-DATA_KINDS: tuple[str, ...] = ("metrics", "panel", "platforms")
+DATA_KINDS: tuple[str, ...] = ("metrics", "panel", "platforms", "lorenz")
 
 #: Subdirectory of the per-run status files.
 STATUS_DIR = "status"
@@ -52,7 +53,7 @@ class InjectedFailure(RuntimeError):
 
 
 def data_path(directory: str | Path, kind: str, run_id: str) -> Path:
-    """Path of a run's data file of the given kind (``metrics``, ``panel``, ``platforms``)."""
+    """Path of a run's data file of the given kind (one of :data:`DATA_KINDS`)."""
     return Path(directory) / kind / f"{run_id}.parquet"
 
 
@@ -127,6 +128,7 @@ def _run_and_write(
         "metrics": outputs.metrics,
         "panel": outputs.panel,
         "platforms": outputs.platforms if task.record_platforms else None,
+        "lorenz": outputs.lorenz,
     }
     written = []
     for kind, frame in frames.items():
