@@ -64,12 +64,16 @@ def _as_1d(x: npt.ArrayLike, name: str) -> FloatArray:
 def _nonnegative(x: npt.ArrayLike, name: str) -> FloatArray:
     """Return ``x`` as a 1-D float64 array of finite, non-negative numbers."""
     arr = _as_1d(x, name)
-    # ``arr.min() < 0`` alone would let NaN through (NaN compares False), hence isfinite.
-    if arr.size and not np.isfinite(arr).all():
+    if arr.size == 0:
+        return arr
+    # Fast check first (called every step on model arrays): NaN propagates through the
+    # minimum, so ``low >= 0`` is False for NaN as for negatives; +inf needs the maximum.
+    low = np.minimum.reduce(arr)
+    if low >= 0 and np.maximum.reduce(arr) < math.inf:
+        return arr
+    if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite (found NaN or infinity)")
-    if arr.size and arr.min() < 0:
-        raise ValueError(f"{name} must be non-negative (minimum is {arr.min()!r})")
-    return arr
+    raise ValueError(f"{name} must be non-negative (minimum is {low!r})")
 
 
 def _values_and_weights(

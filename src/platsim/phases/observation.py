@@ -131,7 +131,12 @@ OUTCOMES: dict[str, Outcome] = {
 
 
 def measure(model: TerritoryModel) -> dict[str, float]:
-    """Compute every outcome of :data:`OUTCOMES` for the current state."""
+    """Compute every outcome of :data:`OUTCOMES` for the current state.
+
+    Head counts come from one pass over the workers (status by area), municipal and area
+    totals from a few :func:`numpy.bincount` calls; inequality and concentration use
+    :mod:`platsim.metrics`.
+    """
     workers, firms, munis, territory = (
         model.workers,
         model.firms,
@@ -140,39 +145,40 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     )
     n = territory.n
     status = workers.status
-    n_workers = len(workers)
-    employee = status == EMPLOYEE
-    alive = firms.alive
-    urban_home = territory.urban[workers.home]
-    # counts[status, urban]: one pass over the workers for every head count below
+    n_workers = len(status)
+    urban = territory.urban
+    area = urban.astype(np.int64)  # 0 rural, 1 urban
+    # counts[status, area]: every head count below from one pass over the workers
     counts = np.bincount(
-        status.astype(np.int64) * 2 + urban_home, minlength=2 * N_STATUSES
+        status.astype(np.int64) * 2 + area[workers.home], minlength=2 * N_STATUSES
     ).reshape(N_STATUSES, 2)
     by_status = counts.sum(axis=1)
     employed_by_area = counts[EMPLOYEE] + counts[PLATFORM]
     residents_by_area = counts.sum(axis=0)
     employed_total = employed_by_area.sum()
     training_total = by_status[TRAINING]
+    employees = float(by_status[EMPLOYEE])
+    wage_bill = np.bincount(status, weights=workers.wage, minlength=N_STATUSES)[EMPLOYEE]
+    mean_wage = metrics.safe_ratio(wage_bill, employees)
 
     residents = munis.residents.astype(float)
     income_by_muni = np.bincount(workers.home, weights=workers.income, minlength=n)
     income_per_head = np.divide(income_by_muni, residents, out=np.zeros(n), where=residents > 0)
-    theil = metrics.theil_decomposition(income_per_head, residents, territory.urban)
-    rural_income = metrics.safe_ratio(
-        income_by_muni[~territory.urban].sum(), residents[~territory.urban].sum()
-    )
-    urban_income = metrics.safe_ratio(
-        income_by_muni[territory.urban].sum(), residents[territory.urban].sum()
-    )
+    theil = metrics.theil_decomposition(income_per_head, residents, urban)
+    income_by_area = np.bincount(area, weights=income_by_muni, minlength=2)
+    heads_by_area = np.bincount(area, weights=residents, minlength=2)
+    service_access = metrics.group_means(munis.services, area, 2, weights=residents)
+    alive = firms.alive
+    n_firms = alive.sum()
     vacancies = float(firms.vacancies[alive].sum())
-    employees = float(employee.sum())
+    rural_local = alive & (firms.sector == LOCAL_SERVICES) & ~urban[firms.municipality]
     spending = model.flows.get("household_spending", 0.0)
     outcomes = {
         "employment_rate": metrics.safe_ratio(employed_total, n_workers),
         "unemployment_rate": metrics.safe_ratio(by_status[UNEMPLOYED], n_workers - training_total),
         "vacancies": vacancies,
         "vacancy_rate": metrics.safe_ratio(vacancies, employees + vacancies),
-        "mean_wage": metrics.safe_ratio(workers.wage[employee].sum(), employees),
+        "mean_wage": mean_wage,
         "mean_income": metrics.safe_ratio(workers.income.sum(), n_workers),
         "digital_literacy": metrics.safe_ratio(workers.literacy.sum(), n_workers),
         "training_share": metrics.safe_ratio(training_total, n_workers),
@@ -180,27 +186,24 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "theil_municipal": theil.total,
         "theil_between": theil.between,
         "theil_within": theil.within,
-        "rural_urban_income_ratio": metrics.safe_ratio(rural_income, urban_income),
+        "rural_urban_income_ratio": metrics.safe_ratio(
+            metrics.safe_ratio(income_by_area[0], heads_by_area[0]),
+            metrics.safe_ratio(income_by_area[1], heads_by_area[1]),
+        ),
         "rural_urban_employment_gap": metrics.safe_ratio(employed_by_area[1], residents_by_area[1])
         - metrics.safe_ratio(employed_by_area[0], residents_by_area[0]),
-        "rural_service_access": metrics.weighted_mean(
-            munis.services[~territory.urban], residents[~territory.urban]
-        ),
-        "urban_service_access": metrics.weighted_mean(
-            munis.services[territory.urban], residents[territory.urban]
-        ),
+        "rural_service_access": service_access[0],
+        "urban_service_access": service_access[1],
         "rural_population_share": metrics.safe_ratio(residents_by_area[0], n_workers),
         "mean_connectivity": metrics.weighted_mean(munis.connectivity, residents),
-        "firms": float(alive.sum()),
+        "firms": float(n_firms),
         "rural_local_revenue": metrics.safe_ratio(
-            firms.revenue[
-                alive & (firms.sector == LOCAL_SERVICES) & ~territory.urban[firms.municipality]
-            ].sum(),
+            firms.revenue[rural_local].sum(),
             residents_by_area[0],
         ),
         "firm_entry": float(model.events["firm_entry"]),
         "firm_exit": float(model.events["firm_exit"]),
-        "digital_adoption": metrics.safe_ratio(firms.digital[alive].sum(), alive.sum()),
+        "digital_adoption": metrics.safe_ratio(firms.digital[alive].sum(), n_firms),
         "local_value_added": float(
             model.flows.get("firm_revenue", 0.0) - model.ledger.outflows.get("fixed_costs", 0.0)
         ),
@@ -208,32 +211,32 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "household_spending": spending,
         "import_share": metrics.safe_ratio(model.flows.get("household_leakage", 0.0), spending),
         "accounts_residual": model.accounts_residual,
-        **platform_outcomes(model, employed_total, by_status[PLATFORM], employees),
+        **platform_outcomes(model, employed_total, by_status[PLATFORM], mean_wage),
     }
     return {name: float(value) for name, value in outcomes.items()}
 
 
 def platform_outcomes(
-    model: TerritoryModel, employed: float, gig_workers: float, employees: float
+    model: TerritoryModel, employed: float, gig_workers: float, mean_wage: float
 ) -> dict[str, float]:
     """Concentration and platform-work outcomes of the month."""
     active = [p for p in model.platforms if p.active]
-    transactions = np.array([p.last_transactions for p in active])
-    commissions = np.array([p.commission for p in active])
-    data = np.array([p.data for p in active])
+    transactions = np.array([p.last_transactions for p in active], dtype=float)
+    commissions = np.array([p.commission for p in active], dtype=float)
+    data = np.array([p.data for p in active], dtype=float)
     spending = model.flows.get("household_spending", 0.0)
     gig_paid = sum(p.gig_paid for p in active)
-    workers = model.workers
-    mean_wage = metrics.safe_ratio(workers.wage[workers.status == EMPLOYEE].sum(), employees)
+    total_transactions = transactions.sum()
     firms = model.firms
+    n_firms = firms.alive.sum()
     return {
         "hhi": metrics.hhi(transactions),
         "top_share": metrics.top_share(transactions),
         "data_hhi": metrics.hhi(data),
         "active_platforms": float(len(active)),
         "mean_commission": (
-            float((commissions * transactions).sum() / transactions.sum())
-            if transactions.sum() > 0
+            float((commissions * transactions).sum() / total_transactions)
+            if total_transactions > 0
             else float(commissions.mean())
             if len(active)
             else 0.0
@@ -247,7 +250,7 @@ def platform_outcomes(
             metrics.safe_ratio(gig_paid, gig_workers), mean_wage
         ),
         "firms_on_platforms": metrics.safe_ratio(
-            (firms.platforms[firms.alive] != 0).sum(), firms.alive.sum()
+            np.count_nonzero(firms.platforms[firms.alive]), n_firms
         ),
     }
 
