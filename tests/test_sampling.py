@@ -96,6 +96,20 @@ def test_sample_dense_rows_frequencies_and_zero_rows() -> None:
     assert_frequencies(drawn[rows == 0], np.arange(4), weights[0])
 
 
+def test_sample_dense_rows_same_draws_table_or_row_by_row(monkeypatch) -> None:
+    import platsim.sampling as sampling
+
+    weights = np.random.default_rng(7).random((3, 50)) * (np.arange(50) % 4 != 0)
+    weights[1] = 0.0
+    rows = np.random.default_rng(8).integers(0, 3, 400)
+    table = sample_dense_rows(weights, rows, np.random.default_rng(9))
+    monkeypatch.setattr(sampling, "_DENSE_COMPARISONS", 0)
+    row_by_row = sample_dense_rows(weights, rows, np.random.default_rng(9))
+    np.testing.assert_array_equal(table, row_by_row)
+    assert (table[rows == 1] == -1).all() and (table[rows != 1] >= 0).all()
+    assert (weights[rows[rows != 1], table[rows != 1]] > 0).all()
+
+
 @pytest.mark.parametrize("seed", [5, 6])
 def test_sampling_is_a_function_of_the_generator(seed: int) -> None:
     matrix = sp.random(20, 30, density=0.3, random_state=seed, format="csr")

@@ -114,12 +114,22 @@ def sample_dense_rows(
     cumulative = np.cumsum(weights, axis=1)
     total = cumulative[rows, -1]
     target = rng.random(len(rows)) * total
+    last = weights.shape[1] - 1
+    if len(rows) * weights.shape[1] <= _DENSE_COMPARISONS:
+        # searchsorted(side="right") counts the entries <= target: one comparison table
+        found = np.count_nonzero(cumulative[rows] <= target[:, None], axis=1)
+        return np.where(total > 0, np.minimum(found, last), -1).astype(np.int64)
     chosen = np.full(len(rows), -1, dtype=np.int64)
     for row in np.unique(rows):
         mine = (rows == row) & (total > 0)
         found = np.searchsorted(cumulative[row], target[mine], side="right")
-        chosen[mine] = np.minimum(found, weights.shape[1] - 1)
+        chosen[mine] = np.minimum(found, last)
     return chosen
+
+
+# Above this many (draw, column) pairs, sample_dense_rows searches row by row instead of
+# comparing every draw with every column (same result; bounded memory on large territories).
+_DENSE_COMPARISONS = 250_000
 
 
 def select_per_group(
