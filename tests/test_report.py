@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import platsim.results
 from platsim.cli import main
 from platsim.experiment.runner import run_batch
 from platsim.report import levers
@@ -28,13 +29,19 @@ ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 
 
 @pytest.fixture(scope="module")
-def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The report of a real small batch, written through the command line."""
+def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real small batch."""
     folder = tmp_path_factory.mktemp("report")
     (folder / "tiny.yaml").write_text(EXPERIMENT)
     assert run_batch(folder / "tiny.yaml", folder / "results", executor="local").exit_code == 0
-    output = folder / "out" / "report.html"
-    assert main(["report", str(folder / "results"), "-o", str(output)]) == 0
+    return folder / "results"
+
+
+@pytest.fixture(scope="module")
+def report_file(results_dir: Path) -> Path:
+    """The report of a real small batch, written through the command line."""
+    output = results_dir.parent / "out" / "report.html"
+    assert main(["report", str(results_dir), "-o", str(output)]) == 0
     return output
 
 
@@ -54,7 +61,40 @@ def test_report_is_self_contained(report_file: Path) -> None:
     ):
         assert heading in text
     assert "labour.earnings_floor" in text  # the lever worker_protection changes
-    assert "Per-household incomes are not stored" in text
+
+
+def test_report_has_the_lorenz_curves_of_household_income(
+    report_file: Path, results_dir: Path
+) -> None:
+    text = report_file.read_text(encoding="utf-8")
+    inequality = text.split("<h2>Income inequality</h2>")[1].split("<h2>")[0]
+    assert "<h3>Lorenz curves of household income</h3>" in inequality
+    images = re.findall(r'<img alt="Lorenz curves of household income" src="([^"]+)"', inequality)
+    assert len(images) == 1 and images[0].startswith("data:image/png;base64,")
+    assert len(images[0]) > 10_000
+    assert "at step 12" in inequality
+    assert "no Lorenz curves" not in text
+    # the Gini each arm's mean curve implies is that arm's mean gini_income at the last step
+    implied = dict(re.findall(r"(baseline|worker_protection) (0\.\d{3})", inequality))
+    assert set(implied) == {"baseline", "worker_protection"}
+    with platsim.results.open(results_dir) as results:
+        gini = results.df(
+            "SELECT r.scenario, avg(m.gini_income) AS gini FROM metrics m "
+            "JOIN runs r USING (run_id) WHERE m.step = 12 GROUP BY ALL"
+        ).set_index("scenario")["gini"]
+    for arm, value in implied.items():
+        assert float(value) == pytest.approx(gini[arm], abs=0.005), arm
+
+
+def test_report_of_results_without_lorenz_files_says_so(results_dir: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(results_dir, old)
+    shutil.rmtree(old / "lorenz")  # as written before the lorenz files existed
+    assert main(["report", str(old), "-o", str(tmp_path / "old.html")]) == 0
+    text = (tmp_path / "old.html").read_text(encoding="utf-8")
+    assert "These results hold no Lorenz curves of household income" in text
+    assert 'alt="Lorenz curves of household income"' not in text
+    assert "Lorenz curve of municipal income per head" in text  # the rest is still there
 
 
 def test_levers_diff_scenario_parameters() -> None:

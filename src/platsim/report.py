@@ -5,9 +5,10 @@ the style sheet is inline, so it opens offline in any browser and can be sent by
 Sections: what was run (scenarios and the levers each changes from the baseline,
 replications, seeds, versions), the comparison table (:func:`platsim.analysis.compare`),
 time series of each outcome family with replication bands, maps of the municipal panel,
-income inequality (Gini; Lorenz curve of municipal income per head: per-household incomes
-are not stored), the platform market over time, and Sobol'/Morris indices when the design
-allows. Figures use the Okabe-Ito colour-blind-safe palette; aggregation runs in DuckDB.
+income inequality (Gini; Lorenz curves of household income at the last step from the
+``lorenz`` files, and of municipal income per head from the panel), the platform market over
+time, and Sobol'/Morris indices when the design allows. Figures use the Okabe-Ito
+colour-blind-safe palette; aggregation runs in DuckDB.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _style(index: int) -> dict[str, Any]:
     }
 
 
-def _png(figure: Any) -> str:
+def _png(figure: Any, alt: str = "figure") -> str:
     """A matplotlib figure as an ``<img>`` with a base64 data URI (the figure is closed)."""
     import matplotlib.pyplot as plt
 
@@ -92,7 +93,7 @@ def _png(figure: Any) -> str:
     figure.savefig(buffer, format="png", dpi=80)
     plt.close(figure)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -277,15 +278,91 @@ def _maps(results: Results, arms: list[str], baseline: str) -> str:
     return "".join(parts)
 
 
-def _inequality(results: Results, table: pd.DataFrame, arms: list[str]) -> str:
+def _household_lorenz(results: Results, arms: list[str], baseline: str) -> str:
+    """Mean Lorenz curve of household income at each run's last recorded step, per arm."""
     import matplotlib.pyplot as plt
 
-    parts = [
-        '<p class="note">Per-household incomes are not stored by <code>platsim batch</code>,'
-        " so household Lorenz curves cannot be drawn; the Gini of household income (computed"
-        " in each run) is shown instead, with the Lorenz curve of municipal income per head"
-        " (population-weighted) from the municipal panel.</p>"
-    ]
+    missing = (
+        '<p class="note">These results hold no Lorenz curves of household income (no '
+        "<code>lorenz</code> files: written by an older platsim), so they cannot be drawn.</p>"
+    )
+    if not {"population_share", "income_share"} <= set(results.lorenz.columns):
+        return missing
+    frame = results.df(
+        "WITH last AS (SELECT run_id, max(step) AS step FROM lorenz GROUP BY run_id) "
+        "SELECT a.arm, l.population_share AS p, avg(l.income_share) AS mean, "
+        "min(l.income_share) AS lo, max(l.income_share) AS hi, count(*) AS runs, "
+        "min(l.step) AS first_step, max(l.step) AS last_step "
+        "FROM lorenz l JOIN last USING (run_id, step) JOIN arms a USING (run_id) "
+        "GROUP BY ALL ORDER BY a.arm, p"
+    )
+    if frame.empty:
+        return missing
+    shown = [arm for arm in arms if arm in set(frame["arm"])]
+    base_arm = baseline if baseline in shown else shown[0]
+    base = frame[frame["arm"] == base_arm].set_index("p")["mean"]
+    runs = int(frame.groupby("arm")["runs"].max().sum())
+    total = int(results.df("SELECT count(*) AS n FROM arms")["n"].iloc[0])
+    figure, (curves, gaps) = plt.subplots(1, 2, figsize=(10.0, 4.6))
+    curves.plot([0, 1], [0, 1], color="grey", lw=0.8, linestyle=":", label="line of equality")
+    gaps.axhline(0.0, color="grey", lw=0.8, linestyle=":")
+    ginis = []
+    for index, arm in enumerate(arms):
+        part = frame[frame["arm"] == arm]
+        if part.empty:
+            continue
+        style = _style(index)
+        x = part["p"].to_numpy(dtype=float)
+        mean, low, high = (part[c].to_numpy(dtype=float) for c in ("mean", "lo", "hi"))
+        reference = base.reindex(x).to_numpy(dtype=float)
+        curves.plot(x, mean, label=arm, lw=1.2, **style)
+        curves.fill_between(x, low, high, color=style["color"], alpha=0.15, lw=0)
+        gaps.plot(x, mean - reference, lw=1.2, **style)
+        gaps.fill_between(
+            x, low - reference, high - reference, color=style["color"], alpha=0.15, lw=0
+        )
+        area = float(np.sum((mean[1:] + mean[:-1]) * np.diff(x)) / 2)
+        ginis.append(f"{html.escape(arm)} {1 - 2 * area:.3f}")
+    curves.set_xlim(0, 1)
+    curves.set_ylim(0, 1)
+    curves.set_aspect("equal")
+    curves.set_xlabel("cumulative share of households")
+    curves.set_ylabel("cumulative share of income")
+    curves.set_title("Lorenz curve of household income", fontsize=9)
+    gaps.set_xlim(0, 1)
+    gaps.set_xlabel("cumulative share of households")
+    gaps.set_ylabel(f"cumulative share of income minus {base_arm}'s")
+    gaps.set_title(f"difference from {base_arm} (above 0: more equal)", fontsize=9)
+    handles, labels = curves.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8)
+    legend_height = 0.25 * math.ceil(len(labels) / 6) + 0.15  # inches
+    figure.tight_layout(rect=(0, legend_height / figure.get_figheight(), 1, 1))
+    first, last = int(frame["first_step"].min()), int(frame["last_step"].max())
+    when = f"step {last}" if first == last else f"each run's last step ({first}-{last})"
+    partial = (
+        f" Only {runs} of the {total} runs done ok have Lorenz files (the others were written "
+        "by an older platsim)."
+        if runs < total
+        else ""
+    )
+    return (
+        "<h3>Lorenz curves of household income</h3>"
+        f"<p>Household (worker agent) income at {when}: mean over replications of the "
+        "cumulative share of income held by the poorest households, read at population shares "
+        "0, 0.05, ..., 1, with the band from the lowest to the highest replication; right, "
+        f"the same curves and bands minus the mean curve of {html.escape(base_arm)}. Gini "
+        "implied by the mean curve (21-point trapezoids, slightly below the exact "
+        f"<code>gini_income</code>): {'; '.join(ginis)}."
+        f"{partial}</p>" + _png(figure, alt="Lorenz curves of household income")
+    )
+
+
+def _inequality(
+    results: Results, table: pd.DataFrame, arms: list[str], baseline: str | None = None
+) -> str:
+    import matplotlib.pyplot as plt
+
+    parts = []
     gini = table[table["outcome"] == "gini_income"].set_index("arm").reindex(arms)
     if not gini.empty and gini["mean"].notna().any():
         figure, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(arms)), 3.2))
@@ -305,6 +382,7 @@ def _inequality(results: Results, table: pd.DataFrame, arms: list[str]) -> str:
         hi = float(np.nanmax(gini["mean_high"].fillna(gini["mean"])))
         ax.set_ylim(lo - (hi - lo + 1e-6), hi + (hi - lo + 1e-6))
         parts.append(_png(figure))
+    parts.append(_household_lorenz(results, arms, baseline or arms[0]))
     if {"income_per_head", "population"} <= set(results.panel.columns):
         panel = results.df(
             "SELECT a.arm, p.run_id, p.income_per_head AS y, p.population AS w FROM panel p "
@@ -326,7 +404,11 @@ def _inequality(results: Results, table: pd.DataFrame, arms: list[str]) -> str:
             ax.set_ylabel("cumulative share of income")
             ax.set_title("Lorenz curve of municipal income per head (last panel step)", fontsize=9)
             ax.legend(fontsize=7)
-            parts.append(_png(figure))
+            parts.append(
+                "<h3>Lorenz curve of municipal income per head</h3><p>Municipalities ranked by "
+                "income per head, weighted by population (municipal panel, last panel step, "
+                "the runs of a scenario pooled).</p>" + _png(figure)
+            )
     return "".join(parts)
 
 
@@ -440,7 +522,7 @@ def build_report(
                 + _series_figure(results, arms, members[:MAX_SERIES], family)
             )
         sections.append("<h2>Maps of the territory</h2>" + _maps(results, arms, baseline))
-        sections.append("<h2>Income inequality</h2>" + _inequality(results, table, arms))
+        sections.append("<h2>Income inequality</h2>" + _inequality(results, table, arms, baseline))
         sections.append("<h2>Platform market</h2>" + _platforms(results, arms))
         sections.append(_sensitivity(results, at))
     finally:
