@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from platsim.sampling import (
+    sample_categorical,
     sample_csr,
     sample_dense_rows,
     sample_rows,
@@ -94,6 +95,19 @@ def test_sample_dense_rows_frequencies_and_zero_rows() -> None:
     assert (drawn[rows == 1] == -1).all()
     assert (drawn[rows == 2] == 0).all()
     assert_frequencies(drawn[rows == 0], np.arange(4), weights[0])
+
+
+def test_sample_categorical_frequencies_and_zero_probabilities() -> None:
+    probability = np.array([0.5, 0.0, 0.2, 0.3, 0.0])
+    drawn = sample_categorical(probability, DRAWS, np.random.default_rng(11))
+    assert drawn.dtype == np.int64 and len(drawn) == DRAWS
+    assert not np.isin(drawn, [1, 4]).any()
+    assert_frequencies(drawn, np.arange(5), probability)
+    # the inverse CDF on one uniform per draw, as numpy's Generator.choice does
+    np.testing.assert_array_equal(
+        sample_categorical(probability, 50, np.random.default_rng(3)),
+        np.random.default_rng(3).choice(5, size=50, p=probability),
+    )
 
 
 def test_sample_dense_rows_same_draws_table_or_row_by_row(monkeypatch) -> None:

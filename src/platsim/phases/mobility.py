@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.agents import EMPLOYEE
+from platsim.phases import platform_market
+from platsim.sampling import sample_categorical
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -49,8 +51,6 @@ def destination_probabilities(model: TerritoryModel) -> np.ndarray:
 def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
     """Movers whose platform does not reach their new home choose again; gig workers out of
     their platform's reach (or below the connectivity gig work needs) stop gig work."""
-    from platsim.phases import platform_market
-
     if not model.platforms:
         return
     workers = model.workers
@@ -82,7 +82,7 @@ def step(model: TerritoryModel) -> None:
     if len(movers) == 0:
         return
     n = model.territory.n
-    destination = rng.choice(n, size=len(movers), p=destination_probabilities(model))
+    destination = sample_categorical(destination_probabilities(model), len(movers), rng)
     employed = workers.status[movers] == EMPLOYEE
     workplace = firms.municipality[workers.employer[movers[employed]]]
     reachable = model.in_commuting_zone(destination[employed], workplace)
