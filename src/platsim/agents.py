@@ -162,9 +162,14 @@ class Workers(ArrayPopulation):
     def make_unemployed(self, mask: np.ndarray) -> np.ndarray:
         """Move the flagged workers to unemployment; their last wage stays for the benefit.
 
+        Args:
+            mask: Boolean flag per worker, or the indices of the workers.
+
         Returns:
             The former employer of each flagged worker who had one (for firms' head counts).
         """
+        # a few movers among many workers: index once rather than scan the mask four times
+        mask = np.flatnonzero(mask) if mask.dtype == bool else mask
         former = self.employer[mask]
         self.gig_platform[mask] = -1
         self.status[mask] = Status.UNEMPLOYED
