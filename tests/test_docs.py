@@ -1,5 +1,6 @@
 """Keep docs/ODD.md true to the code: parameters (catalogue fields included), outcomes,
-schedule, ledger flows, bundled scenarios, platform table and the generated parameter table."""
+schedule, ledger flows, bundled scenarios, platform and Lorenz tables and the generated parameter
+table."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from types import ModuleType
 import pytest
 
 from platsim.ledger import INFLOWS, OUTFLOWS
-from platsim.model import PHASES
+from platsim.model import PHASES, TerritoryModel
 from platsim.phases.observation import OUTCOMES
 from platsim.platforms import platform_frame
 from platsim.scenario import bundled_scenarios, iter_parameters, parameter_paths
@@ -81,6 +82,15 @@ def test_every_platform_table_column_is_documented(odd: str) -> None:
     table = subsection(odd, "8.3")
     missing = [name for name in platform_frame([]).columns if f"`{name}`" not in table]
     assert not missing, f"platform table columns missing from section 8.3: {missing}"
+
+
+def test_the_lorenz_table_is_documented(odd: str) -> None:
+    table = subsection(odd, "8.4")
+    columns = TerritoryModel(seed=1, overrides={"territory.n_municipalities": 5}).lorenz_frame()
+    missing = [name for name in columns.columns if f"| `{name}` |" not in table]
+    assert not missing, f"Lorenz table columns missing from section 8.4: {missing}"
+    assert "`lorenz.parquet`" in table and "`model.lorenz_frame()`" in table
+    assert "`lorenz.parquet`" in section(odd, 4)  # the outputs listed under Observation
 
 
 def test_every_outcome_is_documented(odd: str) -> None:
