@@ -36,8 +36,8 @@ def step(model: TerritoryModel) -> None:
     platforms = active_platforms(model)
     if not platforms:
         return
-    quit_gig_work(model)
-    revise_gig_platforms(model, platforms)
+    gig = quit_gig_work(model)
+    revise_gig_platforms(model, platforms, gig)
     join_gig_work(model, platforms)
     pay_gig_workers(model, platforms)
 
@@ -80,12 +80,16 @@ def capacity(model: TerritoryModel, platforms: list) -> np.ndarray:
     return np.floor(pools / (floor * (1.0 + contribution))).astype(np.int64)
 
 
-def quit_gig_work(model: TerritoryModel) -> None:
-    """Quits at the exit rate, by under-paid workers, and beyond a platform's capacity."""
+def quit_gig_work(model: TerritoryModel) -> np.ndarray:
+    """Quits at the exit rate, by under-paid workers, and beyond a platform's capacity.
+
+    Returns:
+        The workers still in gig work, in increasing order.
+    """
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
     gig = np.flatnonzero(workers.status == PLATFORM)
     if len(gig) == 0:
-        return
+        return gig
     last_pay = np.zeros(len(model.platforms))
     for platform in model.platforms:
         if platform.gig_workers:
@@ -97,17 +101,21 @@ def quit_gig_work(model: TerritoryModel) -> None:
         underpaid & (rng.random(len(gig)) < 0.5)
     )
     _leave(model, gig[leaving])
-    platforms = active_platforms(model)
-    size = len(model.platforms)
-    gig = np.flatnonzero(workers.status == PLATFORM)
-    counts = np.bincount(workers.gig_platform[gig], minlength=size)
-    limit = np.full(size, np.iinfo(np.int64).max // 4)
-    limit[[p.index for p in platforms]] = capacity(model, platforms)
-    excess = np.maximum(counts - limit, 0)
-    if excess.any():
-        dropped = select_per_group(workers.gig_platform[gig], excess, rng)
-        _leave(model, gig[dropped])
-    _recount(model)
+    gig = gig[~leaving]
+    floor, _ = protection(model)
+    if floor > 0:  # without an earnings floor capacity is unbounded
+        platforms = active_platforms(model)
+        size = len(model.platforms)
+        counts = np.bincount(workers.gig_platform[gig], minlength=size)
+        limit = np.full(size, np.iinfo(np.int64).max // 4)
+        limit[[p.index for p in platforms]] = capacity(model, platforms)
+        excess = np.maximum(counts - limit, 0)
+        if excess.any():
+            dropped = select_per_group(workers.gig_platform[gig], excess, rng)
+            _leave(model, gig[dropped])
+            gig = gig[~dropped]
+    _recount(model, gig)
+    return gig
 
 
 def _leave(model: TerritoryModel, leaving: np.ndarray) -> None:
@@ -116,22 +124,30 @@ def _leave(model: TerritoryModel, leaving: np.ndarray) -> None:
     workers.gig_platform[leaving] = -1
 
 
-def _recount(model: TerritoryModel) -> None:
+def _recount(model: TerritoryModel, gig: np.ndarray | None = None) -> None:
+    """Set each platform's gig-worker count (``gig``: the gig workers, when known)."""
     workers = model.workers
-    gig = workers.gig_platform[workers.gig_platform >= 0]
-    counts = np.bincount(gig, minlength=len(model.platforms))
+    if gig is None:
+        chosen = workers.gig_platform[workers.gig_platform >= 0]
+    else:
+        chosen = workers.gig_platform[gig]
+    counts = np.bincount(chosen, minlength=len(model.platforms))
     for platform in model.platforms:
         platform.gig_workers = int(counts[platform.index])
 
 
-def revise_gig_platforms(model: TerritoryModel, platforms: list) -> None:
+def revise_gig_platforms(
+    model: TerritoryModel, platforms: list, gig: np.ndarray | None = None
+) -> None:
     """A share ``revision_share`` of gig workers compare platforms in reach by expected pay.
 
     The choice is a logit on 3 ln(pay) minus the switching cost for another platform; a move
-    happens only where the chosen platform has room under an earnings floor.
+    happens only where the chosen platform has room under an earnings floor. ``gig``: the gig
+    workers in increasing order, when the caller has them.
     """
     workers, rng = model.workers, model.rng
-    gig = np.flatnonzero(workers.status == PLATFORM)
+    if gig is None:
+        gig = np.flatnonzero(workers.status == PLATFORM)
     revising = gig[rng.random(len(gig)) < model.scenario.platforms.revision_share]
     if len(revising) == 0 or len(platforms) < 2:
         return
@@ -155,7 +171,7 @@ def revise_gig_platforms(model: TerritoryModel, platforms: list) -> None:
     movers = revising[moving][allowed]
     workers.gig_platform[movers] = index[best[moving][allowed]]
     model.events["gig_switches"] += len(movers)
-    _recount(model)
+    _recount(model, gig)
 
 
 def join_gig_work(model: TerritoryModel, platforms: list) -> None:
