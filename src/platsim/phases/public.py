@@ -73,7 +73,7 @@ def age_unemployment_spells(model: TerritoryModel) -> None:
     """
     workers = model.workers
     out_of_work = (workers.status == UNEMPLOYED) | (workers.status == TRAINING)
-    workers.months_unemployed[out_of_work] += 1
+    workers.months_unemployed += out_of_work
 
 
 def collect_taxes_and_grants(model: TerritoryModel) -> None:
@@ -96,8 +96,8 @@ def finish_training(model: TerritoryModel) -> None:
     """Advance training programmes; graduates gain literacy and search again (next month)."""
     workers = model.workers
     training = workers.status == TRAINING
-    workers.training_left[training] -= 1
-    done = training & (workers.training_left <= 0)
+    workers.training_left -= training
+    done = np.flatnonzero(training & (workers.training_left <= 0))
     gain = model.scenario.public.training_literacy_gain
     workers.literacy[done] += gain * (1.0 - workers.literacy[done])
     labour = model.scenario.labour
@@ -105,7 +105,7 @@ def finish_training(model: TerritoryModel) -> None:
         workers.skill[done] += labour.skills_training_gain * (1.0 - workers.skill[done])
     workers.status[done] = UNEMPLOYED
     workers.training_left[done] = -1  # marks this month's graduates: not re-enrolled at once
-    model.events["trainees_graduated"] += int(done.sum())
+    model.events["trainees_graduated"] += len(done)
 
 
 def allocate_budgets(model: TerritoryModel) -> None:
@@ -126,11 +126,11 @@ def allocate_budgets(model: TerritoryModel) -> None:
     in_training = np.bincount(workers.home[workers.status == TRAINING], minlength=n)
     free = np.maximum(places + state_places - in_training, 0)
     candidates = np.flatnonzero(unemployed & (workers.training_left == 0))
-    workers.training_left[workers.training_left < 0] = 0
+    np.maximum(workers.training_left, 0, out=workers.training_left)
     chosen = candidates[select_per_group(workers.home[candidates], free, model.rng)]
     workers.status[chosen] = TRAINING
     workers.training_left[chosen] = public.training_months
-    trainees = np.bincount(workers.home[workers.status == TRAINING], minlength=n)
+    trainees = in_training + np.bincount(workers.home[chosen], minlength=n)
     # Trainees beyond this month's places (e.g. who moved in) finish on their old funding.
     funded = np.minimum(trainees, places + state_places)
     state_paid = np.minimum(funded, state_places) * public.training_cost
