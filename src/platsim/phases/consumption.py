@@ -128,10 +128,8 @@ def sell_through_platforms(model: TerritoryModel, via_platform: np.ndarray) -> d
     totals = dict(spending=0.0, to_firms=0.0, commissions=0.0, gig_pools=0.0, outside=0.0)
     if size == 0:
         return totals
-    on_platform = workers.platform >= 0
-    spending = np.bincount(
-        workers.platform[on_platform], weights=via_platform[on_platform], minlength=size
-    )
+    # households on no platform (-1) land in bin 0, dropped: the same sums without a gather
+    spending = np.bincount(workers.platform + 1, weights=via_platform, minlength=size + 1)[1:]
     totals["spending"] = float(spending.sum())
     platforms = [p for p in model.platforms if p.active and spending[p.index] > 0]
     if not platforms:

@@ -338,8 +338,9 @@ def count_members(model: TerritoryModel) -> None:
     """Households, firms and gig workers on each platform."""
     workers, firms = model.workers, model.firms
     size = len(model.platforms)
-    households = np.bincount(workers.platform[workers.platform >= 0], minlength=size)
-    gig = np.bincount(workers.gig_platform[workers.gig_platform >= 0], minlength=size)
+    # -1 (none) lands in bin 0, dropped: no mask and gather over all workers
+    households = np.bincount(workers.platform + 1, minlength=size + 1)[1:]
+    gig = np.bincount(workers.gig_platform + 1, minlength=size + 1)[1:]
     index = np.arange(size)
     on_platforms = firms.platforms[firms.alive & (firms.platforms != 0)]
     firm_counts = ((on_platforms[:, None] >> index[None, :]) & 1).sum(axis=0)
