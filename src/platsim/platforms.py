@@ -41,6 +41,7 @@ class Platform(mesa.Agent):
         spec: Its catalogue entry (quality, commission rule, reach threshold, ...).
         opens: Step at which it opens; ``active`` is True from then until it closes.
         reach: Boolean mask over municipalities where it can be used.
+        in_region: Boolean mask of its home region's municipalities (none for region -1).
         data: Data stock D (data units); ``effective_data`` E adds what the regime shares.
         quality: q = q0 + beta ln(1 + E).
         commission: Current commission rate.
@@ -82,11 +83,8 @@ class Platform(mesa.Agent):
         self.firms = 0
         self.gig_workers = 0
         self.market_share = 0.0
-        territory = model.territory
-        reach = model.municipalities.connectivity >= spec.connectivity_threshold
-        if region >= 0:
-            reach &= territory.region == region
-        self.reach = reach
+        self.in_region = model.territory.region == region  # none for region -1
+        self.refresh_reach()
 
     @property
     def is_local(self) -> bool:
@@ -97,7 +95,7 @@ class Platform(mesa.Agent):
         """Recompute reach after connectivity changes (broadband)."""
         reach = self.model.municipalities.connectivity >= self.spec.connectivity_threshold
         if self.region >= 0:
-            reach &= self.model.territory.region == self.region
+            reach &= self.in_region
         self.reach = reach
 
     def book_commission(self, amount: float) -> None:
@@ -112,12 +110,12 @@ class Platform(mesa.Agent):
         elif self.kind == TERRITORIAL:
             # Public platform: its result goes to the municipalities of its region.
             munis = self.model.municipalities
-            in_region = self.model.territory.region == self.region
-            heads = np.where(in_region, munis.residents, 0).astype(float)
-            if heads.sum() > 0:
-                share = heads / heads.sum()
-                munis.budget += amount * share
-                munis.receipts += amount * share
+            heads = np.where(self.in_region, munis.residents, 0).astype(float)
+            total = heads.sum()
+            if total > 0:
+                part = amount * (heads / total)
+                munis.budget += part
+                munis.receipts += part
             else:
                 ledger.outflow("platform_commissions", amount)
         else:
