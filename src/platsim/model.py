@@ -58,6 +58,24 @@ def _read_outcome(model: TerritoryModel, name: str) -> float:
     return model.outcomes[name]
 
 
+class OutcomeCollector(mesa.DataCollector):
+    """Mesa's DataCollector, collecting model reporters without a deep copy of each value.
+
+    ``DataCollector.collect`` deep-copies every reported value (so that a reporter returning a
+    mutable object is not changed afterwards); the model's reporters return floats, which
+    are immutable, and forty deep copies a step cost more than the outcomes themselves.
+    Everything else (``get_model_vars_dataframe``, agent reporters, tables) is Mesa's own.
+    """
+
+    def collect(self, model: mesa.Model) -> None:
+        """Append each model reporter's value (agent reporters, if any, as Mesa does)."""
+        if self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        for name, reporter in self.model_reporters.items():
+            self.model_vars[name].append(reporter(model))
+
+
 #: Population shares at which the Lorenz curve of household income is recorded (0, 0.05, ... 1).
 LORENZ_SHARES: np.ndarray = np.linspace(0.0, 1.0, 21)
 
@@ -148,7 +166,8 @@ class TerritoryModel(mesa.Model):
         firms: Firm arrays (:class:`platsim.agents.Firms`).
         municipalities: Changing municipal state (:class:`platsim.agents.Municipalities`).
         outcomes: This step's outcomes (see :data:`platsim.phases.observation.OUTCOMES`).
-        panel: Municipal panel frames recorded every ``simulation.panel_every`` steps.
+        panel: Municipal panel recorded every ``simulation.panel_every`` steps, one mapping
+            of column arrays per recorded step (:meth:`panel_frame` joins them).
         lorenz: Lorenz curves of household income (:func:`lorenz_rows`) recorded at the
             panel steps and at step ``max_steps``.
     """
@@ -211,11 +230,11 @@ class TerritoryModel(mesa.Model):
         self.ledger = Ledger()
         self.events: defaultdict[str, int] = defaultdict(int)
         self.flows: dict[str, float] = {}
-        self.panel: list[pd.DataFrame] = []
+        self.panel: list[dict[str, np.ndarray]] = []
         self.lorenz: list[pd.DataFrame] = []
         self._open_initial_platforms()
         self._stock_before = self.money_stock()
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = OutcomeCollector(
             model_reporters={
                 name: partial(_read_outcome, name=name) for name in observation.OUTCOMES
             }
@@ -310,7 +329,9 @@ class TerritoryModel(mesa.Model):
         """The municipal panel recorded so far (empty when ``panel_every`` is 0)."""
         if not self.panel:
             return observation.panel_rows(self).iloc[0:0]
-        return pd.concat(self.panel, ignore_index=True)
+        return pd.DataFrame(
+            {name: np.concatenate([step[name] for step in self.panel]) for name in self.panel[0]}
+        )
 
     def lorenz_frame(self) -> pd.DataFrame:
         """Lorenz points of household income recorded so far (:attr:`lorenz`), one row per

@@ -257,6 +257,12 @@ def platform_outcomes(
 
 def panel_rows(model: TerritoryModel) -> pd.DataFrame:
     """One row per municipality: the state shown on maps."""
+    return pd.DataFrame(panel_columns(model))
+
+
+def panel_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
+    """The columns of :func:`panel_rows` as arrays (recorded every ``panel_every`` steps; the
+    model builds one DataFrame from them at the end rather than one per recorded step)."""
     workers, firms, munis, territory = (
         model.workers,
         model.firms,
@@ -282,33 +288,31 @@ def panel_rows(model: TerritoryModel) -> pd.DataFrame:
         model.scenario.population.inhabitants_per_agent
         / model.scenario.population.working_age_share
     )
-    return pd.DataFrame(
-        {
-            "step": np.full(n, model.steps, dtype=np.int64),
-            "municipality": territory.ids,
-            "name": territory.names,
-            "x_km": territory.x_km,
-            "y_km": territory.y_km,
-            "region": territory.region,
-            "urban": territory.urban,
-            "population": residents * scale,
-            "workers": munis.residents,
-            "employment_rate": per_resident(employed),
-            "unemployment_rate": np.divide(
-                np.bincount(workers.home, weights=unemployed, minlength=n),
-                active,
-                out=np.full(n, np.nan),
-                where=active > 0,
-            ),
-            "income_per_head": per_resident(workers.income),
-            "services": munis.services.copy(),
-            "connectivity": munis.connectivity.copy(),
-            "firms": firm_count,
-            "digital_share": np.divide(
-                digital, firm_count, out=np.full(n, np.nan), where=firm_count > 0
-            ),
-        }
-    )
+    return {
+        "step": np.full(n, model.steps, dtype=np.int64),
+        "municipality": territory.ids,
+        "name": territory.names,
+        "x_km": territory.x_km,
+        "y_km": territory.y_km,
+        "region": territory.region,
+        "urban": territory.urban,
+        "population": residents * scale,
+        "workers": munis.residents.copy(),
+        "employment_rate": per_resident(employed),
+        "unemployment_rate": np.divide(
+            np.bincount(workers.home, weights=unemployed, minlength=n),
+            active,
+            out=np.full(n, np.nan),
+            where=active > 0,
+        ),
+        "income_per_head": per_resident(workers.income),
+        "services": munis.services.copy(),
+        "connectivity": munis.connectivity.copy(),
+        "firms": firm_count,
+        "digital_share": np.divide(
+            digital, firm_count, out=np.full(n, np.nan), where=firm_count > 0
+        ),
+    }
 
 
 def step(model: TerritoryModel) -> None:
@@ -318,4 +322,4 @@ def step(model: TerritoryModel) -> None:
     model.platform_rows.extend(platform.row(model.steps) for platform in model.platforms)
     every = model.scenario.simulation.panel_every
     if every and model.steps % every == 0:
-        model.panel.append(panel_rows(model))
+        model.panel.append(panel_columns(model))
