@@ -40,12 +40,13 @@ def step(model: TerritoryModel) -> None:
 def separate(model: TerritoryModel) -> None:
     """Exogenous separations; each reopens a vacancy at the firm."""
     workers, firms = model.workers, model.firms
-    employee = workers.status == EMPLOYEE
-    leaving = employee & (model.rng.random(len(workers)) < model.scenario.economy.separation_rate)
+    drawn = model.rng.random(len(workers)) < model.scenario.economy.separation_rate
+    leaving = np.flatnonzero(drawn)
+    leaving = leaving[workers.status[leaving] == EMPLOYEE]
     reopened = np.bincount(workers.employer[leaving], minlength=len(firms))
     firms.vacancies += reopened * firms.alive
     firms.add_employees(workers.make_unemployed(leaving), -1)
-    model.events["separations"] += int(leaving.sum())
+    model.events["separations"] += len(leaving)
 
 
 def searching(workers) -> np.ndarray:

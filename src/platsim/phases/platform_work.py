@@ -178,12 +178,13 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     """Eligible unemployed workers take gig work on the platform that pays best in reach."""
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
     connectivity = model.municipalities.connectivity
-    eligible = np.flatnonzero(
-        (workers.status == UNEMPLOYED)
-        & (connectivity[workers.home] >= labour.gig_connectivity_threshold)
-        & (workers.literacy >= labour.gig_literacy_threshold)
-        & (rng.random(len(workers)) < labour.gig_entry_rate)
-    )
+    # the month's few candidates first (one draw per worker), then their eligibility
+    eligible = np.flatnonzero(rng.random(len(workers)) < labour.gig_entry_rate)
+    eligible = eligible[
+        (workers.status[eligible] == UNEMPLOYED)
+        & (connectivity[workers.home[eligible]] >= labour.gig_connectivity_threshold)
+        & (workers.literacy[eligible] >= labour.gig_literacy_threshold)
+    ]
     if len(eligible) == 0:
         return
     pay = expected_pay(model, platforms, extra=1)
