@@ -14,6 +14,7 @@ from platsim.sampling import (
     sample_csr,
     sample_dense_rows,
     sample_rows,
+    sample_weighted_rows,
     sample_within_groups,
     select_per_group,
     stochastic_round,
@@ -108,6 +109,38 @@ def test_sample_categorical_frequencies_and_zero_probabilities() -> None:
         sample_categorical(probability, 50, np.random.default_rng(3)),
         np.random.default_rng(3).choice(5, size=50, p=probability),
     )
+
+
+def test_select_per_group_same_picks_with_radix_or_lexsort() -> None:
+    groups = np.random.default_rng(12).integers(0, 40, 700)
+    quota = np.random.default_rng(13).integers(0, 12, 40)
+    small = select_per_group(groups, quota, np.random.default_rng(14))  # radix path
+    padded = np.concatenate([quota, np.zeros((1 << 16) + 1, dtype=quota.dtype)])
+    large = select_per_group(groups, padded, np.random.default_rng(14))  # lexsort path
+    np.testing.assert_array_equal(small, large)
+    np.testing.assert_array_equal(
+        np.bincount(groups[small], minlength=40),
+        np.minimum(quota, np.bincount(groups, minlength=40)),
+    )
+
+
+def test_sample_weighted_rows_and_within_groups_match_a_direct_computation() -> None:
+    matrix = sp.random(30, 30, density=0.2, random_state=15, format="csr")
+    column_weight = np.random.default_rng(16).random(30)
+    rows = np.random.default_rng(17).integers(0, 30, 500)
+    drawn = sample_weighted_rows(matrix, column_weight, rows, np.random.default_rng(18))
+    weighted = sp.csr_matrix(matrix.multiply(column_weight[None, :]))
+    expected = sample_rows(
+        weighted[np.unique(rows)],
+        np.unique(rows, return_inverse=True)[1],
+        np.random.default_rng(18),
+    )
+    np.testing.assert_array_equal(drawn, np.where(expected >= 0, expected, -1))
+    groups = np.random.default_rng(19).integers(0, 30, 200)
+    items = sample_within_groups(groups, column_weight[groups], rows, np.random.default_rng(20))
+    found = items >= 0
+    assert (groups[items[found]] == rows[found]).all()
+    assert set(rows[~found]) <= set(range(30)) - set(groups[column_weight[groups] > 0])
 
 
 def test_sample_dense_rows_same_draws_table_or_row_by_row(monkeypatch) -> None:

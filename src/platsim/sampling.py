@@ -68,7 +68,12 @@ def sample_weighted_rows(
     rows = np.asarray(rows, dtype=np.int64)
     if len(rows) == 0:
         return np.empty(0, dtype=np.int64)
-    unique, inverse = np.unique(rows, return_inverse=True)
+    # distinct rows (sorted) and each draw's position among them, as np.unique would give,
+    # by marking rows in a table of the matrix's height (no sort)
+    present = np.zeros(matrix.shape[0], dtype=bool)
+    present[rows] = True
+    unique = np.flatnonzero(present)
+    inverse = (np.cumsum(present) - 1)[rows]
     starts = matrix.indptr[unique].astype(np.int64)
     lengths = matrix.indptr[unique + 1] - starts
     sub_indptr = np.concatenate([[0], np.cumsum(lengths)])
@@ -97,7 +102,9 @@ def sample_within_groups(
     """
     requested_groups = np.asarray(requested_groups, dtype=np.int64)
     n_groups = int(max(group_of_item.max(initial=-1), requested_groups.max(initial=-1))) + 1
-    order = np.argsort(group_of_item, kind="stable")
+    # numpy's stable sort is a radix sort for 16-bit integers: O(n) instead of a merge sort
+    keys = group_of_item.astype(np.uint16) if n_groups <= 1 << 16 else group_of_item
+    order = np.argsort(keys, kind="stable")
     counts = np.bincount(group_of_item, minlength=n_groups)
     indptr = np.concatenate([[0], np.cumsum(counts)])
     data = np.asarray(weight_of_item, dtype=np.float64)[order]
@@ -162,7 +169,12 @@ def select_per_group(
     if n == 0:
         return picked
     keys = rng.random(n)
-    order = np.lexsort((keys, group_of_candidate))
+    if len(quota) <= 1 << 16:
+        # lexsort's order (by group, then key) from two stable sorts, the second a radix sort
+        by_key = np.argsort(keys, kind="stable")
+        order = by_key[np.argsort(group_of_candidate[by_key].astype(np.uint16), kind="stable")]
+    else:
+        order = np.lexsort((keys, group_of_candidate))
     sorted_groups = group_of_candidate[order]
     first = np.searchsorted(sorted_groups, sorted_groups, side="left")
     rank = np.arange(n) - first
