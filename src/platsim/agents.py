@@ -60,15 +60,8 @@ class ArrayPopulation:
     record_name: ClassVar[str] = "Agent"
 
     def __len__(self) -> int:
-        return len(getattr(self, self._first_column()))
-
-    @classmethod
-    def _first_column(cls) -> str:
-        cached = cls.__dict__.get("_first_column_cache")
-        if cached is None:
-            cached = fields(cls)[0].name
-            cls._first_column_cache = cached
-        return cached
+        # the first field is the first attribute dataclass __init__ sets (read many times a step)
+        return len(next(iter(self.__dict__.values())))
 
     @classmethod
     def columns(cls) -> list[str]:

@@ -35,14 +35,17 @@ def sample_csr(
     rows = np.asarray(rows, dtype=np.int64)
     if len(rows) == 0:
         return np.empty(0, dtype=np.int64)
-    cumulative = np.cumsum(data, dtype=np.float64)
+    # cumulative[k] = data[0] + ... + data[k - 1]: a row's mass is a difference of two entries
+    cumulative = np.empty(len(data) + 1)
+    cumulative[0] = 0.0
+    np.cumsum(data, dtype=np.float64, out=cumulative[1:])
     start = indptr[rows]
     stop = indptr[rows + 1]
-    base = np.where(start > 0, cumulative[np.maximum(start - 1, 0)], 0.0)
-    top = np.where(stop > 0, cumulative[np.maximum(stop - 1, 0)], 0.0)
-    total = top - base
+    base = cumulative[start]
+    total = cumulative[stop] - base
     target = base + rng.random(len(rows)) * total
-    position = np.searchsorted(cumulative, target, side="right")
+    # the entry whose cumulative interval holds the target (kept inside the row for round-off)
+    position = np.searchsorted(cumulative, target, side="right") - 1
     position = np.clip(position, start, np.maximum(stop - 1, start))
     has_mass = (stop > start) & (total > 0)
     chosen = np.full(len(rows), -1, dtype=np.int64)
