@@ -48,9 +48,10 @@ def step(model: TerritoryModel) -> None:
     update_data_and_quality(model)
     set_commissions(model)
     acquire(model)
-    grow_adoption(model)
-    revise_households(model)
-    revise_firms(model)
+    market = quality_matrix(model)  # unchanged by the three choices below
+    grow_adoption(model, market)
+    revise_households(model, market)
+    revise_firms(model, market)
     count_members(model)
 
 
@@ -232,10 +233,16 @@ def quality_matrix(model: TerritoryModel) -> tuple[list[Platform], np.ndarray]:
     return platforms, matrix
 
 
-def grow_adoption(model: TerritoryModel) -> None:
-    """Logistic growth of the share of household spending made on platforms."""
+Market = tuple[list[Platform], np.ndarray]
+
+
+def grow_adoption(model: TerritoryModel, market: Market | None = None) -> None:
+    """Logistic growth of the share of household spending made on platforms.
+
+    ``market``: :func:`quality_matrix` of this moment, when the caller has it.
+    """
     config = model.scenario.platforms
-    platforms, quality = quality_matrix(model)
+    platforms, quality = market or quality_matrix(model)
     if not platforms:
         return
     best = quality.max(axis=0)
@@ -269,10 +276,13 @@ def switching_cost(model: TerritoryModel) -> float:
 
 
 def choose_household_platforms(
-    model: TerritoryModel, households: np.ndarray, switching: float | None = None
+    model: TerritoryModel,
+    households: np.ndarray,
+    switching: float | None = None,
+    market: Market | None = None,
 ) -> None:
     """Logit choice of a platform for the given households (or none if none reaches them)."""
-    platforms, quality = quality_matrix(model)
+    platforms, quality = market or quality_matrix(model)
     workers = model.workers
     if len(households) == 0:
         return
@@ -293,19 +303,19 @@ def choose_household_platforms(
     workers.platform[households] = np.where(reachable, index[best], -1)
 
 
-def revise_households(model: TerritoryModel) -> None:
+def revise_households(model: TerritoryModel, market: Market | None = None) -> None:
     """A share of households revise their platform."""
     workers = model.workers
     revising = np.flatnonzero(
         model.rng.random(len(workers)) < model.scenario.platforms.revision_share
     )
-    choose_household_platforms(model, revising)
+    choose_household_platforms(model, revising, market=market)
 
 
-def revise_firms(model: TerritoryModel) -> None:
+def revise_firms(model: TerritoryModel, market: Market | None = None) -> None:
     """A share of digitised firms choose platforms (one, or several with interoperability)."""
     config, firms = model.scenario.platforms, model.firms
-    platforms, quality = quality_matrix(model)
+    platforms, quality = market or quality_matrix(model)
     if not platforms:
         return
     candidates = firms.alive & firms.digital
