@@ -53,15 +53,14 @@ def step(model: TerritoryModel) -> None:
 def pay_benefits(model: TerritoryModel) -> None:
     """Benefit or minimum income to every worker without earnings this month."""
     economy, workers = model.scenario.economy, model.workers
-    no_earnings = workers.income <= 0.0
-    insured = workers.months_unemployed <= economy.benefit_months
-    benefit = np.where(
+    no_earnings = np.flatnonzero(workers.income <= 0.0)
+    insured = workers.months_unemployed[no_earnings] <= economy.benefit_months
+    paid = np.where(
         insured,
-        np.maximum(economy.replacement_rate * workers.wage, economy.minimum_income),
+        np.maximum(economy.replacement_rate * workers.wage[no_earnings], economy.minimum_income),
         economy.minimum_income,
     )
-    paid = np.where(no_earnings, benefit, 0.0)
-    workers.income = workers.income + paid
+    workers.income[no_earnings] += paid
     model.ledger.inflow("benefits", paid.sum())
 
 
