@@ -54,21 +54,19 @@ def searching(workers) -> np.ndarray:
     return (workers.status == UNEMPLOYED) | (workers.status == PLATFORM)
 
 
-def job_finding_probability(
-    model: TerritoryModel, searching_now: np.ndarray | None = None
-) -> np.ndarray:
+def job_finding_probability(model: TerritoryModel, seekers: np.ndarray | None = None) -> np.ndarray:
     """Probability that a job seeker living in each municipality finds a job this month.
 
     Args:
         model: The model.
-        searching_now: The job-seeker mask, when the caller already has it.
+        seekers: The job seekers (indices), when the caller already has them.
     """
     economy, workers, firms = model.scenario.economy, model.workers, model.firms
     n = model.territory.n
     weight = model.territory.commute_weight
-    if searching_now is None:
-        searching_now = searching(workers)
-    unemployed = np.bincount(workers.home[searching_now], minlength=n).astype(float)
+    if seekers is None:
+        seekers = np.flatnonzero(searching(workers))
+    unemployed = np.bincount(workers.home[seekers], minlength=n).astype(float)
     vacancies = np.bincount(firms.municipality, weights=firms.vacancies * firms.alive, minlength=n)
     zone_unemployed = weight @ unemployed
     zone_vacancies = weight @ vacancies
@@ -83,9 +81,8 @@ def match(model: TerritoryModel) -> None:
     """Match unemployed workers to vacancies within commuting zones."""
     economy, workers, firms = model.scenario.economy, model.workers, model.firms
     rng = model.rng
-    searching_now = searching(workers)
-    finding = job_finding_probability(model, searching_now)
-    seekers = np.flatnonzero(searching_now)
+    seekers = np.flatnonzero(searching(workers))
+    finding = job_finding_probability(model, seekers)
     probability = finding[workers.home[seekers]]
     labour = model.scenario.labour
     if labour.skills_platform and model.policy_active:
