@@ -505,3 +505,12 @@ def test_entrants_appear_at_the_entry_rate_in_a_region() -> None:
         assert 0 <= platform.region < model.territory.n_regions
         assert not platform.reach[model.territory.region != platform.region].any()
         assert platform.spec.outside_supplier_share == 0.0
+
+
+@pytest.mark.parametrize("size", [1, 3, 8, 9, 20])
+def test_count_codes_counts_each_code_and_ignores_none(size: int) -> None:
+    codes = np.random.default_rng(size).integers(-1, size, 5_000)
+    expected = np.bincount(codes[codes >= 0], minlength=size)
+    counts = market.count_codes(codes, size)
+    np.testing.assert_array_equal(counts, expected)
+    assert counts.dtype == np.int64 and counts.sum() == np.count_nonzero(codes >= 0)

@@ -344,13 +344,23 @@ def revise_firms(model: TerritoryModel, market: Market | None = None) -> None:
         firms.platforms[revising] = np.where(take, bits[best], 0)
 
 
+def count_codes(codes: np.ndarray, size: int) -> np.ndarray:
+    """How many entries of ``codes`` equal each of 0..size-1 (-1, for none, is not counted).
+
+    With few platforms, one comparison per platform beats a bincount, whose every increment
+    then lands on the same one or two counters and waits for the previous one.
+    """
+    if size <= 8:
+        return np.array([np.count_nonzero(codes == code) for code in range(size)], dtype=np.int64)
+    return np.bincount(codes + 1, minlength=size + 1)[1:]
+
+
 def count_members(model: TerritoryModel) -> None:
     """Households, firms and gig workers on each platform."""
     workers, firms = model.workers, model.firms
     size = len(model.platforms)
-    # -1 (none) lands in bin 0, dropped: no mask and gather over all workers
-    households = np.bincount(workers.platform + 1, minlength=size + 1)[1:]
-    gig = np.bincount(workers.gig_platform + 1, minlength=size + 1)[1:]
+    households = count_codes(workers.platform, size)
+    gig = count_codes(workers.gig_platform, size)
     index = np.arange(size)
     on_platforms = firms.platforms[firms.alive & (firms.platforms != 0)]
     firm_counts = ((on_platforms[:, None] >> index[None, :]) & 1).sum(axis=0)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.agents import PLATFORM, UNEMPLOYED
-from platsim.phases.platform_market import active_platforms
+from platsim.phases.platform_market import active_platforms, count_codes
 from platsim.sampling import select_per_group
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def _recount(model: TerritoryModel, gig: np.ndarray | None = None) -> None:
         chosen = workers.gig_platform[workers.gig_platform >= 0]
     else:
         chosen = workers.gig_platform[gig]
-    counts = np.bincount(chosen, minlength=len(model.platforms))
+    counts = count_codes(chosen, len(model.platforms))
     for platform in model.platforms:
         platform.gig_workers = int(counts[platform.index])
 
