@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from platsim.sampling import (
+    bernoulli_indices,
     sample_categorical,
     sample_csr,
     sample_dense_rows,
@@ -96,6 +97,34 @@ def test_sample_dense_rows_frequencies_and_zero_rows() -> None:
     assert (drawn[rows == 1] == -1).all()
     assert (drawn[rows == 2] == 0).all()
     assert_frequencies(drawn[rows == 0], np.arange(4), weights[0])
+
+
+@pytest.mark.parametrize("probability", [0.002, 0.03, 0.4, 0.97])
+def test_bernoulli_indices_keep_each_index_independently(probability: float) -> None:
+    rng = np.random.default_rng(21)
+    n, runs = 400, 3_000
+    kept = np.zeros(n)
+    sizes = np.empty(runs)
+    for run in range(runs):
+        drawn = bernoulli_indices(n, probability, rng)
+        assert drawn.dtype == np.int64 and (np.diff(drawn) > 0).all()
+        assert len(drawn) == 0 or (drawn[0] >= 0 and drawn[-1] < n)
+        kept[drawn] += 1
+        sizes[run] = len(drawn)
+    # the number kept is Binomial(n, p): mean and variance within 5 standard errors
+    mean, var = n * probability, n * probability * (1 - probability)
+    assert abs(sizes.mean() - mean) < 5 * np.sqrt(var / runs)
+    assert abs(sizes.var() / var - 1) < 5 * np.sqrt(2 / runs)
+    # every index as likely as any other: first, middle and last tenth alike
+    tenths = kept.reshape(10, -1).sum(axis=1)
+    assert stats.chisquare(tenths).pvalue > P_MIN
+
+
+def test_bernoulli_indices_edge_cases() -> None:
+    rng = np.random.default_rng(22)
+    assert len(bernoulli_indices(0, 0.5, rng)) == 0
+    assert len(bernoulli_indices(50, 0.0, rng)) == 0
+    np.testing.assert_array_equal(bernoulli_indices(5, 1.0, rng), np.arange(5))
 
 
 def test_sample_categorical_frequencies_and_zero_probabilities() -> None:

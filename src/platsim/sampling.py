@@ -114,6 +114,27 @@ def sample_within_groups(
     return sample_csr(data, order, indptr, requested_groups, rng)
 
 
+def bernoulli_indices(n: int, probability: float, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``range(n)`` each kept independently with ``probability``, increasing.
+
+    The same distribution as ``np.flatnonzero(rng.random(n) < probability)``, drawn as the
+    geometric gaps between kept indices: the cost grows with the kept indices (about
+    ``n * probability``), not with ``n`` — a month's separations or movers among all
+    households.
+    """
+    if n <= 0 or probability <= 0.0:
+        return np.empty(0, dtype=np.int64)
+    if probability >= 1.0:
+        return np.arange(n, dtype=np.int64)
+    expected = n * probability
+    batch = int(expected + 6.0 * np.sqrt(expected) + 16)
+    positions = np.cumsum(rng.geometric(probability, batch)) - 1
+    while positions[-1] < n:  # rarely: the batch ended before the last index
+        more = np.cumsum(rng.geometric(probability, batch)) + positions[-1]
+        positions = np.concatenate([positions, more])
+    return positions[: np.searchsorted(positions, n)].astype(np.int64)
+
+
 def sample_categorical(probability: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     """Draw ``size`` indices with the given probabilities (inverse CDF, one uniform each).
 

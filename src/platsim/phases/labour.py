@@ -25,7 +25,12 @@ import numpy as np
 
 from platsim.agents import EMPLOYEE, PLATFORM, UNEMPLOYED
 from platsim.initialise import wage_offer
-from platsim.sampling import sample_weighted_rows, sample_within_groups, select_per_group
+from platsim.sampling import (
+    bernoulli_indices,
+    sample_weighted_rows,
+    sample_within_groups,
+    select_per_group,
+)
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -40,9 +45,8 @@ def step(model: TerritoryModel) -> None:
 def separate(model: TerritoryModel) -> None:
     """Exogenous separations; each reopens a vacancy at the firm."""
     workers, firms = model.workers, model.firms
-    drawn = model.rng.random(len(workers)) < model.scenario.economy.separation_rate
-    leaving = np.flatnonzero(drawn)
-    leaving = leaving[workers.status[leaving] == EMPLOYEE]
+    drawn = bernoulli_indices(len(workers), model.scenario.economy.separation_rate, model.rng)
+    leaving = drawn[workers.status[drawn] == EMPLOYEE]
     reopened = np.bincount(workers.employer[leaving], minlength=len(firms))
     firms.vacancies += reopened * firms.alive
     firms.add_employees(workers.make_unemployed(leaving), -1)

@@ -18,7 +18,7 @@ import numpy as np
 
 from platsim.agents import EMPLOYEE
 from platsim.phases import platform_market
-from platsim.sampling import sample_categorical
+from platsim.sampling import bernoulli_indices, sample_categorical
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -78,7 +78,7 @@ def step(model: TerritoryModel) -> None:
     """Relocate movers; those moving out of their employer's reach lose their job."""
     workers, firms = model.workers, model.firms
     rng = model.rng
-    movers = np.flatnonzero(rng.random(len(workers)) < model.scenario.mobility.relocation_rate)
+    movers = bernoulli_indices(len(workers), model.scenario.mobility.relocation_rate, rng)
     if len(movers) == 0:
         return
     n = model.territory.n

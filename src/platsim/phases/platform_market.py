@@ -36,6 +36,7 @@ import numpy as np
 
 from platsim.agents import PLATFORM, UNEMPLOYED
 from platsim.platforms import ENTRANT, GLOBAL, MAX_PLATFORMS, Platform
+from platsim.sampling import bernoulli_indices
 from platsim.scenario import PlatformSpec
 
 if TYPE_CHECKING:
@@ -306,9 +307,7 @@ def choose_household_platforms(
 def revise_households(model: TerritoryModel, market: Market | None = None) -> None:
     """A share of households revise their platform."""
     workers = model.workers
-    revising = np.flatnonzero(
-        model.rng.random(len(workers)) < model.scenario.platforms.revision_share
-    )
+    revising = bernoulli_indices(len(workers), model.scenario.platforms.revision_share, model.rng)
     choose_household_platforms(model, revising, market=market)
 
 

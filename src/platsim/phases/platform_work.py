@@ -25,7 +25,7 @@ import numpy as np
 
 from platsim.agents import PLATFORM, UNEMPLOYED
 from platsim.phases.platform_market import active_platforms, count_codes
-from platsim.sampling import select_per_group
+from platsim.sampling import bernoulli_indices, select_per_group
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -179,7 +179,7 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
     connectivity = model.municipalities.connectivity
     # the month's few candidates first (one draw per worker), then their eligibility
-    eligible = np.flatnonzero(rng.random(len(workers)) < labour.gig_entry_rate)
+    eligible = bernoulli_indices(len(workers), labour.gig_entry_rate, rng)
     eligible = eligible[
         (workers.status[eligible] == UNEMPLOYED)
         & (connectivity[workers.home[eligible]] >= labour.gig_connectivity_threshold)
