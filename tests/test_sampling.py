@@ -153,7 +153,21 @@ def test_select_per_group_same_picks_with_radix_or_lexsort() -> None:
     )
 
 
-def test_sample_weighted_rows_and_within_groups_match_a_direct_computation() -> None:
+def test_sample_weighted_rows_whole_matrix_frequencies() -> None:
+    matrix = sp.csr_matrix(np.array([[1.0, 2.0, 0.0, 1.0], [0.0, 0.0, 3.0, 0.0], [0.0] * 4]))
+    column_weight = np.array([1.0, 0.5, 2.0, 0.0])
+    rows = np.tile([0, 1, 2], DRAWS // 3)
+    drawn = sample_weighted_rows(matrix, column_weight, rows, np.random.default_rng(23))
+    assert (drawn[rows == 2] == -1).all() and (drawn[rows == 1] == 2).all()
+    assert_frequencies(drawn[rows == 0], np.arange(4), np.array([1.0, 1.0, 0.0, 0.0]))
+
+
+def test_sample_weighted_rows_and_within_groups_match_a_direct_computation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import platsim.sampling as sampling
+
+    monkeypatch.setattr(sampling, "_WHOLE_MATRIX_ENTRIES", 0)  # the requested-rows path
     matrix = sp.random(30, 30, density=0.2, random_state=15, format="csr")
     column_weight = np.random.default_rng(16).random(30)
     rows = np.random.default_rng(17).integers(0, 30, 500)

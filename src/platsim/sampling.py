@@ -71,6 +71,9 @@ def sample_weighted_rows(
     rows = np.asarray(rows, dtype=np.int64)
     if len(rows) == 0:
         return np.empty(0, dtype=np.int64)
+    if matrix.nnz <= _WHOLE_MATRIX_ENTRIES:  # small territory: weighting every entry is cheaper
+        data = matrix.data * column_weight[matrix.indices]
+        return sample_csr(data, matrix.indices, matrix.indptr, rows, rng)
     # distinct rows (sorted) and each draw's position among them, as np.unique would give,
     # by marking rows in a table of the matrix's height (no sort)
     present = np.zeros(matrix.shape[0], dtype=bool)
@@ -84,6 +87,11 @@ def sample_weighted_rows(
     sub_indices = matrix.indices[positions]
     sub_data = matrix.data[positions] * column_weight[sub_indices]
     return sample_csr(sub_data, sub_indices, sub_indptr, inverse, rng)
+
+
+# Up to this many entries sample_weighted_rows weights the whole matrix; above it, only the
+# requested rows (a 35,000-municipality commuting matrix has millions of entries).
+_WHOLE_MATRIX_ENTRIES = 50_000
 
 
 def sample_within_groups(

@@ -125,6 +125,7 @@ def allocate_budgets(model: TerritoryModel) -> None:
     in_training = np.bincount(workers.home[workers.status == TRAINING], minlength=n)
     free = np.maximum(places + state_places - in_training, 0)
     candidates = np.flatnonzero(unemployed & (workers.training_left == 0))
+    candidates = candidates[free[workers.home[candidates]] > 0]  # where places are free
     np.maximum(workers.training_left, 0, out=workers.training_left)
     chosen = candidates[select_per_group(workers.home[candidates], free, model.rng)]
     workers.status[chosen] = TRAINING
