@@ -80,8 +80,12 @@ def in_zone(model: TerritoryModel, origin: np.ndarray, destination: np.ndarray) 
     return np.asarray(weight[np.asarray(origin), np.asarray(destination)]).ravel() > 0
 
 
-def check_state(model: TerritoryModel) -> None:
-    """Assert every bookkeeping invariant of the workers, firms and municipalities."""
+def check_state(model: TerritoryModel, member_counts: bool = True) -> None:
+    """Assert every bookkeeping invariant of the workers, firms and municipalities.
+
+    ``member_counts``: also check the member counts platforms keep, which are refreshed by
+    the platform phases and mobility, not by the labour phase's hires (true between steps).
+    """
     workers, firms, munis = model.workers, model.firms, model.municipalities
     n = model.territory.n
 
@@ -143,6 +147,14 @@ def check_state(model: TerritoryModel) -> None:
                 bits |= np.int64(1) << platform.index
         assert (firms.platforms[~firms.alive] == 0).all(), "a dead firm on a platform"
         assert (firms.platforms & ~bits == 0).all(), "a firm on a closed platform"
+        # the member counts platforms keep (their market shares, capacities) are up to date
+        for platform in platforms if member_counts else ():
+            assert platform.gig_workers == np.count_nonzero(
+                workers.gig_platform == platform.index
+            ), f"stale gig-worker count of {platform.name}"
+            assert platform.households == np.count_nonzero(workers.platform == platform.index), (
+                f"stale household count of {platform.name}"
+            )
     assert np.isfinite(firms.cash[firms.alive]).all()
 
 
@@ -227,7 +239,7 @@ def checked_phases(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         def checked(model: TerritoryModel) -> None:
             phase(model)
             try:
-                check_state(model)
+                check_state(model, member_counts=name != "labour")
                 if name == "consumption":
                     check_consumption_flows(model)
             except AssertionError as error:

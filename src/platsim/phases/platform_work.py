@@ -89,6 +89,7 @@ def quit_gig_work(model: TerritoryModel) -> np.ndarray:
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
     gig = np.flatnonzero(workers.status == PLATFORM)
     if len(gig) == 0:
+        _recount(model, gig)  # the last gig workers may have been hired since the last count
         return gig
     last_pay = np.zeros(len(model.platforms))
     for platform in model.platforms:
@@ -199,12 +200,18 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     if len(applicants) == 0:
         return
     room = np.maximum(capacity(model, platforms) - np.array([p.gig_workers for p in platforms]), 0)
-    taken = select_per_group(chosen, room, rng)
+    wanted = np.bincount(chosen, minlength=len(platforms))
+    if (wanted <= room).all():  # room for everyone (always without an earnings floor)
+        taken = np.ones(len(chosen), dtype=bool)
+    else:
+        taken = select_per_group(chosen, room, rng)
     index = np.array([p.index for p in platforms])
     workers.status[applicants[taken]] = PLATFORM
     workers.gig_platform[applicants[taken]] = index[chosen[taken]]
     model.events["gig_entries"] += int(taken.sum())
-    _recount(model)
+    joined = np.bincount(chosen[taken], minlength=len(platforms))
+    for platform, count in zip(platforms, joined.tolist(), strict=True):
+        platform.gig_workers += count
 
 
 def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
