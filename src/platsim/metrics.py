@@ -53,6 +53,11 @@ IntArray = npt.NDArray[np.intp]
 # --------------------------------------------------------------------------------------------
 
 
+# The sums below are numpy's own (pairwise) sums, called without the Python wrappers of
+# ``ndarray.sum`` / ``np.sum``: the model calls these functions every step on small arrays.
+_total = np.add.reduce
+
+
 def _as_1d(x: npt.ArrayLike, name: str) -> FloatArray:
     """Return ``x`` as a 1-D float64 array, raising ValueError for other shapes."""
     arr = np.asarray(x, dtype=np.float64)
@@ -114,7 +119,7 @@ def _compact_groups(g: IntArray) -> IntArray:
     """
     if g.size == 0:
         return g
-    lo, hi = g.min(), g.max()
+    lo, hi = np.minimum.reduce(g), np.maximum.reduce(g)
     if lo >= 0 and hi < 4 * g.size + 1024:
         return g
     _, codes = np.unique(g, return_inverse=True)
@@ -164,23 +169,23 @@ def gini(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
     if n == 0:
         return 0.0
     if w is None:
-        total = x.sum()
+        total = _total(x)
         if total <= 0:
             return 0.0
         xs = np.sort(x)
         coef = np.arange(1 - n, n, 2, dtype=np.float64)  # 2i - n - 1 for i = 1..n
-        g = float(np.sum(coef * xs) / (n * total))
+        g = float(_total(coef * xs) / (n * total))
     else:
-        total_weight = w.sum()
+        total_weight = _total(w)
         wx = w * x
-        total = wx.sum()
+        total = _total(wx)
         if total_weight <= 0 or total <= 0:
             return 0.0
         order = np.argsort(x)
         ws = w[order]
         cum = np.cumsum(ws)
         coef = 2.0 * cum - ws - total_weight
-        g = float(np.sum(coef * wx[order]) / (total_weight * total))
+        g = float(_total(coef * wx[order]) / (total_weight * total))
     return max(g, 0.0)
 
 
@@ -214,7 +219,7 @@ def lorenz_curve(
         ValueError: As for :func:`gini`.
     """
     x, w = _values_and_weights(values, weights)
-    if x.size == 0 or (w is not None and w.sum() <= 0):
+    if x.size == 0 or (w is not None and _total(w) <= 0):
         line = np.array([0.0, 1.0])
         return line, line.copy()
     if w is None:
@@ -270,14 +275,14 @@ def theil(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
         total_weight = float(x.size)
         wx = x
     else:
-        total_weight = w.sum()
+        total_weight = _total(w)
         wx = w * x
-    total = wx.sum()
+    total = _total(wx)
     if total_weight <= 0 or total <= 0:
         return 0.0
     mu = total / total_weight
     mask = wx > 0
-    t = float(np.sum(wx[mask] * np.log(x[mask] / mu)) / total)
+    t = float(_total(wx[mask] * np.log(x[mask] / mu)) / total)
     return max(t, 0.0)
 
 
@@ -341,8 +346,8 @@ def theil_decomposition(
     if w is None:
         w = np.ones_like(x)
     wx = w * x
-    total_weight = w.sum()
-    total = wx.sum()
+    total_weight = _total(w)
+    total = _total(wx)
     if total_weight <= 0 or total <= 0:
         return zero
     mu = total / total_weight
@@ -350,16 +355,17 @@ def theil_decomposition(
     group_income = np.bincount(g, weights=wx)
     group_weight = np.bincount(g, weights=w, minlength=group_income.size)
     present = group_income > 0  # implies group_weight > 0
-    group_mean = np.zeros_like(group_income)
-    group_mean[present] = group_income[present] / group_weight[present]
+    group_mean = np.divide(
+        group_income, group_weight, out=np.zeros_like(group_income), where=present
+    )
 
-    between = float(np.sum(group_income[present] * np.log(group_mean[present] / mu)) / total)
+    between = float(_total(group_income[present] * np.log(group_mean[present] / mu)) / total)
 
     mask = wx > 0
     wx_m = wx[mask]
     x_m = x[mask]
-    within = float(np.sum(wx_m * np.log(x_m / group_mean[g[mask]])) / total)
-    overall = float(np.sum(wx_m * np.log(x_m / mu)) / total)
+    within = float(_total(wx_m * np.log(x_m / group_mean[g[mask]])) / total)
+    overall = float(_total(wx_m * np.log(x_m / mu)) / total)
     return TheilDecomposition(max(overall, 0.0), max(between, 0.0), max(within, 0.0))
 
 
@@ -382,7 +388,7 @@ def shares(values: npt.ArrayLike) -> FloatArray:
         ValueError: If a value is negative or not finite, or the input is not 1-D.
     """
     x = _nonnegative(values, "values")
-    total = x.sum()
+    total = _total(x)
     if total <= 0:
         return np.zeros_like(x)
     return x / total
@@ -412,7 +418,7 @@ def hhi(values: npt.ArrayLike) -> float:
     s = shares(values)
     if s.size == 0:
         return 0.0
-    return float(10_000.0 * np.sum(s * s))
+    return float(10_000.0 * _total(s * s))
 
 
 def top_share(values: npt.ArrayLike) -> float:
@@ -430,10 +436,10 @@ def top_share(values: npt.ArrayLike) -> float:
     x = _nonnegative(values, "values")
     if x.size == 0:
         return 0.0
-    total = x.sum()
+    total = _total(x)
     if total <= 0:
         return 0.0
-    return float(min(x.max() / total, 1.0))
+    return float(min(np.maximum.reduce(x) / total, 1.0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,10 +468,10 @@ def weighted_mean(values: npt.ArrayLike, weights: npt.ArrayLike) -> float:
         raise ValueError(
             f"weights must have the same length as values ({w.shape[0]} != {x.shape[0]})"
         )
-    total_weight = w.sum()
+    total_weight = _total(w)
     if total_weight <= 0:
         return math.nan
-    return float(np.sum(w * x) / total_weight)
+    return float(_total(w * x) / total_weight)
 
 
 def safe_ratio(numerator: float, denominator: float, default: float = math.nan) -> float:
