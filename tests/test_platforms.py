@@ -237,7 +237,12 @@ def test_closing_pays_out_or_writes_off_cash_and_sends_the_gig_pool_outside(cash
 
 
 def test_platform_table_has_a_row_per_platform_and_step() -> None:
-    model = build(**{"platforms.catalogue": {"global": GLOBAL_SPEC, "coop": COOPERATIVE_SPEC}})
+    model = build(
+        **{
+            "platforms.catalogue": {"global": GLOBAL_SPEC, "coop": COOPERATIVE_SPEC},
+            "platforms.entry_rate": 0.0,  # no entrant joins the table
+        }
+    )
     model.run_for(3)
     frame = model.platform_frame()
     assert len(frame) == 4 * 2  # steps 0..3, two platforms
