@@ -11,6 +11,7 @@ from scipy import stats
 
 from platsim.sampling import (
     bernoulli_indices,
+    gumbel,
     sample_categorical,
     sample_csr,
     sample_dense_rows,
@@ -118,6 +119,13 @@ def test_bernoulli_indices_keep_each_index_independently(probability: float) -> 
     # every index as likely as any other: first, middle and last tenth alike
     tenths = kept.reshape(10, -1).sum(axis=1)
     assert stats.chisquare(tenths).pvalue > P_MIN
+
+
+def test_gumbel_draws_are_standard_gumbel() -> None:
+    drawn = gumbel(np.random.default_rng(24), (200, 50))
+    assert drawn.shape == (200, 50) and np.isfinite(drawn).all()
+    assert stats.kstest(drawn.ravel(), stats.gumbel_r.cdf).pvalue > P_MIN
+    assert gumbel(np.random.default_rng(25), 7).shape == (7,)
 
 
 def test_bernoulli_indices_edge_cases() -> None:

@@ -143,6 +143,16 @@ def bernoulli_indices(n: int, probability: float, rng: np.random.Generator) -> n
     return positions[: np.searchsorted(positions, n)].astype(np.int64)
 
 
+def gumbel(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
+    """Standard Gumbel draws (the noise of logit choices), as ``-ln E`` with ``E`` standard
+    exponential.
+
+    The same distribution as ``rng.gumbel(size=shape)`` (``P(-ln E <= x) = exp(-e^-x)``), three
+    times faster: numpy draws exponentials with a ziggurat, Gumbels with two logarithms.
+    """
+    return -np.log(rng.standard_exponential(shape))
+
+
 def sample_categorical(probability: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     """Draw ``size`` indices with the given probabilities (inverse CDF, one uniform each).
 

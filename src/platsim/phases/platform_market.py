@@ -36,7 +36,7 @@ import numpy as np
 
 from platsim.agents import PLATFORM, UNEMPLOYED
 from platsim.platforms import ENTRANT, GLOBAL, MAX_PLATFORMS, Platform
-from platsim.sampling import bernoulli_indices
+from platsim.sampling import bernoulli_indices, gumbel
 from platsim.scenario import PlatformSpec
 
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ def choose_household_platforms(
     current = workers.platform[households]
     index = np.array([p.index for p in platforms])
     utility -= cost * (index[None, :] != current[:, None])
-    utility += model.rng.gumbel(size=utility.shape)
+    utility += gumbel(model.rng, utility.shape)
     best = np.argmax(utility, axis=1)
     reachable = np.isfinite(utility[np.arange(len(households)), best])
     workers.platform[households] = np.where(reachable, index[best], -1)
@@ -331,9 +331,9 @@ def revise_firms(model: TerritoryModel, market: Market | None = None) -> None:
         + config.network_effect * np.log1p(households_on)[None, :]
         - config.commission_weight * commission[None, :]
         - switching_cost(model) * ~member
-        + model.rng.gumbel(size=member.shape)
+        + gumbel(model.rng, member.shape)
     )
-    stay_off = config.outside_option + model.rng.gumbel(size=len(revising))
+    stay_off = config.outside_option + gumbel(model.rng, len(revising))
     if model.multihoming_allowed():
         joined = utility > stay_off[:, None]
         firms.platforms[revising] = (joined * bits[None, :]).sum(axis=1)

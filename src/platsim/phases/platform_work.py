@@ -25,7 +25,7 @@ import numpy as np
 
 from platsim.agents import PLATFORM, UNEMPLOYED
 from platsim.phases.platform_market import active_platforms, count_codes
-from platsim.sampling import bernoulli_indices, select_per_group
+from platsim.sampling import bernoulli_indices, gumbel, select_per_group
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -162,7 +162,7 @@ def revise_gig_platforms(
     pay = np.where(here, pay_if_staying[None, :], pay_if_joining[None, :])
     reach = np.array([p.reach for p in platforms])[:, workers.home[revising]].T
     utility = np.where(reach & (pay > 0), 3.0 * np.log(np.maximum(pay, 1.0)), -np.inf)
-    utility = utility - switching_cost(model) * ~here + rng.gumbel(size=utility.shape)
+    utility = utility - switching_cost(model) * ~here + gumbel(rng, utility.shape)
     best = np.argmax(utility, axis=1)
     moving = (index[best] != current) & np.isfinite(utility[np.arange(len(revising)), best])
     if not moving.any():
@@ -191,7 +191,7 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     pay = expected_pay(model, platforms, extra=1)
     reach = np.array([p.reach for p in platforms])[:, workers.home[eligible]].T
     utility = np.where(reach & (pay[None, :] > 0), 3.0 * np.log(np.maximum(pay, 1.0)), -np.inf)
-    utility = utility + rng.gumbel(size=utility.shape)
+    utility = utility + gumbel(rng, utility.shape)
     best = np.argmax(utility, axis=1)
     possible = np.isfinite(utility[np.arange(len(eligible)), best])
     worth_it = pay[best] >= labour.gig_reservation * benefit_level(model, eligible)
