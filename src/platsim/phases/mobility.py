@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import EMPLOYEE
+from platsim.agents import EMPLOYEE, UNEMPLOYED
 from platsim.phases import platform_market
 from platsim.sampling import bernoulli_indices, sample_categorical
 
@@ -63,15 +63,27 @@ def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
     too_far = (gig >= 0) & (
         ~reach[np.maximum(gig, 0), home] | (model.municipalities.connectivity[home] < threshold)
     )
+    size = len(model.platforms)
     if too_far.any():
-        mask = np.zeros(len(workers), dtype=bool)
-        mask[movers[too_far]] = True
-        platform_market.leave_gig_work(workers, mask)
+        leaving = movers[too_far]
+        change = -np.bincount(workers.gig_platform[leaving], minlength=size)
+        workers.status[leaving] = UNEMPLOYED  # all gig workers (gig_platform >= 0)
+        workers.gig_platform[leaving] = -1
+        _update_counts(model, "gig_workers", change)
     if lost.any():
-        workers.platform[movers[lost]] = -1
-        platform_market.choose_household_platforms(model, movers[lost], switching=0.0)
-    if lost.any() or too_far.any():
-        platform_market.count_members(model)
+        choosing = movers[lost]
+        change = -np.bincount(workers.platform[choosing], minlength=size)
+        workers.platform[choosing] = -1
+        platform_market.choose_household_platforms(model, choosing, switching=0.0)
+        chosen = workers.platform[choosing]
+        change += np.bincount(chosen[chosen >= 0], minlength=size)
+        _update_counts(model, "households", change)
+
+
+def _update_counts(model: TerritoryModel, attribute: str, change: np.ndarray) -> None:
+    """Add ``change`` to a member count of each platform (its movers, not a full recount)."""
+    for platform, delta in zip(model.platforms, change.tolist(), strict=True):
+        setattr(platform, attribute, getattr(platform, attribute) + delta)
 
 
 def step(model: TerritoryModel) -> None:
