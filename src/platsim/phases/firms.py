@@ -162,7 +162,8 @@ def exit_failed(model: TerritoryModel) -> None:
     model.events["firm_exit"] += int(exiting.sum())
     if not exiting.any():
         return
-    laid_off = (workers.status == EMPLOYEE) & exiting[np.maximum(workers.employer, 0)]
+    # employer + 1 indexes [no employer, firm 0, firm 1, ...]: employees of exiting firms
+    laid_off = np.concatenate(([False], exiting))[workers.employer + 1]
     workers.make_unemployed(laid_off)
     cash = firms.cash[exiting]
     model.ledger.outflow("exit_payouts", cash[cash > 0].sum())
@@ -189,8 +190,8 @@ def plan_workforce(model: TerritoryModel) -> None:
     tolerated = np.round(wanted * (1.0 + model.scenario.economy.layoff_buffer))
     excess = np.maximum(firms.employees - tolerated, 0).astype(np.int64)
     if excess.any():
-        employee = np.flatnonzero(workers.status == EMPLOYEE)
-        candidates = employee[excess[workers.employer[employee]] > 0]
+        # employees of firms with an excess (employer + 1 indexes [no employer, firm 0, ...])
+        candidates = np.flatnonzero(np.concatenate(([0], excess))[workers.employer + 1] > 0)
         fired = select_per_group(workers.employer[candidates], excess, model.rng)
         mask = np.zeros(len(workers), dtype=bool)
         mask[candidates[fired]] = True
