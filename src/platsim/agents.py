@@ -165,7 +165,7 @@ class Workers(ArrayPopulation):
         mask = np.flatnonzero(mask) if mask.dtype == bool else mask
         former = self.employer[mask]
         self.gig_platform[mask] = -1
-        self.status[mask] = Status.UNEMPLOYED
+        self.status[mask] = UNEMPLOYED
         self.employer[mask] = NO_EMPLOYER
         self.months_unemployed[mask] = 0
         return former[former >= 0]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import EMPLOYEE, UNEMPLOYED
+from platsim.agents import EMPLOYEE
 from platsim.phases import platform_market
 from platsim.sampling import bernoulli_indices, sample_categorical
 
@@ -67,8 +67,7 @@ def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
     if too_far.any():
         leaving = movers[too_far]
         change = -np.bincount(workers.gig_platform[leaving], minlength=size)
-        workers.status[leaving] = UNEMPLOYED  # all gig workers (gig_platform >= 0)
-        workers.gig_platform[leaving] = -1
+        platform_market.leave_gig_work(workers, leaving)
         _update_counts(model, "gig_workers", change)
     if lost.any():
         choosing = movers[lost]

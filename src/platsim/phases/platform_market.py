@@ -155,10 +155,12 @@ def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | N
         platform.market_share = 0.0
 
 
-def leave_gig_work(workers, mask: np.ndarray) -> None:
-    """Gig workers in ``mask`` lose their platform and become unemployed job seekers."""
-    workers.status[mask & (workers.status == PLATFORM)] = UNEMPLOYED
-    workers.gig_platform[mask] = -1
+def leave_gig_work(workers, who: np.ndarray) -> None:
+    """Gig workers among ``who`` (a mask, or the indices of a few workers) lose their platform
+    and become unemployed job seekers."""
+    who = np.flatnonzero(who) if who.dtype == bool else who
+    workers.status[who[workers.status[who] == PLATFORM]] = UNEMPLOYED
+    workers.gig_platform[who] = -1
 
 
 def effective_data(model: TerritoryModel, platforms: list[Platform]) -> np.ndarray:
