@@ -5,10 +5,6 @@ Run ``python benchmarks/bench_model.py`` (add ``--quick`` for fewer repetitions,
 to one core (``os.sched_setaffinity``) so that peak memory belongs to it alone and timings do
 not use the second core. Printed figures:
 
-- a machine reference: milliseconds for a fixed numpy workload, because the speed of a
-  shared virtual machine drifts (by a third over minutes on this project's VM); compare
-  two measurements only at similar reference values;
-
 - default territory (100 municipalities, ~10,000 workers, ~1,000 firms, 120 steps, outcomes
   collected every step): seconds per run and worker-steps per second, median of 5 runs, for
   the baseline (one global platform) and for the policy_mix scenario (several platforms);
@@ -102,34 +98,8 @@ def measure_large(steps: int) -> dict[str, float]:
     }
 
 
-def machine_reference(repeats: int = 5) -> float:
-    """Milliseconds for a fixed small-array numpy workload (the model's kind of work).
-
-    Printed with the results because this VM's speed drifts by up to a third over minutes:
-    comparing two measurements is fair only at similar reference times.
-    """
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    home = rng.integers(0, 100, 10_000)
-    values = rng.random(10_000)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(200):
-            np.bincount(home, weights=values, minlength=100)
-            np.sort(values)
-            np.flatnonzero(values < 0.1)
-            np.where(values > 0.5, values, 0.0).sum()
-        best = min(best, time.perf_counter() - start)
-    return best * 1_000.0
-
-
 def _child(kind: str, quick: bool) -> None:
     _pin_one_core()
-    if kind == "reference":
-        print(json.dumps({"reference_ms": machine_reference()}))
-        return
     if kind in ("default", "policy_mix"):
         scenario = "baseline" if kind == "default" else "policy_mix"
         result = measure_default(repeats=3 if quick else 5, scenario=scenario)
@@ -149,16 +119,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     choices = ["default", "policy_mix", "large"]
     parser.add_argument("--only", choices=choices, help="one benchmark only")
-    parser.add_argument("--child", choices=[*choices, "reference"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=choices, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child, args.quick)
         return
-    reference = _run_child("reference", args.quick)["reference_ms"]
-    print(
-        f"machine reference: {reference:.0f} ms for a fixed numpy workload (lower is faster; "
-        "compare runs only at similar values)"
-    )
     if args.only in (None, "default"):
         result = _run_child("default", args.quick)
         print(
