@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,3 +171,46 @@ def test_model_populations_frames_and_records(small_model) -> None:
     munis = model.municipality_frame()
     assert len(munis) == model.territory.n
     np.testing.assert_array_equal(munis["residents"], model.municipalities.residents)
+
+
+@pytest.mark.parametrize("n_municipalities", [1, 7, 100])
+def test_sum_by_home_equals_bincount_bit_for_bit(n_municipalities: int) -> None:
+    rng = np.random.default_rng(n_municipalities)
+    workers = Workers.empty(2_000)
+    workers.home = np.sort(rng.integers(0, n_municipalities, 2_000))  # as created: sorted
+    values = rng.lognormal(7.0, 1.0, 2_000)
+    expected = np.bincount(workers.home, weights=values, minlength=n_municipalities)
+    np.testing.assert_array_equal(workers.sum_by_home(values, n_municipalities), expected)
+    flags = rng.random(2_000) < 0.3
+    np.testing.assert_array_equal(
+        workers.sum_by_home(flags, n_municipalities),
+        np.bincount(workers.home, weights=flags, minlength=n_municipalities),
+    )
+    np.testing.assert_array_equal(
+        workers.count_by_home(n_municipalities),
+        np.bincount(workers.home, minlength=n_municipalities),
+    )
+
+
+def test_homes_change_only_by_relocation_which_refreshes_the_sums() -> None:
+    rng = np.random.default_rng(3)
+    workers = Workers.empty(500)
+    workers.home = rng.integers(0, 10, 500)
+    values = rng.random(500)
+    before = workers.sum_by_home(values, 10)
+    with pytest.raises(ValueError, match="read-only"):
+        workers.home[0] = 9
+    movers = np.flatnonzero(workers.home == 2)
+    workers.relocate(movers, 7)
+    after = workers.sum_by_home(values, 10)
+    assert after[2] == 0.0
+    assert after[7] == pytest.approx(before[7] + before[2])
+    np.testing.assert_array_equal(after, np.bincount(workers.home, weights=values, minlength=10))
+    # more municipalities than before (a new index), and a copy that lost the read-only flag
+    assert len(workers.sum_by_home(values, 12)) == 12
+    clone = copy.deepcopy(workers)
+    clone.home[:5] = 0  # writable again after the copy: the next sum notices
+    np.testing.assert_array_equal(
+        clone.sum_by_home(values, 10), np.bincount(clone.home, weights=values, minlength=10)
+    )
+    assert not clone.home.flags.writeable

@@ -259,13 +259,13 @@ def test_step_zero_lorenz_is_the_initial_income_distribution() -> None:
 
 def test_lorenz_is_computed_only_when_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    original = model_module.lorenz_rows
+    original = model_module.lorenz_columns
 
     def counting(model):
         calls.append(model.steps)
         return original(model)
 
-    monkeypatch.setattr(model_module, "lorenz_rows", counting)
+    monkeypatch.setattr(model_module, "lorenz_columns", counting)
     lorenz_run(every=5, steps=12)
     assert calls == [0, 5, 10, 12]
 

@@ -514,3 +514,15 @@ def test_count_codes_counts_each_code_and_ignores_none(size: int) -> None:
     counts = market.count_codes(codes, size)
     np.testing.assert_array_equal(counts, expected)
     assert counts.dtype == np.int64 and counts.sum() == np.count_nonzero(codes >= 0)
+
+
+@pytest.mark.parametrize("size", [1, 3, 8, 9, 20])
+def test_sum_codes_sums_each_code_and_ignores_none(size: int) -> None:
+    rng = np.random.default_rng(size)
+    codes = rng.integers(-1, size, 5_000)
+    weights = rng.random(5_000)
+    expected = np.bincount(codes[codes >= 0], weights=weights[codes >= 0], minlength=size)
+    sums = market.sum_codes(codes, weights, size)
+    np.testing.assert_allclose(sums, expected, rtol=1e-12)
+    assert sums.shape == (size,)
+    assert sums.sum() == pytest.approx(weights[codes >= 0].sum(), rel=1e-12)

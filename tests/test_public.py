@@ -212,7 +212,7 @@ def test_service_budget_is_never_negative(small_model) -> None:
     workers, munis = model.workers, model.municipalities
     small = int(np.argmin(np.where(munis.residents > 0, munis.residents, np.inf)))
     movers = np.flatnonzero(workers.status == Status.UNEMPLOYED)[:5]
-    workers.home[movers] = small
+    workers.relocate(movers, small)
     workers.status[movers] = Status.TRAINING
     workers.training_left[movers] = 2
     munis.residents = np.bincount(workers.home, minlength=model.territory.n)

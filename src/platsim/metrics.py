@@ -23,6 +23,7 @@ Conventions shared by all functions:
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -173,8 +174,7 @@ def gini(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
         if total <= 0:
             return 0.0
         xs = np.sort(x)
-        coef = np.arange(1 - n, n, 2, dtype=np.float64)  # 2i - n - 1 for i = 1..n
-        g = float(_total(coef * xs) / (n * total))
+        g = float(_total(_rank_coefficients(n) * xs) / (n * total))
     else:
         total_weight = _total(w)
         wx = w * x
@@ -187,6 +187,14 @@ def gini(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
         coef = 2.0 * cum - ws - total_weight
         g = float(_total(coef * wx[order]) / (total_weight * total))
     return max(g, 0.0)
+
+
+@functools.lru_cache(maxsize=4)
+def _rank_coefficients(n: int) -> FloatArray:
+    """``2i - n - 1`` for ``i = 1..n`` (read-only; cached: the model asks every step)."""
+    coef = np.arange(1 - n, n, 2, dtype=np.float64)
+    coef.flags.writeable = False
+    return coef
 
 
 def lorenz_curve(

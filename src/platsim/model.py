@@ -80,23 +80,25 @@ class OutcomeCollector(mesa.DataCollector):
 LORENZ_SHARES: np.ndarray = np.linspace(0.0, 1.0, 21)
 
 
-def lorenz_rows(model: TerritoryModel) -> pd.DataFrame:
+def lorenz_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
     """The Lorenz curve of household income now, at the population shares of
-    :data:`LORENZ_SHARES`: one row per share (``step``, ``population_share``,
-    ``income_share``).
+    :data:`LORENZ_SHARES`, as columns ``step``, ``population_share``, ``income_share``.
 
     The exact curve (:func:`platsim.metrics.lorenz_curve` of ``workers.income``, unweighted)
     is piecewise linear between its points, so it is read off at the fixed shares by linear
     interpolation; every run then has the same rows.
     """
     population, income = metrics.lorenz_curve(model.workers.income)
-    return pd.DataFrame(
-        {
-            "step": np.full(len(LORENZ_SHARES), model.steps, dtype=np.int64),
-            "population_share": LORENZ_SHARES.copy(),
-            "income_share": np.interp(LORENZ_SHARES, population, income),
-        }
-    )
+    return {
+        "step": np.full(len(LORENZ_SHARES), model.steps, dtype=np.int64),
+        "population_share": LORENZ_SHARES.copy(),
+        "income_share": np.interp(LORENZ_SHARES, population, income),
+    }
+
+
+def lorenz_rows(model: TerritoryModel) -> pd.DataFrame:
+    """:func:`lorenz_columns` as a DataFrame: one row per population share."""
+    return pd.DataFrame(lorenz_columns(model))
 
 
 def record_lorenz(model: TerritoryModel) -> None:
@@ -108,7 +110,7 @@ def record_lorenz(model: TerritoryModel) -> None:
     """
     every = model.scenario.simulation.panel_every
     if (every and model.steps % every == 0) or model.steps == model.max_steps:
-        model.lorenz.append(lorenz_rows(model))
+        model.lorenz.append(lorenz_columns(model))
 
 
 def resolve_scenario(
@@ -168,8 +170,9 @@ class TerritoryModel(mesa.Model):
         outcomes: This step's outcomes (see :data:`platsim.phases.observation.OUTCOMES`).
         panel: Municipal panel recorded every ``simulation.panel_every`` steps, one mapping
             of column arrays per recorded step (:meth:`panel_frame` joins them).
-        lorenz: Lorenz curves of household income (:func:`lorenz_rows`) recorded at the
-            panel steps and at step ``max_steps``.
+        lorenz: Lorenz curves of household income recorded at the panel steps and at step
+            ``max_steps``, one mapping of column arrays (:func:`lorenz_columns`) per recorded
+            step (:meth:`lorenz_frame` joins them).
     """
 
     def __init__(
@@ -224,14 +227,14 @@ class TerritoryModel(mesa.Model):
         )
         self.platform_share = np.full(self.territory.n, self.scenario.platforms.adoption_start)
         self.platforms: list[Platform] = create_catalogue(self)
-        self.platform_rows: list[dict[str, object]] = []
+        self.platform_rows: list[tuple[object, ...]] = []
         self.demand_cycle = 0.0
         self._commute_keys: np.ndarray | None = None
         self.ledger = Ledger()
         self.events: defaultdict[str, int] = defaultdict(int)
         self.flows: dict[str, float] = {}
         self.panel: list[dict[str, np.ndarray]] = []
-        self.lorenz: list[pd.DataFrame] = []
+        self.lorenz: list[dict[str, np.ndarray]] = []
         self._open_initial_platforms()
         self._stock_before = self.money_stock()
         self.datacollector = OutcomeCollector(
@@ -288,9 +291,9 @@ class TerritoryModel(mesa.Model):
             for platform in self.platforms
         )
         return float(
-            self.workers.savings.sum()
-            + self.firms.cash[self.firms.alive].sum()
-            + self.municipalities.budget.sum()
+            np.add.reduce(self.workers.savings)
+            + np.add.reduce(self.firms.cash[self.firms.alive])
+            + np.add.reduce(self.municipalities.budget)
             + held_by_platforms
         )
 
@@ -338,7 +341,9 @@ class TerritoryModel(mesa.Model):
         step and population share; columns ``step``, ``population_share``, ``income_share``."""
         if not self.lorenz:
             return lorenz_rows(self).iloc[0:0]
-        return pd.concat(self.lorenz, ignore_index=True)
+        return pd.DataFrame(
+            {name: np.concatenate([step[name] for step in self.lorenz]) for name in self.lorenz[0]}
+        )
 
     def platform_frame(self) -> pd.DataFrame:
         """The platform table: one row per platform and step (market share, data, ...)."""

@@ -153,25 +153,26 @@ class Platform(mesa.Agent):
         self.closed = True
         self.remove()
 
-    def row(self, step: int) -> dict[str, object]:
-        """This platform's line of the platform table."""
-        return {
-            "step": step,
-            "platform": self.name,
-            "kind": self.kind,
-            "region": self.region,
-            "active": self.active,
-            "market_share": self.market_share,
-            "transactions": self.last_transactions,
-            "data": self.data,
-            "effective_data": self.effective_data,
-            "quality": self.quality,
-            "commission": self.commission,
-            "households": self.households,
-            "firms": self.firms,
-            "gig_workers": self.gig_workers,
-            "gig_pay": self.gig_paid / self.gig_workers if self.gig_workers else np.nan,
-        }
+    def row(self, step: int) -> tuple[object, ...]:
+        """This platform's line of the platform table (in the order of
+        :data:`PLATFORM_COLUMNS`)."""
+        return (
+            step,
+            self.name,
+            self.kind,
+            self.region,
+            self.active,
+            self.market_share,
+            self.last_transactions,
+            self.data,
+            self.effective_data,
+            self.quality,
+            self.commission,
+            self.households,
+            self.firms,
+            self.gig_workers,
+            self.gig_paid / self.gig_workers if self.gig_workers else np.nan,
+        )
 
 
 def create_catalogue(model: TerritoryModel) -> list[Platform]:
@@ -189,23 +190,26 @@ def create_catalogue(model: TerritoryModel) -> list[Platform]:
     return platforms
 
 
-def platform_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+#: Columns of the platform table, in the order of :meth:`Platform.row`.
+PLATFORM_COLUMNS: tuple[str, ...] = (
+    "step",
+    "platform",
+    "kind",
+    "region",
+    "active",
+    "market_share",
+    "transactions",
+    "data",
+    "effective_data",
+    "quality",
+    "commission",
+    "households",
+    "firms",
+    "gig_workers",
+    "gig_pay",
+)
+
+
+def platform_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
     """The platform table: one row per platform and recorded step."""
-    columns = [
-        "step",
-        "platform",
-        "kind",
-        "region",
-        "active",
-        "market_share",
-        "transactions",
-        "data",
-        "effective_data",
-        "quality",
-        "commission",
-        "households",
-        "firms",
-        "gig_workers",
-        "gig_pay",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(PLATFORM_COLUMNS))

@@ -38,21 +38,24 @@ def sample_csr(
     if len(rows) == 0:
         return np.empty(0, dtype=np.int64)
     # cumulative[k] = data[0] + ... + data[k - 1]: a row's mass is a difference of two entries
+    # (ufunc methods and array methods rather than np.cumsum, np.searchsorted and np.clip:
+    # their Python wrappers cost more than the work on a month's few hundred draws)
     cumulative = np.empty(len(data) + 1)
     cumulative[0] = 0.0
-    np.cumsum(data, dtype=np.float64, out=cumulative[1:])
+    np.add.accumulate(data, dtype=np.float64, out=cumulative[1:])
     start = indptr[rows]
     stop = indptr[rows + 1]
     base = cumulative[start]
     total = cumulative[stop] - base
     target = base + rng.random(len(rows)) * total
     # the entry whose cumulative interval holds the target (kept inside the row for round-off)
-    position = np.searchsorted(cumulative, target, side="right") - 1
-    position = np.clip(position, start, np.maximum(stop - 1, start))
-    has_mass = (stop > start) & (total > 0)
-    chosen = np.full(len(rows), -1, dtype=np.int64)
-    chosen[has_mass] = indices[position[has_mass]]
-    return chosen
+    position = cumulative.searchsorted(target, side="right") - 1
+    position = np.minimum(np.maximum(position, start), np.maximum(stop - 1, start))
+    if len(indices) == 0:  # every row is empty
+        return np.full(len(rows), -1, dtype=np.int64)
+    # a row has mass only if it has entries (total > 0 implies stop > start); an empty row's
+    # position may lie past the end, hence the clipped take
+    return np.where(total > 0, indices.take(position, mode="clip"), np.int64(-1))
 
 
 def sample_weighted_rows(
@@ -80,7 +83,7 @@ def sample_weighted_rows(
     # by marking rows in a table of the matrix's height (no sort)
     present = np.zeros(matrix.shape[0], dtype=bool)
     present[rows] = True
-    unique = np.flatnonzero(present)
+    unique = present.nonzero()[0]
     inverse = (np.cumsum(present) - 1)[rows]
     starts = matrix.indptr[unique].astype(np.int64)
     lengths = matrix.indptr[unique + 1] - starts
@@ -117,9 +120,9 @@ def sample_within_groups(
     n_groups = int(max(group_of_item.max(initial=-1), requested_groups.max(initial=-1))) + 1
     # numpy's stable sort is a radix sort for 16-bit integers: O(n) instead of a merge sort
     keys = group_of_item.astype(np.uint16) if n_groups <= 1 << 16 else group_of_item
-    order = np.argsort(keys, kind="stable")
-    counts = np.bincount(group_of_item, minlength=n_groups)
-    indptr = np.concatenate([[0], np.cumsum(counts)])
+    order = keys.argsort(kind="stable")
+    indptr = np.zeros(n_groups + 1, dtype=np.int64)
+    np.add.accumulate(np.bincount(group_of_item, minlength=n_groups), out=indptr[1:])
     data = np.asarray(weight_of_item, dtype=np.float64)[order]
     return sample_csr(data, order, indptr, requested_groups, rng)
 
@@ -140,11 +143,21 @@ def bernoulli_indices(n: int, probability: float, rng: np.random.Generator) -> n
     scale = -1.0 / math.log1p(-probability)
     expected = n * probability
     batch = int(expected + 6.0 * math.sqrt(expected) + 16)
-    positions = np.cumsum(np.floor(rng.standard_exponential(batch) * scale)) + np.arange(batch)
+    positions = _gap_positions(rng, batch, scale)
     while positions[-1] < n:  # rarely: the batch ended before the last index
-        more = np.cumsum(np.floor(rng.standard_exponential(batch) * scale)) + np.arange(batch)
+        more = _gap_positions(rng, batch, scale)
         positions = np.concatenate([positions, more + positions[-1] + 1])
-    return positions[: np.searchsorted(positions, n)].astype(np.int64)
+    return positions[: positions.searchsorted(n)].astype(np.int64)
+
+
+def _gap_positions(rng: np.random.Generator, batch: int, scale: float) -> np.ndarray:
+    """Positions (as floats) after ``batch`` geometric gaps, the first at 0 + its gap."""
+    gaps = rng.standard_exponential(batch)
+    gaps *= scale
+    np.floor(gaps, out=gaps)
+    np.add.accumulate(gaps, out=gaps)
+    gaps += np.arange(batch)
+    return gaps
 
 
 def gumbel(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
@@ -164,9 +177,9 @@ def sample_categorical(probability: np.ndarray, size: int, rng: np.random.Genera
     input checks, which cost more than the draws for a hundred municipalities; the caller
     guarantees non-negative probabilities with a positive sum.
     """
-    cdf = np.cumsum(probability)
+    cdf = np.add.accumulate(probability, dtype=np.float64)
     cdf /= cdf[-1]
-    return np.searchsorted(cdf, rng.random(size), side="right").astype(np.int64)
+    return cdf.searchsorted(rng.random(size), side="right").astype(np.int64)
 
 
 def sample_dense_rows(
@@ -216,13 +229,14 @@ def select_per_group(
         return picked
     keys = rng.random(n)
     if len(quota) <= 1 << 16:
-        # lexsort's order (by group, then key) from two stable sorts, the second a radix sort
-        by_key = np.argsort(keys, kind="stable")
-        order = by_key[np.argsort(group_of_candidate[by_key].astype(np.uint16), kind="stable")]
+        # lexsort's order (by group, then key) from two sorts, the second a stable radix sort
+        # (the first need not be stable: random doubles do not tie)
+        by_key = keys.argsort()
+        order = by_key[group_of_candidate[by_key].astype(np.uint16).argsort(kind="stable")]
     else:
         order = np.lexsort((keys, group_of_candidate))
     sorted_groups = group_of_candidate[order]
-    first = np.searchsorted(sorted_groups, sorted_groups, side="left")
+    first = sorted_groups.searchsorted(sorted_groups, side="left")
     rank = np.arange(n) - first
     picked[order] = rank < quota[sorted_groups]
     return picked

@@ -80,7 +80,7 @@ def sell_outside(model: TerritoryModel) -> None:
         where=by_sector[firms.sector] > 0,
     )
     gross = demand[firms.sector] * share
-    model.ledger.inflow("external_sales", gross.sum())
+    model.ledger.inflow("external_sales", np.add.reduce(gross))
     firms.revenue_external = gross - pay_platform_commissions(model, gross, reach_gain)
 
 
@@ -95,24 +95,26 @@ def pay_platform_commissions(
     firms = model.firms
     paid = np.zeros(len(firms))
     on_platform = firms.platforms != 0
-    if not on_platform.any():
+    if not np.count_nonzero(on_platform):
         return paid
     through_platforms = np.where(on_platform, gross * reach_gain / (1.0 + reach_gain), 0.0)
     platforms = [p for p in model.platforms if p.active]
     if not platforms:
         return paid
     index = np.array([p.index for p in platforms])
-    members = ((firms.platforms[:, None] >> index[None, :]) & 1).astype(float)
-    memberships = members.sum(axis=1)
+    # platform-major (platform, firm) tables: numpy reduces a (firms, few) table along either
+    # axis ten times slower than a (few, firms) one
+    members = ((firms.platforms[None, :] >> index[:, None]) & 1).astype(float)
+    memberships = members.sum(axis=0)
     sales = (
         members
         * np.divide(
             through_platforms, memberships, out=np.zeros(len(firms)), where=memberships > 0
-        )[:, None]
+        )[None, :]
     )
     rate = np.array([p.commission for p in platforms])
-    paid = (sales * rate[None, :]).sum(axis=1)  # no BLAS: thread-count independent
-    sales_by_platform = sales.sum(axis=0)
+    paid = (sales * rate[:, None]).sum(axis=0)  # no BLAS: thread-count independent
+    sales_by_platform = sales.sum(axis=1)
     for k, platform in enumerate(platforms):
         if sales_by_platform[k] > 0:
             platform.transactions += float(sales_by_platform[k])
@@ -128,8 +130,8 @@ def pay_and_account(model: TerritoryModel) -> None:
         model.workers,
         model.municipalities,
     )
-    model.add_flow("firm_revenue", firms.revenue[firms.alive].sum())
-    workers.income = np.where(workers.status == EMPLOYEE, workers.wage, 0.0)
+    model.add_flow("firm_revenue", np.add.reduce(firms.revenue[firms.alive]))
+    workers.income = workers.wage * (workers.status == EMPLOYEE)  # wages are >= 0
     # employer is -1 exactly for non-employees: shifting by one sends them to a bin dropped
     # here, which spares two gathers over all workers (same sums, in the same order)
     firms.wage_bill = np.bincount(
@@ -143,7 +145,7 @@ def pay_and_account(model: TerritoryModel) -> None:
     munis.budget += collected
     munis.receipts += collected
     firms.cash += firms.profit - tax
-    model.ledger.outflow("fixed_costs", fixed.sum())
+    model.ledger.outflow("fixed_costs", np.add.reduce(fixed))
     weight = economy.revenue_smoothing
     firms.planned_revenue = np.where(
         alive, (1.0 - weight) * firms.planned_revenue + weight * firms.revenue, 0.0
@@ -159,15 +161,16 @@ def exit_failed(model: TerritoryModel) -> None:
     failed = firms.negative_months >= economy.exit_months
     closed = model.rng.random(len(firms)) < economy.exogenous_exit_rate
     exiting = firms.alive & (failed | closed)
-    model.events["firm_exit"] += int(exiting.sum())
-    if not exiting.any():
+    exits = int(np.count_nonzero(exiting))
+    model.events["firm_exit"] += exits
+    if not exits:
         return
     # employer + 1 indexes [no employer, firm 0, firm 1, ...]: employees of exiting firms
-    laid_off = np.concatenate(([False], exiting))[workers.employer + 1]
+    laid_off = np.concatenate(([False], exiting)).take(workers.employer + 1)
     workers.make_unemployed(laid_off)
     cash = firms.cash[exiting]
-    model.ledger.outflow("exit_payouts", cash[cash > 0].sum())
-    model.ledger.inflow("debt_writeoff", -cash[cash < 0].sum())
+    model.ledger.outflow("exit_payouts", np.add.reduce(cash[cash > 0]))
+    model.ledger.inflow("debt_writeoff", -np.add.reduce(cash[cash < 0]))
     firms.cash[exiting] = 0.0
     firms.alive[exiting] = False
     firms.platforms[exiting] = 0
@@ -187,18 +190,18 @@ def plan_workforce(model: TerritoryModel) -> None:
     """Open vacancies below labour demand; lay off beyond it plus the buffer."""
     firms, workers = model.firms, model.workers
     wanted = labour_demand(model)
-    tolerated = np.round(wanted * (1.0 + model.scenario.economy.layoff_buffer))
+    tolerated = np.rint(wanted * (1.0 + model.scenario.economy.layoff_buffer))
     excess = np.maximum(firms.employees - tolerated, 0).astype(np.int64)
-    if excess.any():
+    if np.count_nonzero(excess):
         # employees of firms with an excess (employer + 1 indexes [no employer, firm 0, ...])
-        candidates = np.flatnonzero(np.concatenate(([0], excess))[workers.employer + 1] > 0)
+        candidates = (np.concatenate(([0], excess)).take(workers.employer + 1) > 0).nonzero()[0]
         fired = select_per_group(workers.employer[candidates], excess, model.rng)
         mask = np.zeros(len(workers), dtype=bool)
         mask[candidates[fired]] = True
         firms.add_employees(workers.make_unemployed(mask), -1)
-        model.events["layoffs"] += int(mask.sum())
+        model.events["layoffs"] += int(np.count_nonzero(mask))
     firms.vacancies = np.where(
-        firms.alive, np.maximum(np.round(wanted) - firms.employees, 0), 0
+        firms.alive, np.maximum(np.rint(wanted) - firms.employees, 0), 0
     ).astype(np.int64)
 
 
@@ -211,13 +214,13 @@ def enter(model: TerritoryModel) -> None:
         model.municipalities,
     )
     rng = model.rng
-    count = int(rng.poisson(economy.entry_rate * firms.alive.sum()))
+    count = int(rng.poisson(economy.entry_rate * np.count_nonzero(firms.alive)))
     if count == 0:
         return
     n = model.territory.n
     residents = munis.residents.astype(float)
     mean_skill = np.divide(
-        np.bincount(workers.home, weights=workers.skill, minlength=n),
+        workers.sum_by_home(workers.skill, n),
         residents,
         out=np.zeros(n),
         where=residents > 0,
@@ -231,7 +234,7 @@ def enter(model: TerritoryModel) -> None:
         firms.sector[alive].astype(np.int64) * n + firms.municipality[alive], minlength=3 * n
     ).reshape(3, n)
     weights = appeal[None, :] * (1.0 + same_sector) ** agglomeration(economy)[:, None]
-    sector = np.searchsorted(np.cumsum(sector_shares(economy)), rng.random(count), side="right")
+    sector = np.add.accumulate(sector_shares(economy)).searchsorted(rng.random(count), side="right")
     sector = np.minimum(sector, 2)
     place = sample_dense_rows(weights, sector, rng)
     keep = place >= 0
@@ -262,7 +265,7 @@ def adopt_digital(model: TerritoryModel) -> None:
     )
     n = model.territory.n
     literacy = np.divide(
-        np.bincount(workers.home, weights=workers.literacy, minlength=n),
+        workers.sum_by_home(workers.literacy, n),
         munis.residents,
         out=np.zeros(n),
         where=munis.residents > 0,
@@ -285,4 +288,4 @@ def adopt_digital(model: TerritoryModel) -> None:
         firms.base_productivity * (1.0 + economy.digital_productivity_gain),
         firms.base_productivity,
     )
-    model.events["digital_adoptions"] += int(adopt.sum())
+    model.events["digital_adoptions"] += int(np.count_nonzero(adopt))

@@ -69,7 +69,7 @@ def job_finding_probability(model: TerritoryModel, seekers: np.ndarray | None = 
     n = model.territory.n
     weight = model.territory.commute_weight
     if seekers is None:
-        seekers = np.flatnonzero(searching(workers))
+        seekers = searching(workers).nonzero()[0]
     unemployed = np.bincount(workers.home[seekers], minlength=n).astype(float)
     vacancies = np.bincount(firms.municipality, weights=firms.vacancies * firms.alive, minlength=n)
     zone_unemployed = weight @ unemployed
@@ -85,7 +85,7 @@ def match(model: TerritoryModel) -> None:
     """Match unemployed workers to vacancies within commuting zones."""
     economy, workers, firms = model.scenario.economy, model.workers, model.firms
     rng = model.rng
-    seekers = np.flatnonzero(searching(workers))
+    seekers = searching(workers).nonzero()[0]
     finding = job_finding_probability(model, seekers)
     probability = finding[workers.home[seekers]]
     labour = model.scenario.labour

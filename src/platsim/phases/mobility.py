@@ -45,7 +45,7 @@ def destination_probabilities(model: TerritoryModel) -> np.ndarray:
     )
     utility -= utility.max()
     probability = np.exp(utility)
-    return probability / probability.sum()
+    return probability / np.add.reduce(probability)
 
 
 def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
@@ -103,8 +103,8 @@ def step(model: TerritoryModel) -> None:
     # This month's public action is past: the spell already counts this month, so the
     # benefit is paid for months 1..benefit_months like any other job loss.
     workers.months_unemployed[lose_job] = 1
-    workers.home[movers] = destination
-    model.municipalities.residents = np.bincount(workers.home, minlength=n)
+    workers.relocate(movers, destination)
+    model.municipalities.residents = workers.count_by_home(n)
     keep_platforms_in_reach(model, movers)
     model.events["relocations"] += len(movers)
-    model.events["job_losses_by_moving"] += int(lose_job.sum())
+    model.events["job_losses_by_moving"] += int(np.count_nonzero(lose_job))

@@ -149,7 +149,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     n_workers = len(status)
     urban = territory.urban
     area = urban.astype(np.int64)  # 0 rural, 1 urban
-    urban_home = urban[workers.home]
+    urban_home = urban.take(workers.home)
     employee = status == EMPLOYEE
     employed = employee | (status == PLATFORM)
     by_status = np.array([np.count_nonzero(status == code) for code in range(N_STATUSES)])
@@ -160,19 +160,20 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     employed_by_area = np.array([employed_total - urban_employed, urban_employed])
     training_total = by_status[TRAINING]
     employees = float(by_status[EMPLOYEE])
-    wage_bill = np.where(employee, workers.wage, 0.0).sum()
+    wage_bill = np.add.reduce(workers.wage * employee)  # wages are >= 0
     mean_wage = metrics.safe_ratio(wage_bill, employees)
 
     residents = munis.residents.astype(float)
-    income_by_muni = np.bincount(workers.home, weights=workers.income, minlength=n)
+    income_by_muni = workers.sum_by_home(workers.income, n)
     income_per_head = np.divide(income_by_muni, residents, out=np.zeros(n), where=residents > 0)
     theil = metrics.theil_decomposition(income_per_head, residents, urban)
     income_by_area = np.bincount(area, weights=income_by_muni, minlength=2)
     heads_by_area = np.bincount(area, weights=residents, minlength=2)
-    service_access = metrics.group_means(munis.services, area, 2, weights=residents)
+    # population-weighted means by area (metrics.group_means without its checks, every step)
+    service_by_area = np.bincount(area, weights=residents * munis.services, minlength=2)
     alive = firms.alive
-    n_firms = alive.sum()
-    vacancies = float(firms.vacancies[alive].sum())
+    n_firms = np.count_nonzero(alive)
+    vacancies = float(np.add.reduce(firms.vacancies[alive]))
     rural_local = alive & (firms.sector == LOCAL_SERVICES) & ~urban[firms.municipality]
     spending = model.flows.get("household_spending", 0.0)
     outcomes = {
@@ -181,8 +182,8 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "vacancies": vacancies,
         "vacancy_rate": metrics.safe_ratio(vacancies, employees + vacancies),
         "mean_wage": mean_wage,
-        "mean_income": metrics.safe_ratio(workers.income.sum(), n_workers),
-        "digital_literacy": metrics.safe_ratio(workers.literacy.sum(), n_workers),
+        "mean_income": metrics.safe_ratio(np.add.reduce(workers.income), n_workers),
+        "digital_literacy": metrics.safe_ratio(np.add.reduce(workers.literacy), n_workers),
         "training_share": metrics.safe_ratio(training_total, n_workers),
         "gini_income": metrics.gini(workers.income),
         "theil_municipal": theil.total,
@@ -194,18 +195,20 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         ),
         "rural_urban_employment_gap": metrics.safe_ratio(employed_by_area[1], residents_by_area[1])
         - metrics.safe_ratio(employed_by_area[0], residents_by_area[0]),
-        "rural_service_access": service_access[0],
-        "urban_service_access": service_access[1],
+        "rural_service_access": metrics.safe_ratio(service_by_area[0], heads_by_area[0]),
+        "urban_service_access": metrics.safe_ratio(service_by_area[1], heads_by_area[1]),
         "rural_population_share": metrics.safe_ratio(residents_by_area[0], n_workers),
-        "mean_connectivity": metrics.weighted_mean(munis.connectivity, residents),
+        "mean_connectivity": metrics.safe_ratio(
+            np.add.reduce(residents * munis.connectivity), np.add.reduce(residents)
+        ),
         "firms": float(n_firms),
         "rural_local_revenue": metrics.safe_ratio(
-            firms.revenue[rural_local].sum(),
+            np.add.reduce(firms.revenue[rural_local]),
             residents_by_area[0],
         ),
         "firm_entry": float(model.events["firm_entry"]),
         "firm_exit": float(model.events["firm_exit"]),
-        "digital_adoption": metrics.safe_ratio(firms.digital[alive].sum(), n_firms),
+        "digital_adoption": metrics.safe_ratio(np.count_nonzero(firms.digital & alive), n_firms),
         "local_value_added": float(
             model.flows.get("firm_revenue", 0.0) - model.ledger.outflows.get("fixed_costs", 0.0)
         ),
@@ -228,16 +231,16 @@ def platform_outcomes(
     data = np.array([p.data for p in active], dtype=float)
     spending = model.flows.get("household_spending", 0.0)
     gig_paid = sum(p.gig_paid for p in active)
-    total_transactions = transactions.sum()
+    total_transactions = np.add.reduce(transactions)
     firms = model.firms
-    n_firms = firms.alive.sum()
+    n_firms = np.count_nonzero(firms.alive)
     return {
         "hhi": metrics.hhi(transactions),
         "top_share": metrics.top_share(transactions),
         "data_hhi": metrics.hhi(data),
         "active_platforms": float(len(active)),
         "mean_commission": (
-            float((commissions * transactions).sum() / total_transactions)
+            float(np.add.reduce(commissions * transactions) / total_transactions)
             if total_transactions > 0
             else float(commissions.mean())
             if len(active)
@@ -279,10 +282,10 @@ def panel_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
     training = status == TRAINING
 
     def per_resident(mask_or_values: np.ndarray) -> np.ndarray:
-        total = np.bincount(workers.home, weights=mask_or_values, minlength=n)
+        total = workers.sum_by_home(mask_or_values, n)
         return np.divide(total, residents, out=np.full(n, np.nan), where=residents > 0)
 
-    active = residents - np.bincount(workers.home, weights=training, minlength=n)
+    active = residents - workers.sum_by_home(training, n)
     alive = firms.alive
     firm_count = np.bincount(firms.municipality[alive], minlength=n)
     digital = np.bincount(firms.municipality[alive], weights=firms.digital[alive], minlength=n)
@@ -302,7 +305,7 @@ def panel_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
         "workers": munis.residents.copy(),
         "employment_rate": per_resident(employed),
         "unemployment_rate": np.divide(
-            np.bincount(workers.home, weights=unemployed, minlength=n),
+            workers.sum_by_home(unemployed, n),
             active,
             out=np.full(n, np.nan),
             where=active > 0,

@@ -106,7 +106,7 @@ def open_due_platforms(model: TerritoryModel) -> None:
     for platform in due:
         open_platform(model, platform, choose=False)
     if due:
-        without = np.flatnonzero(model.workers.platform < 0)
+        without = (model.workers.platform < 0).nonzero()[0]
         choose_household_platforms(model, without, switching=0.0)
 
 
@@ -124,7 +124,7 @@ def open_platform(model: TerritoryModel, platform: Platform, *, choose: bool = T
             firms.platforms[joins] = 0
         firms.platforms[joins] |= bit
     if choose:
-        without = np.flatnonzero(model.workers.platform < 0)
+        without = (model.workers.platform < 0).nonzero()[0]
         choose_household_platforms(model, without, switching=0.0)
 
 
@@ -150,7 +150,7 @@ def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | N
     workers.platform[on_it] = -1
     leave_gig_work(workers, gig)
     platform.close()
-    choose_household_platforms(model, np.flatnonzero(on_it), switching=0.0)
+    choose_household_platforms(model, on_it.nonzero()[0], switching=0.0)
     if heir is not None:
         platform.market_share = 0.0
 
@@ -158,7 +158,7 @@ def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | N
 def leave_gig_work(workers, who: np.ndarray) -> None:
     """Gig workers among ``who`` (a mask, or the indices of a few workers) lose their platform
     and become unemployed job seekers."""
-    who = np.flatnonzero(who) if who.dtype == bool else who
+    who = who.nonzero()[0] if who.dtype == bool else who
     workers.status[who[workers.status[who] == PLATFORM]] = UNEMPLOYED
     workers.gig_platform[who] = -1
 
@@ -263,7 +263,7 @@ def grow_adoption(model: TerritoryModel, market: Market | None = None) -> None:
         * share
         * (1.0 - np.divide(share, ceiling, out=np.ones_like(share), where=ceiling > 0))
     )
-    model.platform_share = np.clip(share + np.where(reached, growth, 0.0), 1e-3, 1.0)
+    model.platform_share = np.minimum(np.maximum(share + np.where(reached, growth, 0.0), 1e-3), 1.0)
 
 
 def switching_cost(model: TerritoryModel) -> float:
@@ -301,7 +301,7 @@ def choose_household_platforms(
     index = np.array([p.index for p in platforms])
     utility -= cost * (index[None, :] != current[:, None])
     utility += gumbel(model.rng, utility.shape)
-    best = np.argmax(utility, axis=1)
+    best = utility.argmax(axis=1)
     reachable = np.isfinite(utility[np.arange(len(households)), best])
     workers.platform[households] = np.where(reachable, index[best], -1)
 
@@ -320,7 +320,7 @@ def revise_firms(model: TerritoryModel, market: Market | None = None) -> None:
     if not platforms:
         return
     candidates = firms.alive & firms.digital
-    revising = np.flatnonzero(candidates & (model.rng.random(len(firms)) < config.revision_share))
+    revising = (candidates & (model.rng.random(len(firms)) < config.revision_share)).nonzero()[0]
     if len(revising) == 0:
         return
     households_on = np.array([p.households for p in platforms], dtype=float)
@@ -340,7 +340,7 @@ def revise_firms(model: TerritoryModel, market: Market | None = None) -> None:
         joined = utility > stay_off[:, None]
         firms.platforms[revising] = (joined * bits[None, :]).sum(axis=1)
     else:
-        best = np.argmax(utility, axis=1)
+        best = utility.argmax(axis=1)
         take = utility[np.arange(len(revising)), best] > stay_off
         firms.platforms[revising] = np.where(take, bits[best], 0)
 
@@ -356,6 +356,18 @@ def count_codes(codes: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(codes + 1, minlength=size + 1)[1:]
 
 
+def sum_codes(codes: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """Sum of ``weights`` over the entries of ``codes`` equal to each of 0..size-1 (-1, for
+    none, is not summed).
+
+    With few platforms, one selection per platform beats a weighted bincount, whose every
+    addition lands on the same one or two totals and waits for the previous one.
+    """
+    if size <= 8:
+        return np.array([np.add.reduce(weights[codes == code]) for code in range(size)])
+    return np.bincount(codes + 1, weights=weights, minlength=size + 1)[1:]
+
+
 def count_members(model: TerritoryModel) -> None:
     """Households, firms and gig workers on each platform."""
     workers, firms = model.workers, model.firms
@@ -364,7 +376,7 @@ def count_members(model: TerritoryModel) -> None:
     gig = count_codes(workers.gig_platform, size)
     index = np.arange(size)
     on_platforms = firms.platforms[firms.alive & (firms.platforms != 0)]
-    firm_counts = ((on_platforms[:, None] >> index[None, :]) & 1).sum(axis=0)
+    firm_counts = ((on_platforms[None, :] >> index[:, None]) & 1).sum(axis=1)  # platform-major
     for platform in model.platforms:
         platform.households = int(households[platform.index])
         platform.gig_workers = int(gig[platform.index])

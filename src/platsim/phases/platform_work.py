@@ -87,7 +87,7 @@ def quit_gig_work(model: TerritoryModel) -> np.ndarray:
         The workers still in gig work, in increasing order.
     """
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
-    gig = np.flatnonzero(workers.status == PLATFORM)
+    gig = (workers.status == PLATFORM).nonzero()[0]
     if len(gig) == 0:
         _recount(model, gig)  # the last gig workers may have been hired since the last count
         return gig
@@ -148,7 +148,7 @@ def revise_gig_platforms(
     """
     workers, rng = model.workers, model.rng
     if gig is None:
-        gig = np.flatnonzero(workers.status == PLATFORM)
+        gig = (workers.status == PLATFORM).nonzero()[0]
     revising = gig[rng.random(len(gig)) < model.scenario.platforms.revision_share]
     if len(revising) == 0 or len(platforms) < 2:
         return
@@ -163,9 +163,9 @@ def revise_gig_platforms(
     reach = np.array([p.reach for p in platforms])[:, workers.home[revising]].T
     utility = np.where(reach & (pay > 0), 3.0 * np.log(np.maximum(pay, 1.0)), -np.inf)
     utility = utility - switching_cost(model) * ~here + gumbel(rng, utility.shape)
-    best = np.argmax(utility, axis=1)
+    best = utility.argmax(axis=1)
     moving = (index[best] != current) & np.isfinite(utility[np.arange(len(revising)), best])
-    if not moving.any():
+    if not np.count_nonzero(moving):
         return
     room = np.maximum(capacity(model, platforms) - np.array([p.gig_workers for p in platforms]), 0)
     allowed = select_per_group(best[moving], room, rng)
@@ -192,7 +192,7 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     reach = np.array([p.reach for p in platforms])[:, workers.home[eligible]].T
     utility = np.where(reach & (pay[None, :] > 0), 3.0 * np.log(np.maximum(pay, 1.0)), -np.inf)
     utility = utility + gumbel(rng, utility.shape)
-    best = np.argmax(utility, axis=1)
+    best = utility.argmax(axis=1)
     possible = np.isfinite(utility[np.arange(len(eligible)), best])
     worth_it = pay[best] >= labour.gig_reservation * benefit_level(model, eligible)
     applicants = eligible[possible & worth_it]
@@ -208,7 +208,7 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     index = np.array([p.index for p in platforms])
     workers.status[applicants[taken]] = PLATFORM
     workers.gig_platform[applicants[taken]] = index[chosen[taken]]
-    model.events["gig_entries"] += int(taken.sum())
+    model.events["gig_entries"] += int(np.count_nonzero(taken))
     joined = np.bincount(chosen[taken], minlength=len(platforms))
     for platform, count in zip(platforms, joined.tolist(), strict=True):
         platform.gig_workers += count
@@ -218,7 +218,7 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
     """Share each platform's gig pool among its gig workers, with any floor and contribution."""
     workers, ledger = model.workers, model.ledger
     floor, contribution = protection(model)
-    gig = np.flatnonzero(workers.gig_platform >= 0)
+    gig = (workers.gig_platform >= 0).nonzero()[0]
     counts = np.bincount(workers.gig_platform[gig], minlength=len(model.platforms))
     pay_by_platform = np.zeros(len(model.platforms))
     for platform in platforms:

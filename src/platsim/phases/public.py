@@ -53,7 +53,7 @@ def step(model: TerritoryModel) -> None:
 def pay_benefits(model: TerritoryModel) -> None:
     """Benefit or minimum income to every worker without earnings this month."""
     economy, workers = model.scenario.economy, model.workers
-    no_earnings = np.flatnonzero(workers.income <= 0.0)
+    no_earnings = (workers.income <= 0.0).nonzero()[0]
     insured = workers.months_unemployed[no_earnings] <= economy.benefit_months
     paid = np.where(
         insured,
@@ -61,7 +61,7 @@ def pay_benefits(model: TerritoryModel) -> None:
         economy.minimum_income,
     )
     workers.income[no_earnings] += paid
-    model.ledger.inflow("benefits", paid.sum())
+    model.ledger.inflow("benefits", np.add.reduce(paid))
 
 
 def age_unemployment_spells(model: TerritoryModel) -> None:
@@ -85,10 +85,10 @@ def collect_taxes_and_grants(model: TerritoryModel) -> None:
     if model.policy_active and model.scenario.public.conditional_funding:
         pooled = munis.pool < model.territory.n_regions
         grants = np.where(pooled, grants, grants * model.scenario.public.unpooled_grant_factor)
-    receipts = np.bincount(workers.home, weights=workers.tax, minlength=n) + grants
+    receipts = workers.sum_by_home(workers.tax, n) + grants
     munis.budget += receipts
     munis.receipts += receipts
-    model.ledger.inflow("grants", grants.sum())
+    model.ledger.inflow("grants", np.add.reduce(grants))
 
 
 def finish_training(model: TerritoryModel) -> None:
@@ -96,7 +96,7 @@ def finish_training(model: TerritoryModel) -> None:
     workers = model.workers
     training = workers.status == TRAINING
     workers.training_left -= training
-    done = np.flatnonzero(training & (workers.training_left <= 0))
+    done = (training & (workers.training_left <= 0)).nonzero()[0]
     gain = model.scenario.public.training_literacy_gain
     workers.literacy[done] += gain * (1.0 - workers.literacy[done])
     labour = model.scenario.labour
@@ -124,7 +124,7 @@ def allocate_budgets(model: TerritoryModel) -> None:
     state_places = training_programme_places(model, unemployed)
     in_training = np.bincount(workers.home[workers.status == TRAINING], minlength=n)
     free = np.maximum(places + state_places - in_training, 0)
-    candidates = np.flatnonzero(unemployed & (workers.training_left == 0))
+    candidates = (unemployed & (workers.training_left == 0)).nonzero()[0]
     candidates = candidates[free[workers.home[candidates]] > 0]  # where places are free
     np.maximum(workers.training_left, 0, out=workers.training_left)
     chosen = candidates[select_per_group(workers.home[candidates], free, model.rng)]
@@ -138,10 +138,9 @@ def allocate_budgets(model: TerritoryModel) -> None:
 
     spent_outside = broadband + training_cost
     munis.budget -= spent_outside
-    model.ledger.inflow("grants", programme.sum() + state_paid.sum())
-    model.ledger.outflow(
-        "public_purchases", spent_outside.sum() + programme.sum() + state_paid.sum()
-    )
+    state_money = np.add.reduce(programme) + np.add.reduce(state_paid)
+    model.ledger.inflow("grants", state_money)
+    model.ledger.outflow("public_purchases", np.add.reduce(spent_outside) + state_money)
     for platform in model.platforms:
         if platform.active:
             platform.refresh_reach()
@@ -234,7 +233,7 @@ def update_services(model: TerritoryModel) -> None:
         (1.0 - pooled) * munis.service_budget, heads, out=np.zeros(len(heads)), where=heads > 0
     )
     affordable = own_per_head / service_cost_per_head(model, population)
-    if member.any():
+    if np.count_nonzero(member):
         pool = munis.pool
         size = int(pool.max()) + 1
         spending = np.bincount(pool, weights=pooled * munis.service_budget, minlength=size)
@@ -243,4 +242,6 @@ def update_services(model: TerritoryModel) -> None:
         pool_per_head = np.divide(spending, pool_heads, out=np.zeros(size), where=pool_heads > 0)
         pooled_level = pool_per_head / service_cost_per_head(model, inhabitants)
         affordable = affordable + np.where(member, pooled_level[pool], 0.0)
-    munis.services += public.service_adjustment * (np.clip(affordable, 0.0, 1.0) - munis.services)
+    munis.services += public.service_adjustment * (
+        np.minimum(np.maximum(affordable, 0.0), 1.0) - munis.services
+    )
