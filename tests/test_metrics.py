@@ -404,3 +404,21 @@ def test_group_helpers_accept_booleans_and_reject_bad_codes() -> None:
         group_means(x, np.array([0, -1, 0, 0]), 2)
     with pytest.raises(ValueError):
         group_means(x, np.array([0, 1, 0, 0]), 2, weights=[1.0, 1.0, -1.0, 1.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.tuples(nonnegative, positive, st.booleans()), min_size=0, max_size=40)
+)
+def test_unchecked_paths_give_the_checked_results(rows: list[tuple[float, float, bool]]) -> None:
+    """``check=False`` (the model's path every step) skips validation, nothing else."""
+    values = np.array([r[0] for r in rows], dtype=float)
+    weights = np.array([r[1] for r in rows], dtype=float)
+    groups = np.array([r[2] for r in rows], dtype=bool)
+    assert gini(values, check=False) == gini(values)
+    assert theil_decomposition(values, weights, groups, check=False) == theil_decomposition(
+        values, weights, groups
+    )
+    assert hhi(values, check=False) == hhi(values)
+    assert top_share(values, check=False) == top_share(values)
+    np.testing.assert_array_equal(shares(values, check=False), shares(values))

@@ -95,6 +95,40 @@ class ArrayPopulation:
         return pd.DataFrame({name: getattr(self, name).copy() for name in self.columns()})
 
 
+class HomeIncidence:
+    """Which households live in each municipality, as a CSR matrix (municipality x household,
+    entries 1.0, households in increasing order within a municipality) and head counts."""
+
+    def __init__(self, home: np.ndarray, n_municipalities: int) -> None:
+        self.n_municipalities = n_municipalities
+        self.counts = np.bincount(home, minlength=n_municipalities).astype(np.int64)
+        self.matrix = sp.csr_matrix(
+            (np.ones(len(home)), self._order(home), self._indptr()),
+            shape=(n_municipalities, len(home)),
+        )
+
+    def relocate(self, home: np.ndarray, previous: np.ndarray, current: np.ndarray) -> None:
+        """Follow moves from ``previous`` to ``current`` homes (``home``: all homes now).
+
+        The matrix's arrays are overwritten in place: building a new scipy matrix checks its
+        input at a cost of several sums.
+        """
+        n = self.n_municipalities
+        self.counts += np.bincount(current, minlength=n) - np.bincount(previous, minlength=n)
+        self.matrix.indices[:] = self._order(home)
+        self.matrix.indptr[:] = self._indptr()
+
+    def _order(self, home: np.ndarray) -> np.ndarray:
+        # households by home, in increasing order within a home (a radix sort for 16-bit keys)
+        keys = home.astype(np.uint16) if self.n_municipalities <= 1 << 16 else home
+        return keys.argsort(kind="stable")
+
+    def _indptr(self) -> np.ndarray:
+        indptr = np.zeros(self.n_municipalities + 1, dtype=np.int64)
+        np.add.accumulate(self.counts, out=indptr[1:])
+        return indptr
+
+
 @dataclass(eq=False)
 class Workers(ArrayPopulation):
     """Households, one worker agent each (standing for several residents).
@@ -143,43 +177,42 @@ class Workers(ArrayPopulation):
         if name == "home":
             object.__setattr__(self, "_home_incidence", None)
 
-    def relocate(self, movers: np.ndarray, destinations: np.ndarray) -> None:
+    def relocate(self, movers: np.ndarray, destinations: np.ndarray | int) -> None:
         """Move the households ``movers`` (indices or a mask) to ``destinations``."""
+        incidence = self.__dict__.get("_home_incidence")
         home = self.home.copy()
+        previous = home[movers]
         home[movers] = destinations
-        self.home = home
+        self.home = home  # drops the incidence matrix...
+        if incidence is not None:  # ...which is cheaper to update than to rebuild
+            incidence.relocate(home, previous, home[movers])
+            object.__setattr__(self, "_home_incidence", incidence)
 
     def sum_by_home(self, values: np.ndarray, n_municipalities: int) -> np.ndarray:
         """Total of ``values`` over the households of each municipality.
 
         The same sums as ``np.bincount(home, weights=values, minlength=n_municipalities)``,
-        bit for bit (each municipality adds its households in increasing order, from 0), three
-        times faster: the product with a cached household-to-home incidence matrix keeps each
+        bit for bit (each municipality adds its households in increasing order, from 0), about
+        three times faster: the product with a household-to-home incidence matrix keeps each
         total in a register, where bincount adds into memory and waits for the previous
-        addition whenever two neighbours share a home. The matrix is rebuilt after a move.
+        addition whenever neighbouring households share a home (they are created sorted).
         """
-        return self._incidence(n_municipalities) @ values
+        return self._incidence(n_municipalities).matrix @ values
 
     def count_by_home(self, n_municipalities: int) -> np.ndarray:
         """Households living in each municipality (``np.bincount(home, minlength=n)``)."""
-        return np.diff(self._incidence(n_municipalities).indptr).astype(np.int64)
+        return self._incidence(n_municipalities).counts.copy()
 
-    def _incidence(self, n_municipalities: int) -> sp.csr_matrix:
-        matrix = self.__dict__.get("_home_incidence")
+    def _incidence(self, n_municipalities: int) -> HomeIncidence:
+        incidence = self.__dict__.get("_home_incidence")
         home = self.home
         if home.flags.writeable:  # a copy (deepcopy, unpickling) lost the read-only flag
             home.flags.writeable = False
-            matrix = None
-        if matrix is None or matrix.shape[0] != n_municipalities:
-            keys = home.astype(np.uint16) if n_municipalities <= 1 << 16 else home
-            order = keys.argsort(kind="stable")  # a radix sort for 16-bit keys
-            indptr = np.zeros(n_municipalities + 1, dtype=np.int64)
-            np.add.accumulate(np.bincount(home, minlength=n_municipalities), out=indptr[1:])
-            matrix = sp.csr_matrix(
-                (np.ones(len(home)), order, indptr), shape=(n_municipalities, len(home))
-            )
-            object.__setattr__(self, "_home_incidence", matrix)
-        return matrix
+            incidence = None
+        if incidence is None or incidence.n_municipalities != n_municipalities:
+            incidence = HomeIncidence(home, n_municipalities)
+            object.__setattr__(self, "_home_incidence", incidence)
+        return incidence
 
     @classmethod
     def empty(cls, n: int) -> Self:

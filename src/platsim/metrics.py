@@ -132,7 +132,9 @@ def _compact_groups(g: IntArray) -> IntArray:
 # --------------------------------------------------------------------------------------------
 
 
-def gini(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
+def gini(
+    values: npt.ArrayLike, weights: npt.ArrayLike | None = None, *, check: bool = True
+) -> float:
     """Gini coefficient of a non-negative distribution.
 
     Unweighted, this is the exact *population* Gini (mean absolute difference over all
@@ -156,6 +158,9 @@ def gini(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
     Args:
         values: Non-negative incomes (or any non-negative quantity), 1-D.
         weights: Optional non-negative frequency weights, same length as ``values``.
+        check: Validate the input (the default). ``False`` skips the checks, for callers
+            that guarantee 1-D float64 arrays of finite non-negative numbers, such as the
+            model's observation phase every step; invalid input then gives undefined results.
 
     Returns:
         The Gini coefficient in ``[0, 1)``. ``0.0`` for empty input, zero total weight or
@@ -165,7 +170,7 @@ def gini(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
         ValueError: If a value or weight is negative or not finite, if the input is not 1-D,
             or if ``weights`` has a different length.
     """
-    x, w = _values_and_weights(values, weights)
+    x, w = _values_and_weights(values, weights) if check else (values, weights)
     n = x.size
     if n == 0:
         return 0.0
@@ -312,6 +317,8 @@ def theil_decomposition(
     values: npt.ArrayLike,
     weights: npt.ArrayLike | None,
     groups: npt.ArrayLike,
+    *,
+    check: bool = True,
 ) -> TheilDecomposition:
     """Decompose the Theil T index into between-group and within-group parts.
 
@@ -336,6 +343,10 @@ def theil_decomposition(
         groups: Integer or boolean group label of each observation (e.g. urban vs rural),
             same length as ``values``. Labels need not be contiguous; negative labels are
             allowed.
+        check: Validate the input (the default). ``False`` skips the checks, for callers
+            that guarantee 1-D float64 arrays of finite non-negative numbers and small
+            non-negative integer or boolean labels, such as the model's observation phase
+            every step; invalid input then gives undefined results.
 
     Returns:
         A :class:`TheilDecomposition` ``(total, between, within)``, all ``>= 0`` (round-off
@@ -346,8 +357,11 @@ def theil_decomposition(
         ValueError: As for :func:`gini`, or if ``groups`` is not a 1-D integer/boolean
             array of the same length as ``values``.
     """
-    x, w = _values_and_weights(values, weights)
-    g = _compact_groups(_as_groups(groups, x.size))
+    if check:
+        x, w = _values_and_weights(values, weights)
+        g = _compact_groups(_as_groups(groups, x.size))
+    else:
+        x, w, g = values, weights, groups.astype(np.intp)
     zero = TheilDecomposition(0.0, 0.0, 0.0)
     if x.size == 0:
         return zero
@@ -382,11 +396,14 @@ def theil_decomposition(
 # --------------------------------------------------------------------------------------------
 
 
-def shares(values: npt.ArrayLike) -> FloatArray:
+def shares(values: npt.ArrayLike, *, check: bool = True) -> FloatArray:
     """Shares of the total: ``values / sum(values)``.
 
     Args:
         values: Non-negative values (e.g. platform market volumes), 1-D.
+        check: Validate the input (the default). ``False`` skips the checks, for callers
+            that guarantee 1-D float64 arrays of finite non-negative numbers, such as the
+            model's observation phase every step; invalid input then gives undefined results.
 
     Returns:
         A new float64 array of the same length summing to 1 (up to round-off), or all
@@ -395,14 +412,14 @@ def shares(values: npt.ArrayLike) -> FloatArray:
     Raises:
         ValueError: If a value is negative or not finite, or the input is not 1-D.
     """
-    x = _nonnegative(values, "values")
+    x = _nonnegative(values, "values") if check else values
     total = _total(x)
     if total <= 0:
         return np.zeros_like(x)
     return x / total
 
 
-def hhi(values: npt.ArrayLike) -> float:
+def hhi(values: npt.ArrayLike, *, check: bool = True) -> float:
     """Herfindahl–Hirschman index on the 0–10,000 scale.
 
     ::
@@ -415,6 +432,9 @@ def hhi(values: npt.ArrayLike) -> float:
 
     Args:
         values: Non-negative sizes (sales, users, transactions) of each firm, 1-D.
+        check: Validate the input (the default). ``False`` skips the checks, for callers
+            that guarantee 1-D float64 arrays of finite non-negative numbers, such as the
+            model's observation phase every step; invalid input then gives undefined results.
 
     Returns:
         The index in ``[0, 10000]``; ``0.0`` when the total is zero or the input is
@@ -423,17 +443,20 @@ def hhi(values: npt.ArrayLike) -> float:
     Raises:
         ValueError: If a value is negative or not finite, or the input is not 1-D.
     """
-    s = shares(values)
+    s = shares(values, check=check)
     if s.size == 0:
         return 0.0
     return float(10_000.0 * _total(s * s))
 
 
-def top_share(values: npt.ArrayLike) -> float:
+def top_share(values: npt.ArrayLike, *, check: bool = True) -> float:
     """Share of the largest element: ``max(values) / sum(values)``.
 
     Args:
         values: Non-negative sizes, 1-D.
+        check: Validate the input (the default). ``False`` skips the checks, for callers
+            that guarantee 1-D float64 arrays of finite non-negative numbers, such as the
+            model's observation phase every step; invalid input then gives undefined results.
 
     Returns:
         The largest share in ``[0, 1]``; ``0.0`` for empty input or zero total.
@@ -441,7 +464,7 @@ def top_share(values: npt.ArrayLike) -> float:
     Raises:
         ValueError: If a value is negative or not finite, or the input is not 1-D.
     """
-    x = _nonnegative(values, "values")
+    x = _nonnegative(values, "values") if check else values
     if x.size == 0:
         return 0.0
     total = _total(x)
