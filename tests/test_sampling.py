@@ -194,18 +194,23 @@ def test_sample_weighted_rows_and_within_groups_match_a_direct_computation(
     assert set(rows[~found]) <= set(range(30)) - set(groups[column_weight[groups] > 0])
 
 
-def test_sample_dense_rows_same_draws_table_or_row_by_row(monkeypatch) -> None:
-    import platsim.sampling as sampling
-
+def test_sample_dense_rows_is_the_inverse_cdf_of_each_row() -> None:
     weights = np.random.default_rng(7).random((3, 50)) * (np.arange(50) % 4 != 0)
     weights[1] = 0.0
     rows = np.random.default_rng(8).integers(0, 3, 400)
-    table = sample_dense_rows(weights, rows, np.random.default_rng(9))
-    monkeypatch.setattr(sampling, "_DENSE_COMPARISONS", 0)
-    row_by_row = sample_dense_rows(weights, rows, np.random.default_rng(9))
-    np.testing.assert_array_equal(table, row_by_row)
-    assert (table[rows == 1] == -1).all() and (table[rows != 1] >= 0).all()
-    assert (weights[rows[rows != 1], table[rows != 1]] > 0).all()
+    drawn = sample_dense_rows(weights, rows, np.random.default_rng(9))
+    # reference: the same uniforms searched in each draw's own row
+    uniforms = np.random.default_rng(9).random(len(rows))
+    cumulative = np.cumsum(weights, axis=1)
+    expected = [
+        min(np.searchsorted(cumulative[r], u * cumulative[r, -1], side="right"), 49)
+        if cumulative[r, -1] > 0
+        else -1
+        for r, u in zip(rows, uniforms, strict=True)
+    ]
+    np.testing.assert_array_equal(drawn, expected)
+    assert (drawn[rows == 1] == -1).all() and (drawn[rows != 1] >= 0).all()
+    assert (weights[rows[rows != 1], drawn[rows != 1]] > 0).all()
 
 
 @pytest.mark.parametrize("seed", [5, 6])

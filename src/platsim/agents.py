@@ -355,7 +355,7 @@ class Firms(ArrayPopulation):
 
     def add_employees(self, firm: np.ndarray, sign: int = 1) -> None:
         """Add (``sign=1``) or remove (``sign=-1``) one employee per entry of ``firm``."""
-        self.employees += sign * np.bincount(firm, minlength=len(self))
+        np.add.at(self.employees, firm, sign)
 
 
 def _blank_firm_values() -> list[tuple[str, object]]:

@@ -189,25 +189,18 @@ def sample_dense_rows(
 
     Returns -1 where the row's total weight is zero.
     """
-    cumulative = np.cumsum(weights, axis=1)
-    total = cumulative[rows, -1]
-    target = rng.random(len(rows)) * total
-    last = weights.shape[1] - 1
-    if len(rows) * weights.shape[1] <= _DENSE_COMPARISONS:
-        # searchsorted(side="right") counts the entries <= target: one comparison table
-        found = np.count_nonzero(cumulative[rows] <= target[:, None], axis=1)
-        return np.where(total > 0, np.minimum(found, last), -1).astype(np.int64)
-    chosen = np.full(len(rows), -1, dtype=np.int64)
-    for row in np.unique(rows):
-        mine = (rows == row) & (total > 0)
-        found = np.searchsorted(cumulative[row], target[mine], side="right")
-        chosen[mine] = np.minimum(found, last)
-    return chosen
-
-
-# Above this many (draw, column) pairs, sample_dense_rows searches row by row instead of
-# comparing every draw with every column (same result; bounded memory on large territories).
-_DENSE_COMPARISONS = 250_000
+    n_rows, n_columns = weights.shape
+    cumulative = np.add.accumulate(weights, axis=1)
+    total = cumulative[:, -1]
+    # the rows' cumulative weights end to end, each row shifted by the totals of the rows
+    # before it, make one non-decreasing sequence: one binary search for all draws
+    shift = np.zeros(n_rows)
+    np.add.accumulate(total[:-1], out=shift[1:])
+    flat = (cumulative + shift[:, None]).ravel()
+    row_total = total[rows]
+    target = rng.random(len(rows)) * row_total + shift[rows]
+    found = flat.searchsorted(target, side="right") - rows * n_columns
+    return np.where(row_total > 0, np.minimum(found, n_columns - 1), -1).astype(np.int64)
 
 
 def select_per_group(

@@ -226,7 +226,7 @@ def enter(model: TerritoryModel) -> None:
         where=residents > 0,
     )
     appeal = residents * np.exp(
-        economy.entry_skill_weight * (mean_skill - mean_skill.mean())
+        economy.entry_skill_weight * (mean_skill - np.add.reduce(mean_skill) / n)
         + economy.entry_connectivity_weight * munis.connectivity
     )
     alive = firms.alive

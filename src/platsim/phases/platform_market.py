@@ -348,12 +348,21 @@ def revise_firms(model: TerritoryModel, market: Market | None = None) -> None:
 def count_codes(codes: np.ndarray, size: int) -> np.ndarray:
     """How many entries of ``codes`` equal each of 0..size-1 (-1, for none, is not counted).
 
-    With few platforms, one comparison per platform beats a bincount, whose every increment
-    then lands on the same one or two counters and waits for the previous one.
+    With few platforms, one comparison per platform in use beats a bincount, whose every
+    increment then lands on the same one or two counters and waits for the previous one.
     """
     if size <= 8:
-        return np.array([np.count_nonzero(codes == code) for code in range(size)], dtype=np.int64)
+        counts = np.zeros(size, dtype=np.int64)
+        for code in range(_codes_in_use(codes, size)):
+            counts[code] = np.count_nonzero(codes == code)
+        return counts
     return np.bincount(codes + 1, minlength=size + 1)[1:]
+
+
+def _codes_in_use(codes: np.ndarray, size: int) -> int:
+    """One more than the largest code present (capped at ``size``): codes above it need no
+    comparison (platforms that have not opened yet have no members)."""
+    return min(int(np.maximum.reduce(codes, initial=-1)) + 1, size)
 
 
 def sum_codes(codes: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -364,7 +373,10 @@ def sum_codes(codes: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
     addition lands on the same one or two totals and waits for the previous one.
     """
     if size <= 8:
-        return np.array([np.add.reduce(weights[codes == code]) for code in range(size)])
+        sums = np.zeros(size)
+        for code in range(_codes_in_use(codes, size)):
+            sums[code] = np.add.reduce(weights[codes == code])
+        return sums
     return np.bincount(codes + 1, weights=weights, minlength=size + 1)[1:]
 
 

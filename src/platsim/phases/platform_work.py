@@ -42,6 +42,10 @@ def step(model: TerritoryModel) -> None:
     pay_gig_workers(model, platforms)
 
 
+#: Capacity of a platform without an earnings floor (np.iinfo is slow to build every step).
+UNBOUNDED = np.iinfo(np.int64).max // 4
+
+
 def protection(model: TerritoryModel) -> tuple[float, float]:
     """Earnings floor and social contribution rate in force."""
     labour = model.scenario.labour
@@ -76,7 +80,7 @@ def capacity(model: TerritoryModel, platforms: list) -> np.ndarray:
     floor, contribution = protection(model)
     pools = np.array([p.gig_pool for p in platforms])
     if floor <= 0:
-        return np.full(len(platforms), np.iinfo(np.int64).max // 4)
+        return np.full(len(platforms), UNBOUNDED)
     return np.floor(pools / (floor * (1.0 + contribution))).astype(np.int64)
 
 
@@ -108,7 +112,7 @@ def quit_gig_work(model: TerritoryModel) -> np.ndarray:
         platforms = active_platforms(model)
         size = len(model.platforms)
         counts = np.bincount(workers.gig_platform[gig], minlength=size)
-        limit = np.full(size, np.iinfo(np.int64).max // 4)
+        limit = np.full(size, UNBOUNDED)
         limit[[p.index for p in platforms]] = capacity(model, platforms)
         excess = np.maximum(counts - limit, 0)
         if excess.any():
