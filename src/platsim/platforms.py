@@ -110,16 +110,30 @@ class Platform(mesa.Agent):
         elif self.kind == TERRITORIAL:
             # Public platform: its result goes to the municipalities of its region.
             munis = self.model.municipalities
-            heads = np.where(self.in_region, munis.residents, 0).astype(float)
-            total = heads.sum()
-            if total > 0:
-                part = amount * (heads / total)
+            shares = self._region_shares(munis.residents)
+            if shares is not None:
+                part = amount * shares
                 munis.budget += part
                 munis.receipts += part
             else:
                 ledger.outflow("platform_commissions", amount)
         else:
             self.cash += amount
+
+    def _region_shares(self, residents: np.ndarray) -> np.ndarray | None:
+        """Each municipality's share of the region's residents (None if nobody lives there).
+
+        Cached for the current ``residents`` array, which mobility replaces when people move
+        (the commission is booked several times a month).
+        """
+        cached = self.__dict__.get("_shares_for")
+        if cached is not None and cached[0] is residents:
+            return cached[1]
+        heads = np.where(self.in_region, residents, 0).astype(float)
+        total = heads.sum()
+        shares = heads / total if total > 0 else None
+        self._shares_for = (residents, shares)
+        return shares
 
     def pay_operating_cost(self) -> None:
         """Pay the operating cost of the month's transactions (bought outside the territory).
