@@ -97,15 +97,21 @@ def match(model: TerritoryModel) -> None:
     lucky = seekers[rng.random(len(seekers)) < probability]
     if len(lucky) == 0:
         return
-    offer = firms.vacancies * firms.alive * firms.productivity**economy.wage_productivity_elasticity
-    by_municipality = np.bincount(firms.municipality, weights=offer, minlength=model.territory.n)
+    # only firms with vacancies offer anything (the power is computed for them alone; firms
+    # without weight could never be drawn, so leaving them out changes no draw)
+    hiring = (firms.vacancies * firms.alive).nonzero()[0]
+    offer = firms.vacancies[hiring] * firms.productivity[hiring] ** (
+        economy.wage_productivity_elasticity
+    )
+    place = firms.municipality[hiring]
+    by_municipality = np.bincount(place, weights=offer, minlength=model.territory.n)
     destination = sample_weighted_rows(
         model.territory.commute_weight, by_municipality, workers.home[lucky], rng
     )
     found = destination >= 0
     lucky, destination = lucky[found], destination[found]
-    firm = sample_within_groups(firms.municipality, offer, destination, rng)
-    lucky, firm = lucky[firm >= 0], firm[firm >= 0]
+    drawn = sample_within_groups(place, offer, destination, rng)
+    lucky, firm = lucky[drawn >= 0], hiring[drawn[drawn >= 0]]
     accepted = select_per_group(firm, firms.vacancies, rng)
     hired, firm = lucky[accepted], firm[accepted]
     workers.status[hired] = EMPLOYEE

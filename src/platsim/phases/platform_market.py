@@ -295,11 +295,14 @@ def choose_household_platforms(
     config = model.scenario.platforms
     cost = switching_cost(model) if switching is None else switching
     firms_on = np.array([p.firms for p in platforms], dtype=float)
-    home = workers.home[households]
-    utility = quality[:, home].T + config.network_effect * np.log1p(firms_on)[None, :]
+    # quality plus the network effect per (platform, municipality), then one column per
+    # household: the same sums as adding the effect to every household's row
+    attraction = quality + config.network_effect * np.log1p(firms_on)[:, None]
+    utility = attraction[:, workers.home[households]].T
     current = workers.platform[households]
     index = np.array([p.index for p in platforms])
-    utility -= cost * (index[None, :] != current[:, None])
+    if cost:
+        utility -= cost * (index[None, :] != current[:, None])
     utility += gumbel(model.rng, utility.shape)
     best = utility.argmax(axis=1)
     reachable = np.isfinite(utility[np.arange(len(households)), best])

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.agents import PLATFORM, UNEMPLOYED
-from platsim.phases.platform_market import active_platforms, count_codes
+from platsim.phases.platform_market import active_platforms, count_codes, switching_cost
 from platsim.sampling import bernoulli_indices, gumbel, select_per_group
 
 if TYPE_CHECKING:
@@ -68,11 +68,13 @@ def benefit_level(model: TerritoryModel, workers_index: np.ndarray) -> np.ndarra
 def expected_pay(model: TerritoryModel, platforms: list, extra: int) -> np.ndarray:
     """Pay per gig worker on each platform if ``extra`` more workers joined (EUR)."""
     floor, contribution = protection(model)
-    pools = np.array([p.gig_pool for p in platforms])
-    counts = np.array([p.gig_workers for p in platforms], dtype=float)
-    heads = counts + extra
-    per_head = np.divide(pools, heads, out=np.zeros_like(pools), where=heads > 0)
-    return np.maximum(per_head / (1.0 + contribution), floor)
+    # a few platforms: Python floats (the same IEEE operations as numpy, fewer calls)
+    pay = []
+    for platform in platforms:
+        heads = platform.gig_workers + extra
+        per_head = platform.gig_pool / heads if heads > 0 else 0.0
+        pay.append(max(per_head / (1.0 + contribution), floor))
+    return np.array(pay, dtype=float)
 
 
 def capacity(model: TerritoryModel, platforms: list) -> np.ndarray:
@@ -156,8 +158,6 @@ def revise_gig_platforms(
     revising = gig[rng.random(len(gig)) < model.scenario.platforms.revision_share]
     if len(revising) == 0 or len(platforms) < 2:
         return
-    from platsim.phases.platform_market import switching_cost
-
     index = np.array([p.index for p in platforms])
     pay_if_joining = expected_pay(model, platforms, extra=1)
     pay_if_staying = expected_pay(model, platforms, extra=0)
@@ -185,17 +185,24 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     connectivity = model.municipalities.connectivity
     # the month's few candidates first (one draw per worker), then their eligibility
     eligible = bernoulli_indices(len(workers), labour.gig_entry_rate, rng)
-    eligible = eligible[
+    home = workers.home[eligible]
+    keep = (
         (workers.status[eligible] == UNEMPLOYED)
-        & (connectivity[workers.home[eligible]] >= labour.gig_connectivity_threshold)
+        & (connectivity[home] >= labour.gig_connectivity_threshold)
         & (workers.literacy[eligible] >= labour.gig_literacy_threshold)
-    ]
+    )
+    eligible, home = eligible[keep], home[keep]
     if len(eligible) == 0:
         return
     pay = expected_pay(model, platforms, extra=1)
-    reach = np.array([p.reach for p in platforms])[:, workers.home[eligible]].T
-    utility = np.where(reach & (pay[None, :] > 0), 3.0 * np.log(np.maximum(pay, 1.0)), -np.inf)
-    utility = utility + gumbel(rng, utility.shape)
+    # 3 ln(pay) per (platform, municipality) where the platform reaches and pays, then one
+    # column per worker
+    attraction = np.where(
+        np.array([p.reach for p in platforms]) & (pay[:, None] > 0),
+        3.0 * np.log(np.maximum(pay, 1.0))[:, None],
+        -np.inf,
+    )
+    utility = attraction[:, home].T + gumbel(rng, (len(eligible), len(platforms)))
     best = utility.argmax(axis=1)
     possible = np.isfinite(utility[np.arange(len(eligible)), best])
     worth_it = pay[best] >= labour.gig_reservation * benefit_level(model, eligible)
@@ -203,17 +210,17 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     chosen = best[possible & worth_it]
     if len(applicants) == 0:
         return
-    room = np.maximum(capacity(model, platforms) - np.array([p.gig_workers for p in platforms]), 0)
-    wanted = np.bincount(chosen, minlength=len(platforms))
-    if (wanted <= room).all():  # room for everyone (always without an earnings floor)
-        taken = np.ones(len(chosen), dtype=bool)
-    else:
-        taken = select_per_group(chosen, room, rng)
+    floor, _ = protection(model)
+    if floor > 0:  # without an earnings floor there is room for everyone
+        room = np.maximum(capacity(model, platforms) - [p.gig_workers for p in platforms], 0)
+        if (np.bincount(chosen, minlength=len(platforms)) > room).any():
+            taken = select_per_group(chosen, room, rng)
+            applicants, chosen = applicants[taken], chosen[taken]
     index = np.array([p.index for p in platforms])
-    workers.status[applicants[taken]] = PLATFORM
-    workers.gig_platform[applicants[taken]] = index[chosen[taken]]
-    model.events["gig_entries"] += int(np.count_nonzero(taken))
-    joined = np.bincount(chosen[taken], minlength=len(platforms))
+    workers.status[applicants] = PLATFORM
+    workers.gig_platform[applicants] = index[chosen]
+    model.events["gig_entries"] += len(applicants)
+    joined = np.bincount(chosen, minlength=len(platforms))
     for platform, count in zip(platforms, joined.tolist(), strict=True):
         platform.gig_workers += count
 
