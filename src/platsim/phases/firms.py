@@ -55,13 +55,15 @@ def sell_outside(model: TerritoryModel) -> None:
         economy.external_demand_persistence * model.demand_cycle
         + economy.external_demand_shock_sd * model.rng.standard_normal()
     )
-    traded = firms.alive & (firms.sector != LOCAL_SERVICES)
+    # the traded firms alone (the others have no external sales): the same sums, as the
+    # others only added zeros
+    traded = (firms.alive & (firms.sector != LOCAL_SERVICES)).nonzero()[0]
+    sector = firms.sector[traded].astype(np.intp)
+    weight = firms.market_access[traded]
+    productivity = firms.productivity[traded]
     reach_gain = model.scenario.platforms.reach_gain
-    weight = np.where(traded, firms.market_access, 0.0)
-    by_sector_access = np.bincount(firms.sector, weights=weight, minlength=3)
-    by_sector_productivity = np.bincount(
-        firms.sector, weights=weight * firms.productivity, minlength=3
-    )
+    by_sector_access = np.bincount(sector, weights=weight, minlength=3)
+    by_sector_productivity = np.bincount(sector, weights=weight * productivity, minlength=3)
     mean_productivity = np.divide(
         by_sector_productivity, by_sector_access, out=np.ones(3), where=by_sector_access > 0
     )
@@ -70,16 +72,14 @@ def sell_outside(model: TerritoryModel) -> None:
     ) ** economy.external_demand_elasticity
     demand = model.external_demand * growth * np.exp(model.demand_cycle)
     competitiveness = (
-        weight * firms.productivity * np.where(firms.platforms != 0, 1.0 + reach_gain, 1.0)
+        weight * productivity * np.where(firms.platforms[traded] != 0, 1.0 + reach_gain, 1.0)
     )
-    by_sector = np.bincount(firms.sector, weights=competitiveness, minlength=3)
+    sector_total = np.bincount(sector, weights=competitiveness, minlength=3)[sector]
     share = np.divide(
-        competitiveness,
-        by_sector[firms.sector],
-        out=np.zeros(len(firms)),
-        where=by_sector[firms.sector] > 0,
+        competitiveness, sector_total, out=np.zeros(len(traded)), where=sector_total > 0
     )
-    gross = demand[firms.sector] * share
+    gross = np.zeros(len(firms))
+    gross[traded] = demand[sector] * share
     model.ledger.inflow("external_sales", np.add.reduce(gross))
     firms.revenue_external = gross - pay_platform_commissions(model, gross, reach_gain)
 
@@ -94,26 +94,24 @@ def pay_platform_commissions(
     """
     firms = model.firms
     paid = np.zeros(len(firms))
-    on_platform = firms.platforms != 0
-    if not np.count_nonzero(on_platform):
-        return paid
-    through_platforms = np.where(on_platform, gross * reach_gain / (1.0 + reach_gain), 0.0)
+    on = firms.platforms.nonzero()[0]  # the firms on a platform (a third or so)
     platforms = [p for p in model.platforms if p.active]
-    if not platforms:
+    if len(on) == 0 or not platforms:
         return paid
+    through_platforms = gross[on] * reach_gain / (1.0 + reach_gain)
     index = np.array([p.index for p in platforms])
     # platform-major (platform, firm) tables: numpy reduces a (firms, few) table along either
     # axis ten times slower than a (few, firms) one
-    members = ((firms.platforms[None, :] >> index[:, None]) & 1).astype(float)
+    members = ((firms.platforms[on][None, :] >> index[:, None]) & 1).astype(float)
     memberships = members.sum(axis=0)
     sales = (
         members
         * np.divide(
-            through_platforms, memberships, out=np.zeros(len(firms)), where=memberships > 0
+            through_platforms, memberships, out=np.zeros(len(on)), where=memberships > 0
         )[None, :]
     )
     rate = np.array([p.commission for p in platforms])
-    paid = (sales * rate[:, None]).sum(axis=0)  # no BLAS: thread-count independent
+    paid[on] = (sales * rate[:, None]).sum(axis=0)  # no BLAS: thread-count independent
     sales_by_platform = sales.sum(axis=1)
     for k, platform in enumerate(platforms):
         if sales_by_platform[k] > 0:
