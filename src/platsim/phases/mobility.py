@@ -97,8 +97,7 @@ def step(model: TerritoryModel) -> None:
     employed = workers.status[movers] == EMPLOYEE
     workplace = firms.municipality[workers.employer[movers[employed]]]
     reachable = model.in_commuting_zone(destination[employed], workplace)
-    lose_job = np.zeros(len(workers), dtype=bool)
-    lose_job[movers[employed][~reachable]] = True
+    lose_job = movers[employed][~reachable]  # increasing, as movers are
     firms.add_employees(workers.make_unemployed(lose_job), -1)
     # This month's public action is past: the spell already counts this month, so the
     # benefit is paid for months 1..benefit_months like any other job loss.
@@ -107,4 +106,4 @@ def step(model: TerritoryModel) -> None:
     model.municipalities.residents = workers.count_by_home(n)
     keep_platforms_in_reach(model, movers)
     model.events["relocations"] += len(movers)
-    model.events["job_losses_by_moving"] += int(np.count_nonzero(lose_job))
+    model.events["job_losses_by_moving"] += len(lose_job)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import TRAINING, UNEMPLOYED
+from platsim.agents import N_STATUSES, TRAINING, UNEMPLOYED
 from platsim.sampling import select_per_group, stochastic_round
 
 if TYPE_CHECKING:
@@ -64,6 +64,11 @@ def pay_benefits(model: TerritoryModel) -> None:
     model.ledger.inflow("benefits", np.add.reduce(paid))
 
 
+# The two out-of-work statuses are the two highest codes: one comparison finds both.
+OUT_OF_WORK = UNEMPLOYED
+assert {UNEMPLOYED, TRAINING} == set(range(N_STATUSES - 2, N_STATUSES))
+
+
 def age_unemployment_spells(model: TerritoryModel) -> None:
     """Count the month for everyone out of work: the k-th month of benefit is paid at k.
 
@@ -71,8 +76,7 @@ def age_unemployment_spells(model: TerritoryModel) -> None:
     benefit is paid in the months counted 1 to ``benefit_months``.
     """
     workers = model.workers
-    out_of_work = (workers.status == UNEMPLOYED) | (workers.status == TRAINING)
-    workers.months_unemployed += out_of_work
+    workers.months_unemployed += workers.status >= OUT_OF_WORK  # unemployed or in training
 
 
 def collect_taxes_and_grants(model: TerritoryModel) -> None:
