@@ -106,9 +106,9 @@ def pay_platform_commissions(
     memberships = members.sum(axis=0)
     sales = (
         members
-        * np.divide(
-            through_platforms, memberships, out=np.zeros(len(on)), where=memberships > 0
-        )[None, :]
+        * np.divide(through_platforms, memberships, out=np.zeros(len(on)), where=memberships > 0)[
+            None, :
+        ]
     )
     rate = np.array([p.commission for p in platforms])
     paid[on] = (sales * rate[:, None]).sum(axis=0)  # no BLAS: thread-count independent
