@@ -110,10 +110,16 @@ def check_state(model: TerritoryModel, member_counts: bool = True) -> None:
     assert (firms.vacancies >= 0).all(), "negative vacancies"
     assert (firms.vacancies[~firms.alive] == 0).all(), "vacancies at a dead firm"
 
-    # residents
+    # residents, and the cached household-to-home incidence behind per-municipality sums
     np.testing.assert_array_equal(munis.residents, np.bincount(workers.home, minlength=n))
     assert munis.residents.sum() == len(workers)
     assert ((workers.home >= 0) & (workers.home < n)).all()
+    np.testing.assert_array_equal(workers.count_by_home(n), munis.residents, "stale incidence")
+    np.testing.assert_array_equal(
+        workers.sum_by_home(workers.skill, n),
+        np.bincount(workers.home, weights=workers.skill, minlength=n),
+        "sum_by_home differs from bincount",
+    )
 
     # every job is within the commuting zone of the worker's home
     assert in_zone(model, workers.home[employee], firms.municipality[employer]).all(), (
