@@ -134,7 +134,9 @@ class Workers(ArrayPopulation):
     """Households, one worker agent each (standing for several residents).
 
     Attributes:
-        home: Municipality index where the household lives.
+        home: Municipality index where the household lives. Read-only: households move with
+            :meth:`relocate` (or a new array is assigned), which keeps the sums of
+            :meth:`sum_by_home` current.
         skill: Skill in [0, 1]; raises wages.
         literacy: Digital literacy in [0, 1].
         status: A :class:`Status` code.
