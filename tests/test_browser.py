@@ -30,18 +30,9 @@ from typing import Any
 
 import pytest
 
+from headless_chromium import CHROMIUM, CHROMIUM_ARGS
 from platsim.cli_viz import missing_viz_modules
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 SERVER_START_SECONDS = 120
 PAGE_SECONDS = 90

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import platsim.results
+from headless_chromium import CHROMIUM, CHROMIUM_ARGS
 from platsim.cli import main
 from platsim.experiment.runner import run_batch
 from platsim.report import levers
@@ -112,21 +113,9 @@ def test_report_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "not a batch results directory" in capsys.readouterr().err
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
 def test_report_renders_in_headless_chromium(report_file: Path) -> None:
     """Every figure loads (naturalWidth > 0) and nothing is logged as an error."""
-    if not Path(CHROMIUM).is_file():
+    if not CHROMIUM.is_file():
         pytest.skip("no headless chromium (Debian package chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="python playwright not installed")
     ARTEFACTS.mkdir(exist_ok=True)
@@ -134,7 +123,7 @@ def test_report_renders_in_headless_chromium(report_file: Path) -> None:
     shot.unlink(missing_ok=True)
     errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
