@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from platsim.sparse import matvec
+
 
 class Status(IntEnum):
     """Labour-market status of a worker: each worker holds exactly one."""
@@ -199,7 +201,7 @@ class Workers(ArrayPopulation):
         total in a register, where bincount adds into memory and waits for the previous
         addition whenever neighbouring households share a home (they are created sorted).
         """
-        return self._incidence(n_municipalities).matrix @ values
+        return matvec(self._incidence(n_municipalities).matrix, values)
 
     def count_by_home(self, n_municipalities: int) -> np.ndarray:
         """Households living in each municipality (``np.bincount(home, minlength=n)``)."""

@@ -31,6 +31,7 @@ from platsim.sampling import (
     sample_within_groups,
     select_per_group,
 )
+from platsim.sparse import matvec
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -72,8 +73,8 @@ def job_finding_probability(model: TerritoryModel, seekers: np.ndarray | None = 
         seekers = searching(workers).nonzero()[0]
     unemployed = np.bincount(workers.home[seekers], minlength=n).astype(float)
     vacancies = np.bincount(firms.municipality, weights=firms.vacancies * firms.alive, minlength=n)
-    zone_unemployed = weight @ unemployed
-    zone_vacancies = weight @ vacancies
+    zone_unemployed = matvec(weight, unemployed)
+    zone_vacancies = matvec(weight, vacancies)
     tightness = np.divide(
         zone_vacancies, zone_unemployed, out=np.zeros(n), where=zone_unemployed > 0
     )

@@ -19,6 +19,7 @@ import numpy as np
 from platsim.agents import EMPLOYEE
 from platsim.phases import platform_market
 from platsim.sampling import bernoulli_indices, sample_categorical
+from platsim.sparse import matvec
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -34,8 +35,8 @@ def destination_probabilities(model: TerritoryModel) -> np.ndarray:
         weights=(firms.employees + firms.vacancies) * firms.alive,
         minlength=n,
     )
-    zone_jobs = weight @ jobs
-    zone_residents = weight @ munis.residents.astype(float)
+    zone_jobs = matvec(weight, jobs)
+    zone_residents = matvec(weight, munis.residents)
     job_ratio = np.divide(zone_jobs, zone_residents, out=np.zeros(n), where=zone_residents > 0)
     utility = (
         (1.0 - config.housing_cost_elasticity) * np.log(munis.residents + 1.0)
