@@ -28,7 +28,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from platsim.agents import LOCAL_SERVICES
-from platsim.phases.platform_market import sum_codes
+from platsim.phases.platform_market import codes_bound, sum_codes
+from platsim.sparse import matvec
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -55,10 +56,10 @@ def distribute_local_demand(
     """
     n = commute_weight.shape[0]
     attraction = np.bincount(firm_municipality, weights=firm_weight, minlength=n)
-    reach = commute_weight @ attraction
+    reach = matvec(commute_weight, attraction)
     served = reach > 0
     per_reach = np.divide(demand_by_origin, reach, out=np.zeros(n), where=served)
-    to_destination = attraction * (commute_weight @ per_reach)  # W is symmetric: W.T == W
+    to_destination = attraction * matvec(commute_weight, per_reach)  # W is symmetric: W.T == W
     per_attraction = np.divide(to_destination, attraction, out=np.zeros(n), where=attraction > 0)
     revenue = per_attraction[firm_municipality] * firm_weight
     unplaced = np.where(served, 0.0, demand_by_origin)
@@ -132,7 +133,7 @@ def sell_through_platforms(model: TerritoryModel, via_platform: np.ndarray) -> d
     totals = dict(spending=0.0, to_firms=0.0, commissions=0.0, gig_pools=0.0, outside=0.0)
     if size == 0:
         return totals
-    spending = sum_codes(workers.platform, via_platform, size)
+    spending = sum_codes(workers.platform, via_platform, size, codes_bound(model))
     totals["spending"] = float(np.add.reduce(spending))
     platforms = [p for p in model.platforms if p.active and spending[p.index] > 0]
     if not platforms:

@@ -348,14 +348,20 @@ def revise_firms(model: TerritoryModel, market: Market | None = None) -> None:
         firms.platforms[revising] = np.where(take, bits[best], 0)
 
 
-def count_codes(codes: np.ndarray, size: int) -> np.ndarray:
+def count_codes(codes: np.ndarray, size: int, in_use: int | None = None) -> np.ndarray:
     """How many entries of ``codes`` equal each of 0..size-1 (-1, for none, is not counted).
 
     With one or two platforms in use, a comparison per platform beats a bincount, whose
     every increment then lands on the same one or two counters and waits for the previous
     one; with more, the bincount wins.
+
+    Args:
+        codes: Platform indices, -1 for none.
+        size: Number of platforms.
+        in_use: A bound on the codes present (all below it), when the caller knows one
+            (:func:`codes_bound`); otherwise read off ``codes``.
     """
-    in_use = _codes_in_use(codes, size)
+    in_use = _codes_in_use(codes, size) if in_use is None else min(in_use, size)
     if in_use > _FEW_CODES:
         return np.bincount(codes + 1, minlength=size + 1)[1:]
     counts = np.zeros(size, dtype=np.int64)
@@ -369,20 +375,29 @@ def count_codes(codes: np.ndarray, size: int) -> np.ndarray:
 _FEW_CODES = 2
 
 
+def codes_bound(model: TerritoryModel) -> int:
+    """One more than the highest index of an open platform: households' and gig workers'
+    platform codes are all below it (only open platforms have members; closing a platform
+    lets its members go), without reading the codes."""
+    return 1 + max((p.index for p in model.platforms if p.active), default=-1)
+
+
 def _codes_in_use(codes: np.ndarray, size: int) -> int:
     """One more than the largest code present (capped at ``size``): codes above it need no
     comparison (platforms that have not opened yet have no members)."""
     return min(int(np.maximum.reduce(codes, initial=-1)) + 1, size)
 
 
-def sum_codes(codes: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+def sum_codes(
+    codes: np.ndarray, weights: np.ndarray, size: int, in_use: int | None = None
+) -> np.ndarray:
     """Sum of ``weights`` over the entries of ``codes`` equal to each of 0..size-1 (-1, for
     none, is not summed).
 
-    As for :func:`count_codes`: a selection per platform when one or two are in use, a
-    weighted bincount otherwise.
+    As for :func:`count_codes` (and its ``in_use``): a selection per platform when one or two
+    are in use, a weighted bincount otherwise.
     """
-    in_use = _codes_in_use(codes, size)
+    in_use = _codes_in_use(codes, size) if in_use is None else min(in_use, size)
     if in_use > _FEW_CODES:
         return np.bincount(codes + 1, weights=weights, minlength=size + 1)[1:]
     sums = np.zeros(size)
@@ -395,8 +410,9 @@ def count_members(model: TerritoryModel) -> None:
     """Households, firms and gig workers on each platform."""
     workers, firms = model.workers, model.firms
     size = len(model.platforms)
-    households = count_codes(workers.platform, size)
-    gig = count_codes(workers.gig_platform, size)
+    in_use = codes_bound(model)
+    households = count_codes(workers.platform, size, in_use)
+    gig = count_codes(workers.gig_platform, size, in_use)
     index = np.arange(size)
     on_platforms = firms.platforms[firms.alive & (firms.platforms != 0)]
     firm_counts = ((on_platforms[None, :] >> index[:, None]) & 1).sum(axis=1)  # platform-major
