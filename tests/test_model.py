@@ -329,6 +329,18 @@ def test_bad_keyword_and_bad_value_raise_input_errors() -> None:
         TerritoryModel(seed=1, overrides={"economy.no_such_parameter": 1})
 
 
+def test_collector_keeps_reporters_a_user_adds_or_replaces(make_model) -> None:
+    model = make_model(seed=2)
+    collector = model.datacollector
+    collector._new_model_reporter("double_firms", lambda m: 2 * m.outcomes["firms"])
+    collector.model_reporters["vacancies"] = lambda m: -1.0
+    model.run_for(2)
+    collected = collector.model_vars  # the new reporter's column starts when it was added
+    assert collected["double_firms"] == [2 * firms for firms in collected["firms"][1:]]
+    assert collected["vacancies"][1:] == [-1.0, -1.0]
+    assert all(len(collected[name]) == 3 for name in OUTCOMES)
+
+
 def test_steps_argument_stops_running(make_model) -> None:
     model = make_model(steps=4, n=20)
     count = 0

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -59,21 +59,40 @@ def _read_outcome(model: TerritoryModel, name: str) -> float:
 
 
 class OutcomeCollector(mesa.DataCollector):
-    """Mesa's DataCollector, collecting model reporters without a deep copy of each value.
+    """Mesa's DataCollector with one model reporter per outcome, each reading
+    ``model.outcomes[name]``, collected without a deep copy of each value.
 
     ``DataCollector.collect`` deep-copies every reported value (so that a reporter returning a
-    mutable object is not changed afterwards); the model's reporters return floats, which
-    are immutable, and forty deep copies a step cost more than the outcomes themselves.
-    Everything else (``get_model_vars_dataframe``, agent reporters, tables) is Mesa's own.
+    mutable object is not changed afterwards); the outcomes are floats, which are immutable,
+    and forty deep copies a step cost more than the outcomes themselves. While the reporters
+    are the outcomes' own, ``collect`` reads ``model.outcomes`` directly rather than calling
+    forty reporters. Everything else (``get_model_vars_dataframe``, agent reporters, tables)
+    is Mesa's own.
+
+    Args:
+        names: The outcomes to collect (keys of ``model.outcomes``), in column order.
     """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = tuple(names)
+        super().__init__(
+            model_reporters={name: partial(_read_outcome, name=name) for name in self._names}
+        )
+        self._own_reporters = dict(self.model_reporters)
 
     def collect(self, model: mesa.Model) -> None:
         """Append each model reporter's value (agent reporters, if any, as Mesa does)."""
         if self.agent_reporters or self.agenttype_reporters:
             super().collect(model)
             return
+        model_vars = self.model_vars
+        if self.model_reporters == self._own_reporters:  # no reporter added or replaced
+            outcomes = model.outcomes
+            for name in self._names:
+                model_vars[name].append(outcomes[name])
+            return
         for name, reporter in self.model_reporters.items():
-            self.model_vars[name].append(reporter(model))
+            model_vars[name].append(reporter(model))
 
 
 #: Population shares at which the Lorenz curve of household income is recorded (0, 0.05, ... 1).
@@ -237,11 +256,7 @@ class TerritoryModel(mesa.Model):
         self.lorenz: list[dict[str, np.ndarray]] = []
         self._open_initial_platforms()
         self._stock_before = self.money_stock()
-        self.datacollector = OutcomeCollector(
-            model_reporters={
-                name: partial(_read_outcome, name=name) for name in observation.OUTCOMES
-            }
-        )
+        self.datacollector = OutcomeCollector(observation.OUTCOMES)
         self.running = True
         observation.step(self)
         record_lorenz(self)
