@@ -222,10 +222,10 @@ def select_per_group(
         return picked
     keys = rng.random(n)
     if len(quota) <= 1 << 16:
-        # lexsort's order (by group, then key) from two sorts, the second a stable radix sort
-        # (the first need not be stable: random doubles do not tie)
-        by_key = keys.argsort()
-        order = by_key[group_of_candidate[by_key].astype(np.uint16).argsort(kind="stable")]
+        # lexsort's order (by group, then key) from one sort of group + key: the key is in
+        # [0, 1), and rounding the sum is monotone, so the order within a group is the keys'
+        # unless two keys of a group round to the same sum (keys 2^-36 apart or closer)
+        order = (group_of_candidate + keys).argsort()
     else:
         order = np.lexsort((keys, group_of_candidate))
     sorted_groups = group_of_candidate[order]
