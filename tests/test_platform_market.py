@@ -553,3 +553,22 @@ def test_codes_bound_covers_every_member_code() -> None:
         bound = market.codes_bound(model)
         assert (model.workers.platform < bound).all()
         assert (model.workers.gig_platform < bound).all()
+
+
+def test_one_platform_households_join_where_it_reaches_and_draw_the_same_noise() -> None:
+    model = TerritoryModel(seed=4, overrides={"territory.n_municipalities": 30})
+    platforms = market.active_platforms(model)
+    assert len(platforms) == 1
+    platform = platforms[0]
+    platform.reach[: model.territory.n // 2] = False  # half the territory out of reach
+    market_now = market.quality_matrix(model)
+    households = np.arange(0, len(model.workers), 3)
+    expected_state = np.random.Generator(type(model.rng.bit_generator)())
+    expected_state.bit_generator.state = model.rng.bit_generator.state
+    expected_state.standard_exponential(len(households))
+    market.choose_household_platforms(model, households, market=market_now)
+    reached = platform.reach[model.workers.home[households]]
+    np.testing.assert_array_equal(
+        model.workers.platform[households], np.where(reached, platform.index, -1)
+    )
+    assert model.rng.bit_generator.state == expected_state.bit_generator.state

@@ -298,6 +298,13 @@ def choose_household_platforms(
     # quality plus the network effect per (platform, municipality), then one column per
     # household: the same sums as adding the effect to every household's row
     attraction = quality + config.network_effect * np.log1p(firms_on)[:, None]
+    if len(platforms) == 1:
+        # the only platform is chosen wherever it reaches, whatever the noise; the noise is
+        # still drawn, so that the generator's stream is the same as with several platforms
+        model.rng.standard_exponential(len(households))
+        reached = np.isfinite(attraction[0].take(workers.home[households]))
+        workers.platform[households] = np.where(reached, platforms[0].index, -1)
+        return
     utility = attraction[:, workers.home[households]].T
     current = workers.platform[households]
     index = np.array([p.index for p in platforms])
