@@ -154,6 +154,39 @@ def test_only_eligible_unemployed_workers_join() -> None:
     assert (eligible & ~reach).sum() + (~eligible & (status_before == Status.UNEMPLOYED)).sum() > 0
 
 
+def test_with_one_platform_eligible_workers_in_reach_join_and_the_noise_is_drawn() -> None:
+    model = build(
+        seed=5,
+        **{
+            "labour.gig_entry_rate": 1.0,  # every worker is a candidate: no draw for that
+            "labour.gig_reservation": 0.0,
+            "labour.gig_connectivity_threshold": 0.55,
+        },
+    )
+    workers, labour = model.workers, model.scenario.labour
+    platforms = platform_market.active_platforms(model)
+    assert len(platforms) == 1
+    platform = platforms[0]
+    platform.gig_pool, platform.gig_workers = 1e6, 0
+    platform.reach[::2] = False
+    status_before = workers.status.copy()
+    connectivity = model.municipalities.connectivity[workers.home]
+    eligible = (
+        (status_before == Status.UNEMPLOYED)
+        & (connectivity >= 0.55)
+        & (workers.literacy >= labour.gig_literacy_threshold)
+    )
+    expected_rng = np.random.Generator(type(model.rng.bit_generator)())
+    expected_rng.bit_generator.state = model.rng.bit_generator.state
+    expected_rng.standard_exponential(np.count_nonzero(eligible))  # one draw per candidate
+    platform_work.join_gig_work(model, platforms)
+    joined = workers.status == Status.PLATFORM
+    np.testing.assert_array_equal(joined, eligible & platform.reach[workers.home])
+    assert (eligible & ~platform.reach[workers.home]).any()
+    assert (workers.gig_platform[joined] == platform.index).all()
+    assert model.rng.bit_generator.state == expected_rng.bit_generator.state
+
+
 def test_no_one_joins_below_the_reservation_pay() -> None:
     model = build(**{"labour.gig_entry_rate": 1.0, "labour.gig_reservation": 1.0})
     glob = model.platforms[0]
