@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from platsim.model import TerritoryModel
 
 
+# measure counts trainees as the workers in none of the other three statuses
+assert {EMPLOYEE, PLATFORM, UNEMPLOYED, TRAINING} == set(range(N_STATUSES))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """An outcome reported every step."""
@@ -134,9 +138,9 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     """Compute every outcome of :data:`OUTCOMES` for the current state.
 
     Head counts come from comparisons on the status codes (a bincount over four statuses is
-    slower: every worker increments the same few counters), municipal and area totals from
-    a few :func:`numpy.bincount` calls; inequality and concentration use
-    :mod:`platsim.metrics`.
+    slower: every worker increments the same few counters; the trainees are the workers in
+    none of the other three statuses), municipal and area totals from a few
+    :func:`numpy.bincount` calls; inequality and concentration use :mod:`platsim.metrics`.
     """
     workers, firms, munis, territory = (
         model.workers,
@@ -151,15 +155,18 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     area = urban.astype(np.int64)  # 0 rural, 1 urban
     urban_home = urban.take(workers.home)
     employee = status == EMPLOYEE
-    employed = employee | (status == PLATFORM)
-    by_status = np.array([np.count_nonzero(status == code) for code in range(N_STATUSES)])
+    gig = status == PLATFORM
+    employed = employee | gig
+    employees = np.count_nonzero(employee)
+    gig_workers = np.count_nonzero(gig)
+    unemployed = np.count_nonzero(status == UNEMPLOYED)
+    training_total = n_workers - employees - gig_workers - unemployed  # the fourth status
     urban_residents = np.count_nonzero(urban_home)
     urban_employed = np.count_nonzero(employed & urban_home)
-    employed_total = by_status[EMPLOYEE] + by_status[PLATFORM]
+    employed_total = employees + gig_workers
     residents_by_area = np.array([n_workers - urban_residents, urban_residents])
     employed_by_area = np.array([employed_total - urban_employed, urban_employed])
-    training_total = by_status[TRAINING]
-    employees = float(by_status[EMPLOYEE])
+    employees = float(employees)
     wage_bill = np.add.reduce(workers.wage * employee)  # wages are >= 0
     mean_wage = metrics.safe_ratio(wage_bill, employees)
 
@@ -179,7 +186,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     spending = model.flows.get("household_spending", 0.0)
     outcomes = {
         "employment_rate": metrics.safe_ratio(employed_total, n_workers),
-        "unemployment_rate": metrics.safe_ratio(by_status[UNEMPLOYED], n_workers - training_total),
+        "unemployment_rate": metrics.safe_ratio(unemployed, n_workers - training_total),
         "vacancies": vacancies,
         "vacancy_rate": metrics.safe_ratio(vacancies, employees + vacancies),
         "mean_wage": mean_wage,
@@ -217,7 +224,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "household_spending": spending,
         "import_share": metrics.safe_ratio(model.flows.get("household_leakage", 0.0), spending),
         "accounts_residual": model.accounts_residual,
-        **platform_outcomes(model, employed_total, by_status[PLATFORM], mean_wage),
+        **platform_outcomes(model, employed_total, gig_workers, mean_wage),
     }
     return {name: float(value) for name, value in outcomes.items()}
 
