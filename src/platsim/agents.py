@@ -104,26 +104,28 @@ class HomeIncidence:
     def __init__(self, home: np.ndarray, n_municipalities: int) -> None:
         self.n_municipalities = n_municipalities
         self.counts = np.bincount(home, minlength=n_municipalities).astype(np.int64)
+        # the homes as sort keys: 16-bit when they fit (numpy sorts those by radix)
+        self.keys = home.astype(np.uint16 if n_municipalities <= 1 << 16 else np.int64)
         self.matrix = sp.csr_matrix(
-            (np.ones(len(home)), self._order(home), self._indptr()),
+            (np.ones(len(home)), self._order(), self._indptr()),
             shape=(n_municipalities, len(home)),
         )
 
-    def relocate(self, home: np.ndarray, previous: np.ndarray, current: np.ndarray) -> None:
-        """Follow moves from ``previous`` to ``current`` homes (``home``: all homes now).
+    def relocate(self, movers: np.ndarray, previous: np.ndarray, current: np.ndarray) -> None:
+        """Follow the moves of households ``movers`` from ``previous`` to ``current`` homes.
 
         The matrix's arrays are overwritten in place: building a new scipy matrix checks its
         input at a cost of several sums.
         """
         n = self.n_municipalities
         self.counts += np.bincount(current, minlength=n) - np.bincount(previous, minlength=n)
-        self.matrix.indices[:] = self._order(home)
+        self.keys[movers] = current
+        self.matrix.indices[:] = self._order()
         self.matrix.indptr[:] = self._indptr()
 
-    def _order(self, home: np.ndarray) -> np.ndarray:
-        # households by home, in increasing order within a home (a radix sort for 16-bit keys)
-        keys = home.astype(np.uint16) if self.n_municipalities <= 1 << 16 else home
-        return keys.argsort(kind="stable")
+    def _order(self) -> np.ndarray:
+        # households by home, in increasing order within a home
+        return self.keys.argsort(kind="stable")
 
     def _indptr(self) -> np.ndarray:
         indptr = np.zeros(self.n_municipalities + 1, dtype=np.int64)
@@ -187,10 +189,10 @@ class Workers(ArrayPopulation):
         home = self.home.copy()
         previous = home[movers]
         home[movers] = destinations
-        self.home = home  # drops the incidence matrix...
-        if incidence is not None:  # ...which is cheaper to update than to rebuild
-            incidence.relocate(home, previous, home[movers])
-            object.__setattr__(self, "_home_incidence", incidence)
+        home.flags.writeable = False
+        object.__setattr__(self, "home", home)  # int64 and read-only already: no second copy
+        if incidence is not None:  # cheaper to update than to rebuild
+            incidence.relocate(movers, previous, home[movers])
 
     def sum_by_home(self, values: np.ndarray, n_municipalities: int) -> np.ndarray:
         """Total of ``values`` over the households of each municipality.
