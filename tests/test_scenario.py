@@ -272,6 +272,29 @@ def test_extends_a_relative_path_in_another_folder(tmp_path: Path) -> None:
     assert child.territory.file == str((tmp_path / "base" / "towns.csv").resolve())
 
 
+def test_loading_again_sees_every_change_to_the_file_or_its_parent(tmp_path: Path) -> None:
+    parent = write(tmp_path / "parent.yaml", "economy:\n  local_share: 0.4\n")
+    child = write(tmp_path / "child.yaml", "extends: parent.yaml\nsimulation:\n  steps: 12\n")
+    first = load_scenario(child)
+    assert (first.simulation.steps, first.economy.local_share) == (12, 0.4)
+    assert load_scenario(child) == first  # loaded again (from the cache): the same scenario
+    # same size, rewritten at once: a modification time may not have moved, the contents have
+    write(child, "extends: parent.yaml\nsimulation:\n  steps: 13\n")
+    assert load_scenario(child).simulation.steps == 13
+    write(parent, "economy:\n  local_share: 0.5\n")
+    assert load_scenario(child).economy.local_share == 0.5
+    parent.unlink()
+    assert "extended scenario not found" in str(load_error(child))
+
+
+def test_a_changed_loaded_scenario_does_not_change_the_next_load() -> None:
+    first = load_scenario("policy_mix")
+    first.platforms.catalogue.clear()  # a dict inside the frozen scenario: changeable in place
+    again = load_scenario("policy_mix")
+    assert again.platforms.catalogue and again != first
+    assert again.source == str(bundled_scenarios()["policy_mix"])
+
+
 def test_extends_a_bundled_scenario_by_name(tmp_path: Path) -> None:
     child = load_scenario(DATA / "child_of_bundled.yaml")
     assert child.simulation.steps == 24

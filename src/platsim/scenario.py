@@ -1011,11 +1011,21 @@ def _allowed_paths_hint(path: str) -> str:
 def bundled_scenarios() -> dict[str, Path]:
     """Map each bundled scenario's name to its file."""
     folder = resources.files(BUNDLED_PACKAGE)
-    return {
-        Path(item.name).stem: Path(str(item))
-        for item in sorted(folder.iterdir(), key=lambda entry: entry.name)
-        if item.name.endswith(".yaml")
-    }
+    try:  # a file added or removed changes the folder's modification time
+        stamp = Path(str(folder)).stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    if stamp is None or _BUNDLED[0] != stamp:
+        listing = {
+            Path(item.name).stem: Path(str(item))
+            for item in sorted(folder.iterdir(), key=lambda entry: entry.name)
+            if item.name.endswith(".yaml")
+        }
+        _BUNDLED[:] = [stamp, listing]
+    return dict(_BUNDLED[1])
+
+
+_BUNDLED: list[Any] = [None, {}]  # [folder stamp, listing] of the last bundled_scenarios()
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
@@ -1127,11 +1137,15 @@ def _first_comment(path: Path) -> str:
     return ""
 
 
-def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+def _resolve_extends(
+    path: Path, chain: tuple[Path, ...] = (), read: list[FileStamp] | None = None
+) -> dict[str, Any]:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise InputError("extends forms a cycle", file=path, field="extends", value=cycle)
+    if read is not None:  # read before parsing: a change while parsing is seen next time
+        read.append((resolved, _stamp(resolved)))
     data = read_yaml(path)
     territory = data.get("territory")
     if isinstance(territory, dict) and isinstance(territory.get("file"), str):
@@ -1163,10 +1177,48 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]
                 value=parent,
                 allowed="an existing scenario file relative to this one, or a bundled name",
             )
-    base = _resolve_extends(parent_path, (*chain, resolved))
+    base = _resolve_extends(parent_path, (*chain, resolved), read)
     base.pop("name", None)
     base.pop("description", None)
     return _deep_merge(base, data)
+
+
+FileStamp = tuple[Path, bytes | None]
+
+
+def _stamp(path: Path) -> bytes | None:
+    """A file's contents, or None if it cannot be read. Contents rather than modification
+    times: a file rewritten within the same clock tick, at the same size, still differs."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+# Scenarios already loaded, by file (as resolved, and as given: ``source`` records the latter),
+# with the contents of every file read for them (the file and those it extends). A batch or a
+# benchmark builds the same scenario hundreds of times; parsing and validating it again costs
+# about 2.5 ms each time, reading the files again a few microseconds.
+_LOADED: dict[tuple[Path, str], tuple[tuple[FileStamp, ...], Scenario]] = {}
+
+
+def _load_file(path: Path) -> Scenario:
+    """Parse, merge and validate one scenario file, or copy the scenario parsed before if
+    none of the files it was read from has changed since."""
+    key = (path.resolve(), str(path))
+    cached = _LOADED.get(key)
+    if cached is not None and all(_stamp(file) == stamp for file, stamp in cached[0]):
+        # a deep copy: a frozen scenario still holds a dict (the platform catalogue) that a
+        # caller could change in place
+        return cached[1].model_copy(deep=True)
+    read: list[FileStamp] = []
+    data = _resolve_extends(path, read=read)
+    data.setdefault("name", path.stem)
+    if "description" not in data:
+        data["description"] = _first_comment(path)
+    scenario = validate_scenario(data, file=path, source=str(path))
+    _LOADED[key] = (tuple(read), scenario)
+    return scenario.model_copy(deep=True)
 
 
 def load_scenario(
@@ -1189,11 +1241,7 @@ def load_scenario(
         InputError: Anything wrong with the file, naming file, field, value and what is allowed.
     """
     path = resolve_scenario_path(name_or_path)
-    data = _resolve_extends(path)
-    data.setdefault("name", path.stem)
-    if "description" not in data:
-        data["description"] = _first_comment(path)
-    scenario = validate_scenario(data, file=path, source=str(path))
+    scenario = _load_file(path)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin=overrides_origin)
     return scenario
