@@ -6,7 +6,8 @@ to one core (``os.sched_setaffinity``) so that peak memory belongs to it alone a
 not use the second core. Printed figures:
 
 - default territory (100 municipalities, ~10,000 workers, ~1,000 firms, 120 steps, outcomes
-  collected every step): seconds per run and worker-steps per second, median of 5 runs, for
+  collected every step): seconds per run and worker-steps per second, median of 5 runs (with
+  the fastest and slowest, which show how much the machine's speed varied meanwhile), for
   the baseline (one global platform) and for the policy_mix scenario (several platforms);
 - large territory (35,000 municipalities at France's density, ~700,000 workers): build time,
   seconds per step (median over the measured steps) and peak RSS.
@@ -63,6 +64,8 @@ def measure_default(repeats: int, scenario: str = "baseline") -> dict[str, float
         firms = int(model.firms.alive.sum())
     return {
         "seconds_per_run": statistics.median(times),
+        "fastest_run": min(times),
+        "slowest_run": max(times),
         "worker_steps_per_second": statistics.median(worker_steps),
         "workers": len(model.workers),
         "firms_at_end": firms,
@@ -129,7 +132,8 @@ def main() -> None:
         print(
             f"default territory: {result['workers']:,} workers, {result['firms_at_end']:,} firms "
             f"at the end, 120 steps, median of {result['runs']} runs (one core)\n"
-            f"  seconds per run        {result['seconds_per_run']:.3f}   (target <= 0.5)\n"
+            f"  seconds per run        {result['seconds_per_run']:.3f}   (target <= 0.5; "
+            f"fastest {result['fastest_run']:.3f}, slowest {result['slowest_run']:.3f})\n"
             f"  worker-steps / second  {result['worker_steps_per_second']:,.0f}"
         )
     if args.only in (None, "policy_mix"):
@@ -138,7 +142,8 @@ def main() -> None:
             f"policy_mix scenario: {result['workers']:,} workers, "
             f"{result['platforms_at_end']} platforms open at the end, 120 steps, median of "
             f"{result['runs']} runs (one core)\n"
-            f"  seconds per run        {result['seconds_per_run']:.3f}   (target <= 0.8)"
+            f"  seconds per run        {result['seconds_per_run']:.3f}   (target <= 0.8; "
+            f"fastest {result['fastest_run']:.3f}, slowest {result['slowest_run']:.3f})"
         )
     if args.only in (None, "large"):
         result = _run_child("large", args.quick)
