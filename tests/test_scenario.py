@@ -287,6 +287,16 @@ def test_loading_again_sees_every_change_to_the_file_or_its_parent(tmp_path: Pat
     assert "extended scenario not found" in str(load_error(child))
 
 
+def test_the_cache_of_loaded_scenarios_stays_small(tmp_path: Path) -> None:
+    import platsim.scenario as scenario_module
+
+    for k in range(3 * scenario_module._LOADED_MAX):
+        path = write(tmp_path / f"s{k}.yaml", f"simulation:\n  steps: {k + 1}\n")
+        assert load_scenario(path).simulation.steps == k + 1
+    assert len(scenario_module._LOADED) <= scenario_module._LOADED_MAX
+    assert load_scenario(tmp_path / "s0.yaml").simulation.steps == 1  # dropped: read again
+
+
 def test_a_changed_loaded_scenario_does_not_change_the_next_load() -> None:
     first = load_scenario("policy_mix")
     first.platforms.catalogue.clear()  # a dict inside the frozen scenario: changeable in place

@@ -1200,6 +1200,7 @@ def _stamp(path: Path) -> bytes | None:
 # benchmark builds the same scenario hundreds of times; parsing and validating it again costs
 # about 2.5 ms each time, reading the files again a few microseconds.
 _LOADED: dict[tuple[Path, str], tuple[tuple[FileStamp, ...], Scenario]] = {}
+_LOADED_MAX = 32
 
 
 def _load_file(path: Path) -> Scenario:
@@ -1217,6 +1218,9 @@ def _load_file(path: Path) -> Scenario:
     if "description" not in data:
         data["description"] = _first_comment(path)
     scenario = validate_scenario(data, file=path, source=str(path))
+    _LOADED.pop(key, None)
+    while len(_LOADED) >= _LOADED_MAX:  # the oldest first: a long session stays small
+        _LOADED.pop(next(iter(_LOADED)))
     _LOADED[key] = (tuple(read), scenario)
     return scenario.model_copy(deep=True)
 
