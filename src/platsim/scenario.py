@@ -1220,7 +1220,7 @@ def _load_file(path: Path) -> Scenario:
     scenario = validate_scenario(data, file=path, source=str(path))
     _LOADED.pop(key, None)
     while len(_LOADED) >= _LOADED_MAX:  # the oldest first: a long session stays small
-        _LOADED.pop(next(iter(_LOADED)))
+        _LOADED.pop(next(iter(_LOADED)), None)
     _LOADED[key] = (tuple(read), scenario)
     return scenario.model_copy(deep=True)
 
