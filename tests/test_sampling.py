@@ -12,6 +12,7 @@ from scipy import stats
 from platsim.sampling import (
     bernoulli_indices,
     gumbel,
+    logit_best,
     sample_categorical,
     sample_csr,
     sample_dense_rows,
@@ -279,3 +280,31 @@ def test_stochastic_round_is_unbiased_and_stays_between_floor_and_ceiling() -> N
     assert (draws[:, 0] == 0).all() and (draws[:, 3] == 2).all(), "integers stay put"
     # standard error of a Bernoulli(0.5) mean over 20,000 draws is 0.0035
     np.testing.assert_allclose(draws.mean(axis=0), values, atol=0.02)
+
+
+def test_logit_best_takes_the_largest_noisy_utility_and_flags_unreachable_options() -> None:
+    attraction = np.array([[0.0, 1.0, -np.inf], [0.5, -np.inf, -np.inf]])
+    place = np.tile([0, 1, 2], 4_000)
+    penalty = np.zeros((len(place), 2))
+    penalty[:, 1] = 0.25
+    best, reachable = logit_best(attraction, place, np.random.default_rng(5), penalty)
+    noise = -np.log(np.random.default_rng(5).standard_exponential((len(place), 2)))
+    utility = attraction[:, place].T - penalty + noise
+    np.testing.assert_array_equal(best, utility.argmax(axis=1))
+    np.testing.assert_array_equal(reachable, place != 2)
+    assert (best[place == 1] == 0).all()
+    # logit shares where both are in reach: P(option 1) = 1 / (1 + e^(0 - (0.5 - 0.25)))
+    share = np.mean(best[place == 0] == 1)
+    assert share == pytest.approx(1.0 / (1.0 + np.exp(-0.25)), abs=0.03)
+
+
+def test_logit_best_with_one_option_draws_the_same_noise_without_using_it() -> None:
+    attraction = np.array([[0.3, -np.inf, 2.0]])
+    place = np.array([0, 1, 2, 2, 1])
+    rng = np.random.default_rng(9)
+    best, reachable = logit_best(attraction, place, rng)
+    np.testing.assert_array_equal(best, np.zeros(5))
+    np.testing.assert_array_equal(reachable, [True, False, True, True, False])
+    expected = np.random.default_rng(9)
+    expected.standard_exponential(5)
+    assert rng.bit_generator.state == expected.bit_generator.state

@@ -170,6 +170,42 @@ def gumbel(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray
     return -np.log(rng.standard_exponential(shape))
 
 
+def logit_best(
+    attraction: np.ndarray,
+    place: np.ndarray,
+    rng: np.random.Generator,
+    penalty: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logit choices among a few options (Gumbel-max).
+
+    Chooser ``i``, living in municipality ``place[i]``, takes the option ``k`` that maximises
+    ``attraction[k, place[i]] - penalty[i, k] + G[i, k]``, with ``G`` standard Gumbel noise
+    drawn as an (choosers, options) table; ``-inf`` attraction marks an option out of reach.
+
+    With a single option the noise cannot change the choice, so it is drawn (the generator's
+    stream stays that of the general case) but not added.
+
+    Args:
+        attraction: Utility of each option in each municipality, shape (options, n).
+        place: Municipality of each chooser.
+        rng: Random generator.
+        penalty: Optional (choosers, options) costs subtracted before the noise.
+
+    Returns:
+        The chosen option of each chooser (an index into ``attraction``'s rows) and whether
+        that option is in reach (its utility is finite).
+    """
+    if attraction.shape[0] == 1:
+        rng.standard_exponential(len(place))
+        return np.zeros(len(place), dtype=np.intp), np.isfinite(attraction[0].take(place))
+    utility = attraction[:, place].T
+    if penalty is not None:
+        utility -= penalty
+    utility += gumbel(rng, utility.shape)
+    best = utility.argmax(axis=1)
+    return best, np.isfinite(utility[np.arange(len(place)), best])
+
+
 def sample_categorical(probability: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     """Draw ``size`` indices with the given probabilities (inverse CDF, one uniform each).
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from platsim.agents import PLATFORM, UNEMPLOYED
 from platsim.platforms import ENTRANT, GLOBAL, MAX_PLATFORMS, Platform
-from platsim.sampling import bernoulli_indices, gumbel
+from platsim.sampling import bernoulli_indices, gumbel, logit_best
 from platsim.scenario import PlatformSpec
 
 if TYPE_CHECKING:
@@ -298,21 +298,11 @@ def choose_household_platforms(
     # quality plus the network effect per (platform, municipality), then one column per
     # household: the same sums as adding the effect to every household's row
     attraction = quality + config.network_effect * np.log1p(firms_on)[:, None]
-    if len(platforms) == 1:
-        # the only platform is chosen wherever it reaches, whatever the noise; the noise is
-        # still drawn, so that the generator's stream is the same as with several platforms
-        model.rng.standard_exponential(len(households))
-        reached = np.isfinite(attraction[0].take(workers.home[households]))
-        workers.platform[households] = np.where(reached, platforms[0].index, -1)
-        return
-    utility = attraction[:, workers.home[households]].T
-    current = workers.platform[households]
     index = np.array([p.index for p in platforms])
-    if cost:
-        utility -= cost * (index[None, :] != current[:, None])
-    utility += gumbel(model.rng, utility.shape)
-    best = utility.argmax(axis=1)
-    reachable = np.isfinite(utility[np.arange(len(households)), best])
+    penalty = None
+    if cost and len(platforms) > 1:  # with one platform there is nothing to switch to
+        penalty = cost * (index[None, :] != workers.platform[households][:, None])
+    best, reachable = logit_best(attraction, workers.home[households], model.rng, penalty)
     workers.platform[households] = np.where(reachable, index[best], -1)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from platsim.agents import PLATFORM, UNEMPLOYED
 from platsim.phases.platform_market import active_platforms, count_codes, switching_cost
-from platsim.sampling import bernoulli_indices, gumbel, select_per_group
+from platsim.sampling import bernoulli_indices, gumbel, logit_best, select_per_group
 
 if TYPE_CHECKING:
     from platsim.model import TerritoryModel
@@ -202,16 +202,7 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
         3.0 * np.log(np.maximum(pay, 1.0))[:, None],
         -np.inf,
     )
-    if len(platforms) == 1:
-        # the only platform is the best wherever it reaches, whatever the noise; the noise is
-        # still drawn, so that the generator's stream is the same as with several platforms
-        rng.standard_exponential(len(eligible))
-        best = np.zeros(len(eligible), dtype=np.intp)
-        possible = np.isfinite(attraction[0].take(home))
-    else:
-        utility = attraction[:, home].T + gumbel(rng, (len(eligible), len(platforms)))
-        best = utility.argmax(axis=1)
-        possible = np.isfinite(utility[np.arange(len(eligible)), best])
+    best, possible = logit_best(attraction, home, rng)
     worth_it = pay[best] >= labour.gig_reservation * benefit_level(model, eligible)
     applicants = eligible[possible & worth_it]
     chosen = best[possible & worth_it]
