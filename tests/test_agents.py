@@ -214,3 +214,13 @@ def test_homes_change_only_by_relocation_which_refreshes_the_sums() -> None:
         clone.sum_by_home(values, 10), np.bincount(clone.home, weights=values, minlength=10)
     )
     assert not clone.home.flags.writeable
+
+
+def test_at_employer_reads_each_employees_firm_and_a_default_for_the_others() -> None:
+    workers = Workers.empty(5)
+    workers.employer[:] = [2, -1, 0, 2, -1]
+    per_firm = np.array([10, 20, 30])
+    np.testing.assert_array_equal(workers.at_employer(per_firm, -7), [30, -7, 10, 30, -7])
+    flags = workers.at_employer(np.array([False, False, True]), False)
+    assert flags.dtype == bool
+    np.testing.assert_array_equal(flags, [True, False, False, True, False])

@@ -194,6 +194,14 @@ class Workers(ArrayPopulation):
         if incidence is not None:  # cheaper to update than to rebuild
             incidence.relocate(movers, previous, home[movers])
 
+    def at_employer(self, per_firm: np.ndarray, none: Any) -> np.ndarray:
+        """Each worker's employer's entry of ``per_firm``, or ``none`` without an employer.
+
+        ``employer + 1`` indexes ``[none, firm 0, firm 1, ...]``: one gather over the workers,
+        with no mask of employees first.
+        """
+        return np.concatenate(([none], per_firm)).take(self.employer + 1)
+
     def sum_by_home(self, values: np.ndarray, n_municipalities: int) -> np.ndarray:
         """Total of ``values`` over the households of each municipality.
 

@@ -163,8 +163,7 @@ def exit_failed(model: TerritoryModel) -> None:
     model.events["firm_exit"] += exits
     if not exits:
         return
-    # employer + 1 indexes [no employer, firm 0, firm 1, ...]: employees of exiting firms
-    laid_off = np.concatenate(([False], exiting)).take(workers.employer + 1)
+    laid_off = workers.at_employer(exiting, False)  # employees of exiting firms
     workers.make_unemployed(laid_off)
     cash = firms.cash[exiting]
     model.ledger.outflow("exit_payouts", np.add.reduce(cash[cash > 0]))
@@ -191,8 +190,7 @@ def plan_workforce(model: TerritoryModel) -> None:
     tolerated = np.rint(wanted * (1.0 + model.scenario.economy.layoff_buffer))
     excess = np.maximum(firms.employees - tolerated, 0).astype(np.int64)
     if np.count_nonzero(excess):
-        # employees of firms with an excess (employer + 1 indexes [no employer, firm 0, ...])
-        candidates = (np.concatenate(([0], excess)).take(workers.employer + 1) > 0).nonzero()[0]
+        candidates = (workers.at_employer(excess, 0) > 0).nonzero()[0]  # at firms with excess
         fired = select_per_group(workers.employer[candidates], excess, model.rng)
         mask = np.zeros(len(workers), dtype=bool)
         mask[candidates[fired]] = True
