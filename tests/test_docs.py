@@ -1,6 +1,6 @@
 """Keep docs/ODD.md true to the code: parameters (catalogue fields included), outcomes,
 schedule, ledger flows, bundled scenarios, platform and Lorenz tables and the generated parameter
-table."""
+table; and README.md's command table true to the command line."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from platsim.platforms import platform_frame
 from platsim.scenario import bundled_scenarios, iter_parameters, parameter_paths
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+README = DOCS.parent / "README.md"
 ODD = DOCS / "ODD.md"
 GENERATOR = DOCS / "generate_parameters.py"
 
@@ -183,3 +184,15 @@ def test_assumptions_are_marked(generator: ModuleType) -> None:
         ]
     )
     assert "| `economy.example` | 1.0 | share | [0, 1] | a \\| b | *assumption* |" in table
+
+
+def test_readme_command_table_lists_every_command() -> None:
+    """README.md's "Command line" table has one row per ``platsim`` command, no more."""
+    from platsim.cli import app
+
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"^## Command line\n(.*?)(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
+    assert match, "README.md has no '## Command line' section"
+    rows = re.findall(r"^\| `platsim ([a-z-]+)", match.group(1), flags=re.MULTILINE)
+    commands = [command.name for command in app.registered_commands]
+    assert sorted(rows) == sorted(commands)
