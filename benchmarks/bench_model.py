@@ -12,6 +12,13 @@ not use the second core. Printed figures:
 - large territory (35,000 municipalities at France's density, ~700,000 workers): build time,
   seconds per step (median over the measured steps) and peak RSS.
 
+Beside the default runs it prints how long a fixed reference workload (a mix of Python and
+small numpy operations, like a model step's) took just before each run: a gauge of the
+machine's speed during the reading. On a virtual machine whose speed drifts, compare readings
+taken at different times through it: on this project's 2-core machine it took 0.008 s at full
+speed and up to 0.018 s in slow phases (49 readings over 40 minutes), and the run times
+followed it (correlation 0.68).
+
 Targets (issues "Core model I" and "Core model II"): default run <= 0.5 s; policy_mix run
 <= 0.8 s; large: build <= 30 s, one step <= 1 s, peak RSS <= 4 GiB.
 """
@@ -47,13 +54,42 @@ def _pin_one_core() -> None:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
 
+def reference_seconds(rounds: int = 3) -> float:
+    """Fastest of ``rounds`` timings of a fixed mix of Python and small numpy operations.
+
+    It gauges the machine's speed, not platsim's: the same work on every call, with no
+    allocation that grows, so its time changes only with the machine.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(12345)
+    values = rng.random(10_000)
+    index = rng.integers(0, 10_000, 10_000)
+    fastest = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        counts: dict[int, float] = {}
+        for i in range(150):
+            scaled = values * 1.0001 + 0.5
+            picked = scaled.take(index)
+            total = np.add.reduce(picked[picked > 0.7])
+            np.sort(values[:2_000])
+            counts[i % 97] = counts.get(i % 97, 0.0) + float(total)
+            for j in range(20):
+                counts[j] = counts.get(j, 0.0) + j
+        fastest = min(fastest, time.perf_counter() - start)
+    return fastest
+
+
 def measure_default(repeats: int, scenario: str = "baseline") -> dict[str, float]:
-    """Time full default runs (build + 120 steps + data collection)."""
+    """Time full default runs (build + 120 steps + data collection), each just after a
+    reading of the reference workload (:func:`reference_seconds`)."""
     from platsim.model import TerritoryModel
 
     TerritoryModel(seed=0, scenario=scenario).run_for(2)  # warm caches and imports
-    times, worker_steps = [], []
+    times, worker_steps, references = [], [], []
     for seed in range(repeats):
+        references.append(reference_seconds())
         start = time.perf_counter()
         model = TerritoryModel(seed=seed, scenario=scenario)
         while model.running:
@@ -67,6 +103,9 @@ def measure_default(repeats: int, scenario: str = "baseline") -> dict[str, float
         "fastest_run": min(times),
         "slowest_run": max(times),
         "worker_steps_per_second": statistics.median(worker_steps),
+        "reference_seconds": statistics.median(references),
+        "fastest_reference": min(references),
+        "slowest_reference": max(references),
         "workers": len(model.workers),
         "firms_at_end": firms,
         "platforms_at_end": sum(p.active for p in model.platforms),
@@ -117,6 +156,14 @@ def _run_child(kind: str, quick: bool) -> dict[str, float]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def _reference_line(result: dict[str, float]) -> str:
+    return (
+        f"  reference workload     {result['reference_seconds']:.4f}  (before each run; "
+        f"{result['fastest_reference']:.4f}-{result['slowest_reference']:.4f}: the machine's "
+        "speed meanwhile, lower is faster)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -134,7 +181,8 @@ def main() -> None:
             f"at the end, 120 steps, median of {result['runs']} runs (one core)\n"
             f"  seconds per run        {result['seconds_per_run']:.3f}   (target <= 0.5; "
             f"fastest {result['fastest_run']:.3f}, slowest {result['slowest_run']:.3f})\n"
-            f"  worker-steps / second  {result['worker_steps_per_second']:,.0f}"
+            f"  worker-steps / second  {result['worker_steps_per_second']:,.0f}\n"
+            + _reference_line(result)
         )
     if args.only in (None, "policy_mix"):
         result = _run_child("policy_mix", args.quick)
@@ -143,7 +191,8 @@ def main() -> None:
             f"{result['platforms_at_end']} platforms open at the end, 120 steps, median of "
             f"{result['runs']} runs (one core)\n"
             f"  seconds per run        {result['seconds_per_run']:.3f}   (target <= 0.8; "
-            f"fastest {result['fastest_run']:.3f}, slowest {result['slowest_run']:.3f})"
+            f"fastest {result['fastest_run']:.3f}, slowest {result['slowest_run']:.3f})\n"
+            + _reference_line(result)
         )
     if args.only in (None, "large"):
         result = _run_child("large", args.quick)
