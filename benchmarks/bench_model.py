@@ -12,8 +12,8 @@ not use the second core. Printed figures:
 - large territory (35,000 municipalities at France's density, ~700,000 workers): build time,
   seconds per step (median over the measured steps) and peak RSS.
 
-Beside the default runs it prints how long a fixed reference workload (a mix of Python and
-small numpy operations, like a model step's) took just before each run: a gauge of the
+Beside the default and policy_mix runs it prints how long a fixed reference workload (a mix of
+Python and small numpy operations, like a model step's) took just before each run: a gauge of the
 machine's speed during the reading. On a virtual machine whose speed drifts, compare readings
 taken at different times through it: on this project's 2-core machine it took 0.008 s at full
 speed and up to 0.018 s in slow phases (49 readings over 40 minutes), and the run times
