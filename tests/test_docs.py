@@ -11,6 +11,7 @@ from types import ModuleType
 
 import pytest
 
+from platsim.cli import app
 from platsim.ledger import INFLOWS, OUTFLOWS
 from platsim.model import PHASES, TerritoryModel
 from platsim.phases.observation import OUTCOMES
@@ -188,8 +189,6 @@ def test_assumptions_are_marked(generator: ModuleType) -> None:
 
 def test_readme_command_table_lists_every_command() -> None:
     """README.md's "Command line" table has one row per ``platsim`` command, no more."""
-    from platsim.cli import app
-
     text = README.read_text(encoding="utf-8")
     match = re.search(r"^## Command line\n(.*?)(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
     assert match, "README.md has no '## Command line' section"
