@@ -84,7 +84,7 @@ def reference_seconds(rounds: int = 3) -> float:
 def measure_default(repeats: int, scenario: str = "baseline") -> dict[str, float]:
     """Time full default runs (build + 120 steps + data collection), each just after a
     reading of the reference workload (:func:`reference_seconds`)."""
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
     TerritoryModel(seed=0, scenario=scenario).run_for(2)  # warm caches and imports
     times, worker_steps, references = [], [], []
@@ -115,7 +115,7 @@ def measure_default(repeats: int, scenario: str = "baseline") -> dict[str, float
 
 def measure_large(steps: int) -> dict[str, float]:
     """Build the large territory and time a few steps."""
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
     from platsim.territory import area_for
 
     overrides = dict(LARGE_OVERRIDES, **{"territory.area_km": area_for(35_000)})

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from platsim.report import write_report
+from platsim.analysis.report import write_report
 
 
 def main(directory: str, output: str = "report_bench.html") -> None:

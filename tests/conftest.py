@@ -10,7 +10,7 @@ Fixtures:
     small_model: a fresh 30-municipality model (seed 1), not yet stepped.
     assert_invariants: ``assert_invariants(model)`` checks the state bookkeeping.
     assert_accounts: ``assert_accounts(model, stock_before)`` checks the step's money flows.
-    checked_phases: re-wires :data:`platsim.model.PHASES` so every phase is followed by the
+    checked_phases: re-wires :data:`platsim.core.model.PHASES` so every phase is followed by the
         state checks (and consumption by its flow identities); returns the log of phases run.
     simulate: ``simulate(seed, overrides, steps, n=30, record=None)`` runs a model and returns
         ``(model, metrics frame, [record(model) after each step])``.
@@ -28,10 +28,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import platsim.model as model_module
-from platsim.agents import Status
-from platsim.model import TerritoryModel
-from platsim.phases.observation import OUTCOMES
+import platsim.core.model as model_module
+from platsim.core.agents import Status
+from platsim.core.model import TerritoryModel
+from platsim.core.phases.observation import OUTCOMES
 from platsim.scenario import Scenario
 
 #: A small territory: about 7,000 worker agents and 600 firms.

@@ -1,4 +1,4 @@
-"""Tests for platsim.agents: the array populations, their records, frames and bookkeeping."""
+"""Tests for platsim.core.agents: the array populations, their records, frames and bookkeeping."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from platsim import agents
-from platsim.agents import NO_EMPLOYER, Firms, Municipalities, Sector, Status, Workers
+from platsim.core import agents
+from platsim.core.agents import NO_EMPLOYER, Firms, Municipalities, Sector, Status, Workers
 
 
 def test_status_codes_are_distinct_small_ints() -> None:

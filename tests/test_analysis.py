@@ -1,4 +1,4 @@
-"""Tests of platsim.analysis and `platsim compare` (intervals, pairing, verdicts, bad input)."""
+"""Tests of platsim.analysis.compare and `platsim compare` (intervals, pairing, verdicts, bad input)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from platsim.analysis import compare, compare_frame, parse_at, t_interval, verdict
+from platsim.analysis.compare import compare, compare_frame, parse_at, t_interval, verdict
 from platsim.cli import main
 from platsim.errors import InputError
 from platsim.experiment.runner import run_batch

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from headless_chromium import CHROMIUM, CHROMIUM_ARGS
-from platsim.cli_viz import missing_viz_modules
+from platsim.cli.viz import missing_viz_modules
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 SERVER_START_SECONDS = 120

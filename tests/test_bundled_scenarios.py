@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from platsim.cli import main
-from platsim.model import TerritoryModel
+from platsim.core.model import TerritoryModel
 from platsim.run import run
 from platsim.scenario import bundled_scenarios, load_scenario, read_yaml
 

@@ -12,10 +12,10 @@ from types import ModuleType
 import pytest
 
 from platsim.cli import app
-from platsim.ledger import INFLOWS, OUTFLOWS
-from platsim.model import PHASES, TerritoryModel
-from platsim.phases.observation import OUTCOMES
-from platsim.platforms import platform_frame
+from platsim.core.ledger import INFLOWS, OUTFLOWS
+from platsim.core.model import PHASES, TerritoryModel
+from platsim.core.phases.observation import OUTCOMES
+from platsim.core.platforms import platform_frame
 from platsim.scenario import bundled_scenarios, iter_parameters, parameter_paths
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

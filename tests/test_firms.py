@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from platsim.agents import NO_EMPLOYER, Sector, Status
-from platsim.initialise import wage_offer
-from platsim.phases import firms as firms_phase
+from platsim.core.agents import NO_EMPLOYER, Sector, Status
+from platsim.core.initialise import wage_offer
+from platsim.core.phases import firms as firms_phase
 from platsim.scenario import Economy
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from platsim.agents import NO_EMPLOYER, Status
-from platsim.initialise import wage_offer
-from platsim.phases import labour
+from platsim.core.agents import NO_EMPLOYER, Status
+from platsim.core.initialise import wage_offer
+from platsim.core.phases import labour
 
 SEEDS = range(1, 7)
 

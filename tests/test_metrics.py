@@ -1,4 +1,4 @@
-"""Tests for platsim.metrics against analytic values and independent computations."""
+"""Tests for platsim.numerics.metrics against analytic values and independent computations."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from platsim.metrics import (
+from platsim.numerics.metrics import (
     TheilDecomposition,
     gini,
     group_means,

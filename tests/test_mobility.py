@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from platsim.agents import Status
-from platsim.phases import mobility
+from platsim.core.agents import Status
+from platsim.core.phases import mobility
 
 
 def reachable(model, origin: np.ndarray, destination: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Tests for platsim.model: invariants after every phase and step, the money identity,
+"""Tests for platsim.core.model: invariants after every phase and step, the money identity,
 determinism, Mesa compatibility and the model's arguments."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import platsim.model as model_module
-from platsim import metrics
+import platsim.core.model as model_module
+from platsim.core.model import LORENZ_SHARES, PHASES, TerritoryModel
+from platsim.core.phases.observation import OUTCOMES
 from platsim.errors import InputError
-from platsim.model import LORENZ_SHARES, PHASES, TerritoryModel
-from platsim.phases.observation import OUTCOMES
+from platsim.numerics import metrics
 from platsim.scenario import Scenario, bundled_scenarios
 
 SMALL = {"territory.n_municipalities": 30}

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from platsim import metrics
-from platsim.agents import Sector, Status
-from platsim.phases import observation
-from platsim.phases.observation import OUTCOMES
+from platsim.core.agents import Sector, Status
+from platsim.core.phases import observation
+from platsim.core.phases.observation import OUTCOMES
+from platsim.numerics import metrics
 
 
 def recompute(model) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""Tests for platsim.phases.platform_market: commissions, data regimes, quality, data decay,
+"""Tests for platsim.core.phases.platform_market: commissions, data regimes, quality, data decay,
 market shares, platform choices, acquisitions and entrants."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from platsim.agents import Status
-from platsim.model import TerritoryModel
-from platsim.phases import platform_market as market
+from platsim.core.agents import Status
+from platsim.core.model import TerritoryModel
+from platsim.core.phases import platform_market as market
 
 N = 25
 GLOBAL = {"kind": "global"}

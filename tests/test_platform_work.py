@@ -1,4 +1,4 @@
-"""Tests for platsim.phases.platform_work: who does gig work, how much it pays, worker
+"""Tests for platsim.core.phases.platform_work: who does gig work, how much it pays, worker
 protection (earnings floor, social contribution) and the cooperative's surplus."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from platsim.agents import Status
-from platsim.model import TerritoryModel
-from platsim.phases import platform_market, platform_work
+from platsim.core.agents import Status
+from platsim.core.model import TerritoryModel
+from platsim.core.phases import platform_market, platform_work
 
 N = 25
 GLOBAL = {"kind": "global"}

@@ -1,4 +1,4 @@
-"""Tests for platsim.platforms: the catalogue, reach, where a platform's money goes, closing,
+"""Tests for platsim.core.platforms: the catalogue, reach, where a platform's money goes, closing,
 and the money identity of whole runs with every kind of platform."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from platsim.model import TerritoryModel
-from platsim.platforms import GLOBAL, MAX_PLATFORMS, TERRITORIAL
+from platsim.core.model import TerritoryModel
+from platsim.core.platforms import GLOBAL, MAX_PLATFORMS, TERRITORIAL
 
 N = 25
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from platsim.agents import Status
-from platsim.phases import mobility, public
+from platsim.core.agents import Status
+from platsim.core.phases import mobility, public
 
 SEEDS = range(1, 7)
 

@@ -1,4 +1,4 @@
-"""Tests of platsim.report and `platsim report`: one self-contained HTML file that renders."""
+"""Tests of platsim.analysis.report and `platsim report`: one self-contained HTML file that renders."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import platsim.results
+import platsim.experiment.results
 from headless_chromium import CHROMIUM, CHROMIUM_ARGS
+from platsim.analysis.report import levers
 from platsim.cli import main
 from platsim.experiment.runner import run_batch
-from platsim.report import levers
 
 EXPERIMENT = """
 name: tiny
@@ -78,7 +78,7 @@ def test_report_has_the_lorenz_curves_of_household_income(
     # the Gini each arm's mean curve implies is that arm's mean gini_income at the last step
     implied = dict(re.findall(r"(baseline|worker_protection) (0\.\d{3})", inequality))
     assert set(implied) == {"baseline", "worker_protection"}
-    with platsim.results.open(results_dir) as results:
+    with platsim.experiment.results.open(results_dir) as results:
         gini = results.df(
             "SELECT r.scenario, avg(m.gini_income) AS gini FROM metrics m "
             "JOIN runs r USING (run_id) WHERE m.step = 12 GROUP BY ALL"

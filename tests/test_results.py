@@ -1,4 +1,4 @@
-"""Querying results: ``platsim.results.open(DIR)`` (DuckDB views and pandas) and
+"""Querying results: ``platsim.experiment.results.open(DIR)`` (DuckDB views and pandas) and
 ``platsim query DIR "SQL"``."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-import platsim.results
+import platsim.experiment.results
 from platsim.cli import main
 from platsim.errors import InputError
 from platsim.experiment.runner import run_batch
@@ -29,7 +29,7 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_views_hold_every_run_step_and_panel_row(results_dir: Path) -> None:
-    with platsim.results.open(results_dir) as results:
+    with platsim.experiment.results.open(results_dir) as results:
         assert results.df("SELECT count(*) AS n FROM runs")["n"][0] == RUNS
         assert results.df("SELECT count(*) AS n FROM metrics")["n"][0] == RUNS * (STEPS + 1)
         panel_rows = RUNS * 3 * MUNICIPALITIES  # steps 0, 3 and 6 (panel_every: 3)
@@ -50,7 +50,7 @@ def test_views_hold_every_run_step_and_panel_row(results_dir: Path) -> None:
 
 
 def test_lorenz_view_returns_the_files_and_joins_runs(results_dir: Path) -> None:
-    with platsim.results.open(results_dir) as results:
+    with platsim.experiment.results.open(results_dir) as results:
         frame = results.df(
             """
             SELECT l.step, l.population_share, l.income_share FROM lorenz l
@@ -75,7 +75,7 @@ def test_lorenz_view_returns_the_files_and_joins_runs(results_dir: Path) -> None
 
 
 def test_a_join_returns_the_values_in_the_files(results_dir: Path) -> None:
-    results = platsim.results.open(results_dir)
+    results = platsim.experiment.results.open(results_dir)
     frame = results.df(
         """
         SELECT r.scenario, r."data.share" AS share, r.replication, m.unemployment_rate
@@ -94,7 +94,7 @@ def test_a_join_returns_the_values_in_the_files(results_dir: Path) -> None:
 
 
 def test_paired_differences_use_common_seeds(results_dir: Path) -> None:
-    with platsim.results.open(results_dir) as results:
+    with platsim.experiment.results.open(results_dir) as results:
         pairs = results.df(
             """
             SELECT a.replication, a.seed = b.seed AS same_seed
@@ -114,7 +114,7 @@ def test_empty_panel_and_platform_folders_give_empty_views(tmp_path: Path) -> No
     out = tmp_path / "out"
     assert run_batch(experiment, out, executor="local").ok == 4
     assert not list((out / "panel").iterdir()) and not list((out / "platforms").iterdir())
-    with platsim.results.open(out) as results:
+    with platsim.experiment.results.open(out) as results:
         assert results.df("SELECT count(*) AS n FROM panel")["n"][0] == 0
         assert results.df("SELECT count(*) AS n FROM platforms")["n"][0] == 0
         joined = results.df("SELECT * FROM panel p JOIN runs r USING (run_id)")
@@ -131,7 +131,7 @@ def test_a_directory_without_lorenz_files_opens_with_an_empty_view(
     old = tmp_path / "old"
     shutil.copytree(results_dir, old)
     shutil.rmtree(old / "lorenz")  # as written before the lorenz files existed
-    with platsim.results.open(old) as results:
+    with platsim.experiment.results.open(old) as results:
         assert results.df("SELECT count(*) AS n FROM lorenz")["n"][0] == 0
         assert {"run_id", "step", "population_share", "income_share"} <= set(results.lorenz.columns)
         assert results.df("SELECT count(*) AS n FROM metrics")["n"][0] == RUNS * (STEPS + 1)
@@ -155,7 +155,7 @@ def test_query_command_csv_and_row_limit(
     assert main(["query", str(results_dir), query, "--csv"]) == 0
     frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert len(frame) == RUNS * (STEPS + 1) and list(frame.columns) == ["run_id", "step", "firms"]
-    expected = platsim.results.open(results_dir).df(query)
+    expected = platsim.experiment.results.open(results_dir).df(query)
     pd.testing.assert_frame_equal(frame[["step", "firms"]], expected[["step", "firms"]])
 
     assert main(["query", str(results_dir), query, "--max-rows", "5"]) == 0
@@ -171,4 +171,4 @@ def test_bad_query_and_bad_directory_exit_2(
     assert main(["query", str(tmp_path), "SELECT 1"]) == 2
     assert "manifest.json" in capsys.readouterr().err
     with pytest.raises(InputError, match=r"no manifest\.json"):
-        platsim.results.open(tmp_path)
+        platsim.experiment.results.open(tmp_path)

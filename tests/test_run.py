@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import platsim
-from platsim.model import LORENZ_SHARES
-from platsim.phases.observation import OUTCOMES
+from platsim.core.model import LORENZ_SHARES
+from platsim.core.phases.observation import OUTCOMES
 from platsim.run import RunOutputs, run
 from platsim.scenario import load_scenario
 

@@ -1,4 +1,4 @@
-"""Tests for platsim.sampling: draws follow their weights, empty rows give -1, quotas hold."""
+"""Tests for platsim.numerics.sampling: draws follow their weights, empty rows give -1, quotas hold."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from platsim.sampling import (
+from platsim.numerics.sampling import (
     bernoulli_indices,
     gumbel,
     logit_best,
@@ -174,7 +174,7 @@ def test_sample_weighted_rows_whole_matrix_frequencies() -> None:
 def test_sample_weighted_rows_and_within_groups_match_a_direct_computation(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import platsim.sampling as sampling
+    import platsim.numerics.sampling as sampling
 
     monkeypatch.setattr(sampling, "_WHOLE_MATRIX_ENTRIES", 0)  # the requested-rows path
     matrix = sp.random(30, 30, density=0.2, random_state=15, format="csr")

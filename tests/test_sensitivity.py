@@ -1,4 +1,4 @@
-"""Tests of platsim.sensitivity: Ishigami indices recovered, bad designs refused."""
+"""Tests of platsim.analysis.sensitivity: Ishigami indices recovered, bad designs refused."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from SALib.test_functions import Ishigami
 
+from platsim.analysis.sensitivity import analyse, design_from_manifest
 from platsim.cli import main
 from platsim.errors import InputError
 from platsim.experiment.runner import run_batch
 from platsim.experiment.samplers import get_sampler
 from platsim.experiment.samplers.parameters import Parameter
-from platsim.sensitivity import analyse, design_from_manifest
 
 PI = float(np.pi)
 

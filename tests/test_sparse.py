@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from platsim.sparse import matvec
+from platsim.numerics.sparse import matvec
 
 
 @settings(max_examples=60, deadline=None)

@@ -102,8 +102,8 @@ def replicate(arm: str, seed: int) -> pd.DataFrame:
     step 0 once they are all open, so that identical platforms start on equal terms whatever
     the order of the catalogue (see test_platform_market.test_platforms_opening_together_...).
     """
-    from platsim.model import TerritoryModel
-    from platsim.phases import platform_market
+    from platsim.core.model import TerritoryModel
+    from platsim.core.phases import platform_market
 
     scenario, overrides, steps, symmetric = ARMS[arm]
     model = TerritoryModel(scenario=scenario, seed=seed, steps=steps, overrides=COMMON | overrides)

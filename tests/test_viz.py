@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from platsim.cli import main
+from platsim.core.model import TerritoryModel
 from platsim.errors import InputError
-from platsim.model import TerritoryModel
 from platsim.scenario import SECTIONS, load_scenario
 from platsim.viz import figures
 from platsim.viz.levers import (
@@ -399,7 +399,7 @@ def refuse_to_start(*args: Any, **kwargs: Any) -> None:
 
 
 def test_viz_bad_scenario_exits_2_before_starting(tmp_path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr("platsim.cli_viz.subprocess.Popen", refuse_to_start)
+    monkeypatch.setattr("platsim.cli.viz.subprocess.Popen", refuse_to_start)
     bad = tmp_path / "bad.yaml"
     bad.write_text("economy:\n  matching_efficiency: 99\n", encoding="utf-8")
     assert main(["viz", str(bad)]) == 2
@@ -412,23 +412,23 @@ def test_viz_bad_scenario_exits_2_before_starting(tmp_path, capsys, monkeypatch)
 def test_viz_refuses_a_busy_port_and_a_missing_extra(capsys, monkeypatch) -> None:
     import socket
 
-    monkeypatch.setattr("platsim.cli_viz.subprocess.Popen", refuse_to_start)
+    monkeypatch.setattr("platsim.cli.viz.subprocess.Popen", refuse_to_start)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         assert main(["viz", "--port", str(port)]) == 2
     assert "port already in use" in capsys.readouterr().err
-    monkeypatch.setattr("platsim.cli_viz.missing_viz_modules", lambda: ["solara"])
+    monkeypatch.setattr("platsim.cli.viz.missing_viz_modules", lambda: ["solara"])
     assert main(["viz"]) == 2
     assert 'pip install "platsim[viz]"' in capsys.readouterr().err
 
 
 def test_viz_serves_on_loopback_with_scenario_and_seed(capsys, monkeypatch) -> None:
-    monkeypatch.setattr("platsim.cli_viz.missing_viz_modules", lambda: [])
-    monkeypatch.setattr("platsim.cli_viz.port_is_free", lambda port, host="127.0.0.1": True)
+    monkeypatch.setattr("platsim.cli.viz.missing_viz_modules", lambda: [])
+    monkeypatch.setattr("platsim.cli.viz.port_is_free", lambda port, host="127.0.0.1": True)
     monkeypatch.setattr(
-        "platsim.cli_viz.subprocess.Popen", lambda command, env: FakeServer(command, env)
+        "platsim.cli.viz.subprocess.Popen", lambda command, env: FakeServer(command, env)
     )
     FakeServer.calls.clear()
     assert main(["viz", "open_data", "--port", "8899", "--seed", "3"]) == 0

@@ -13,7 +13,7 @@ __all__ = ["Scenario", "TerritoryModel", "__version__", "load_scenario"]
 
 def __getattr__(name: str) -> Any:
     if name == "TerritoryModel":
-        from platsim.model import TerritoryModel
+        from platsim.core.model import TerritoryModel
 
         return TerritoryModel
     if name in ("Scenario", "load_scenario"):

@@ -83,7 +83,7 @@ def run(
     Returns:
         The run's metrics, municipal panel, platform table, Lorenz points and provenance.
     """
-    from platsim.model import TerritoryModel  # Mesa is imported only when a run is made
+    from platsim.core.model import TerritoryModel  # Mesa is imported only when a run is made
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)

@@ -2,7 +2,7 @@
 
 Served by ``platsim viz [SCENARIO] [--port N]`` (which runs ``solara run platsim.viz.app``):
 Solara imports this module once and renders :func:`Page` for every browser session, so every
-session builds its own :class:`~platsim.model.TerritoryModel`. The scenario comes from the
+session builds its own :class:`~platsim.core.model.TerritoryModel`. The scenario comes from the
 environment variable :data:`SCENARIO_ENV` (a bundled name or a YAML path; default
 ``baseline``) and the seed from :data:`SEED_ENV` (default 1).
 
@@ -30,8 +30,8 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update
 
+from platsim.core.model import TerritoryModel, resolve_scenario
 from platsim.errors import InputError
-from platsim.model import TerritoryModel, resolve_scenario
 from platsim.scenario import Scenario, load_scenario
 from platsim.viz.components import InputErrorPage, LeverPanel, OutcomePlots, TerritoryMap
 from platsim.viz.levers import Lever, check_levers, scenario_levers

@@ -24,7 +24,7 @@ from platsim.viz.figures import COLOUR_CHOICES, ColourBy, MapView, OutcomesView
 from platsim.viz.levers import Lever
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 _DRAW_SECONDS: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
 

@@ -38,10 +38,10 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PIL import Image
 
-from platsim.phases.observation import panel_rows
+from platsim.core.phases.observation import panel_rows
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 ColourBy = Literal["unemployment", "adoption"]
 

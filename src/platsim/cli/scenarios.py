@@ -1,32 +1,18 @@
-"""The ``platsim`` command line.
-
-Every user mistake (bad scenario, bad value, unwritable folder) ends with one clear line on
-standard error and exit code 2, never a traceback.
-"""
+"""The ``platsim run``, ``platsim validate`` and ``platsim scenarios`` commands: one scenario
+run, scenario files checked, the bundled scenarios listed (registered in
+:mod:`platsim.cli.app`)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
-from rich.console import Console
 from rich.table import Table
 
-from platsim import __version__
+from platsim.cli.console import err, out
 from platsim.errors import InputError
-
-app = typer.Typer(
-    name="platsim",
-    help="Simulate how digital platforms change territories.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console()
-err = Console(stderr=True)
 
 KEY_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("unemployment_rate", "{:.1%}"),
@@ -80,7 +66,6 @@ def key_outcome_table(metrics, steps: list[int], title: str) -> Table:
     return table
 
 
-@app.command("run")
 def run_command(
     scenario: Annotated[str, typer.Argument(help="Scenario YAML file, or a bundled name.")],
     seed: Annotated[int, typer.Option(help="Seed of the run (same seed, same run).", min=0)] = 1,
@@ -147,7 +132,6 @@ def run_command(
         out.print(f"wrote {path}")
 
 
-@app.command("validate")
 def validate_command(
     files: Annotated[list[str], typer.Argument(help="Scenario files (or bundled names).")],
 ) -> None:
@@ -168,7 +152,6 @@ def validate_command(
         raise typer.Exit(2)
 
 
-@app.command("scenarios")
 def scenarios_command() -> None:
     """List the bundled scenarios with their one-line description."""
     from platsim.scenario import bundled_scenarios, load_scenario
@@ -179,53 +162,3 @@ def scenarios_command() -> None:
     for name in bundled_scenarios():
         table.add_row(name, load_scenario(name).description)
     out.print(table)
-
-
-from platsim.cli_batch import batch_command, query_command  # noqa: E402  (batch experiments)
-
-app.command("batch")(batch_command)
-app.command("query")(query_command)
-from platsim.cli_viz import viz_command  # noqa: E402  (teaching app)
-
-app.command("viz")(viz_command)
-from platsim.cli_analysis import (  # noqa: E402  (scenario comparison)
-    compare_command,
-    report_command,
-    sensitivity_command,
-)
-
-app.command("compare")(compare_command)
-app.command("report")(report_command)
-app.command("sensitivity")(sensitivity_command)
-
-
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"platsim {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
-    ] = False,
-) -> None:
-    """Simulate how digital platforms change territories."""
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point: run the app, turning input errors into exit code 2."""
-    try:
-        app(args=argv, prog_name="platsim", standalone_mode=True)
-    except SystemExit as exit_:
-        code = exit_.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
-    except InputError as error:
-        err.print(f"error: {error.message()}", highlight=False, markup=False, soft_wrap=True)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

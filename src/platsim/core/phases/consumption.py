@@ -15,7 +15,7 @@ Platform spending ``T_p`` is split: ``outside_supplier_share`` to suppliers outs
 territory; ``gig_task_share`` to local tasks, whose value net of commission goes to the
 platform's gig pool (paid to gig workers in phase 5); the rest to the platform's member firms
 anywhere in the territory (∝ productivity), net of the commission. The commission goes where
-the platform's kind sends it (see :mod:`platsim.platforms`). Without member firms the goods
+the platform's kind sends it (see :mod:`platsim.core.platforms`). Without member firms the goods
 come from outside suppliers. The identity household spending = firm revenue + platform
 commissions + gig pools + leakage holds every step.
 """
@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from platsim.agents import LOCAL_SERVICES
-from platsim.phases.platform_market import codes_bound, sum_codes
-from platsim.sparse import matvec
+from platsim.core.agents import LOCAL_SERVICES
+from platsim.core.phases.platform_market import codes_bound, sum_codes
+from platsim.numerics.sparse import matvec
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 
 def distribute_local_demand(

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import EMPLOYEE, LOCAL_SERVICES
-from platsim.initialise import agglomeration, draw_productivity, sector_shares
-from platsim.sampling import sample_dense_rows, select_per_group
+from platsim.core.agents import EMPLOYEE, LOCAL_SERVICES
+from platsim.core.initialise import agglomeration, draw_productivity, sector_shares
+from platsim.numerics.sampling import sample_dense_rows, select_per_group
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 
 def step(model: TerritoryModel) -> None:

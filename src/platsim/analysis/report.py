@@ -3,7 +3,7 @@
 The file has no external resource: figures are PNG images embedded as base64 ``data:`` URIs,
 the style sheet is inline, so it opens offline in any browser and can be sent by e-mail.
 Sections: what was run (scenarios and the levers each changes from the baseline,
-replications, seeds, versions), the comparison table (:func:`platsim.analysis.compare`),
+replications, seeds, versions), the comparison table (:func:`platsim.analysis.compare.compare`),
 time series of each outcome family with replication bands, maps of the municipal panel,
 income inequality (Gini; Lorenz curves of household income at the last step from the
 ``lorenz`` files, and of municipal income per head from the panel), the platform market over
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from platsim.analysis import (
+from platsim.analysis.compare import (
     At,
     add_arms,
     compare,
@@ -35,11 +35,11 @@ from platsim.analysis import (
     parse_at,
     scenario_order,
 )
+from platsim.core.phases.observation import OUTCOMES
 from platsim.errors import InputError
+from platsim.experiment.results import Results
+from platsim.experiment.results import open as open_results
 from platsim.output import prepare_directory
-from platsim.phases.observation import OUTCOMES
-from platsim.results import Results
-from platsim.results import open as open_results
 
 #: Okabe & Ito (2008) colour-blind-safe palette (black last).
 OKABE_ITO = (
@@ -460,7 +460,7 @@ def _sensitivity(results: Results, at: At) -> str:
     method = (results.manifest.get("design") or {}).get("method")
     if method not in ("sobol", "morris"):
         return ""
-    from platsim.sensitivity import sensitivity, sensitivity_figure
+    from platsim.analysis.sensitivity import sensitivity, sensitivity_figure
 
     parts = [f"<h2>Sensitivity ({html.escape(method)})</h2>"]
     for name in ("gini_income", "hhi", "employment_rate", "theil_municipal"):

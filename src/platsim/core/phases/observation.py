@@ -2,7 +2,7 @@
 
 Every outcome is declared once in :data:`OUTCOMES` with its unit and which direction is
 better (used by comparisons and reports), computed in :func:`measure` from the model's
-arrays with the pure functions of :mod:`platsim.metrics`, and collected by Mesa's
+arrays with the pure functions of :mod:`platsim.numerics.metrics`, and collected by Mesa's
 DataCollector as a model reporter.
 """
 
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from platsim import metrics
-from platsim.agents import EMPLOYEE, LOCAL_SERVICES, N_STATUSES, PLATFORM, TRAINING, UNEMPLOYED
+from platsim.core.agents import EMPLOYEE, LOCAL_SERVICES, N_STATUSES, PLATFORM, TRAINING, UNEMPLOYED
+from platsim.numerics import metrics
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 
 # measure counts trainees as the workers in none of the other three statuses
@@ -140,7 +140,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     Head counts come from comparisons on the status codes (a bincount over four statuses is
     slower: every worker increments the same few counters; the trainees are the workers in
     none of the other three statuses), municipal and area totals from a few
-    :func:`numpy.bincount` calls; inequality and concentration use :mod:`platsim.metrics`.
+    :func:`numpy.bincount` calls; inequality and concentration use :mod:`platsim.numerics.metrics`.
     """
     workers, firms, munis, territory = (
         model.workers,

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from platsim import scenario as sc
-from platsim.agents import (
+from platsim.core.agents import (
     EMPLOYEE,
     KNOWLEDGE,
     LOCAL_SERVICES,
@@ -23,8 +23,8 @@ from platsim.agents import (
     Municipalities,
     Workers,
 )
-from platsim.phases.consumption import distribute_local_demand
-from platsim.sampling import (
+from platsim.core.phases.consumption import distribute_local_demand
+from platsim.numerics.sampling import (
     sample_rows,
     sample_weighted_rows,
     sample_within_groups,

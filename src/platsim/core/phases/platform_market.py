@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import PLATFORM, UNEMPLOYED
-from platsim.platforms import ENTRANT, GLOBAL, MAX_PLATFORMS, Platform
-from platsim.sampling import bernoulli_indices, gumbel, logit_best
+from platsim.core.agents import PLATFORM, UNEMPLOYED
+from platsim.core.platforms import ENTRANT, GLOBAL, MAX_PLATFORMS, Platform
+from platsim.numerics.sampling import bernoulli_indices, gumbel, logit_best
 from platsim.scenario import PlatformSpec
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 
 def step(model: TerritoryModel) -> None:

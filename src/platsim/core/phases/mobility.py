@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import EMPLOYEE
-from platsim.phases import platform_market
-from platsim.sampling import bernoulli_indices, sample_categorical
-from platsim.sparse import matvec
+from platsim.core.agents import EMPLOYEE
+from platsim.core.phases import platform_market
+from platsim.numerics.sampling import bernoulli_indices, sample_categorical
+from platsim.numerics.sparse import matvec
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 
 def destination_probabilities(model: TerritoryModel) -> np.ndarray:

@@ -23,18 +23,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import EMPLOYEE, PLATFORM, UNEMPLOYED
-from platsim.initialise import wage_offer
-from platsim.sampling import (
+from platsim.core.agents import EMPLOYEE, PLATFORM, UNEMPLOYED
+from platsim.core.initialise import wage_offer
+from platsim.numerics.sampling import (
     bernoulli_indices,
     sample_weighted_rows,
     sample_within_groups,
     select_per_group,
 )
-from platsim.sparse import matvec
+from platsim.numerics.sparse import matvec
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 
 def step(model: TerritoryModel) -> None:

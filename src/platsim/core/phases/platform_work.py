@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import PLATFORM, UNEMPLOYED
-from platsim.phases.platform_market import active_platforms, count_codes, switching_cost
-from platsim.sampling import bernoulli_indices, gumbel, logit_best, select_per_group
+from platsim.core.agents import PLATFORM, UNEMPLOYED
+from platsim.core.phases.platform_market import active_platforms, count_codes, switching_cost
+from platsim.numerics.sampling import bernoulli_indices, gumbel, logit_best, select_per_group
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 
 def step(model: TerritoryModel) -> None:

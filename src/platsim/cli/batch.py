@@ -1,9 +1,9 @@
-"""The ``platsim batch`` and ``platsim query`` commands (registered in :mod:`platsim.cli`).
+"""The ``platsim batch`` and ``platsim query`` commands (registered in :mod:`platsim.cli.app`).
 
 ``platsim batch EXPERIMENT.yaml [--out DIR] [--workers N] [--executor local|process|dask]
 [--scheduler ADDRESS] [--resume] [--quiet]`` runs an experiment; ``platsim query DIR "SQL"``
 prints the result of a DuckDB query over its results. Bad input raises
-:class:`platsim.errors.InputError` (exit code 2 through ``platsim.cli.main``); a batch with a
+:class:`platsim.errors.InputError` (exit code 2 through ``platsim.cli.app.main``); a batch with a
 failed run exits with code 1, an interrupted one with 130.
 
 Importing this module is cheap: the experiment machinery loads when a command runs.
@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-out = Console()
-err = Console(stderr=True)
+from platsim.cli.console import err, out, say
 
 
 class ExecutorName(StrEnum):
@@ -44,10 +42,6 @@ def _one_blas_thread() -> None:
     from platsim.experiment.executors.process import THREAD_VARIABLES
 
     os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
-
-
-def _print(console: Console, text: str) -> None:
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 def batch_command(
@@ -86,7 +80,7 @@ def batch_command(
     directory = out_dir or default_directory(loaded)
     name = (executor.value if executor else None) or ("dask" if scheduler else "process")
     progress = make_progress(out, quiet=quiet)
-    _print(out, loaded.describe())
+    say(out, loaded.describe())
     try:
         report = run_batch(
             loaded,
@@ -98,19 +92,19 @@ def batch_command(
             progress=progress,
         )
     except KeyboardInterrupt:
-        _print(
+        say(
             err,
             f"interrupted; the results in {directory} are consistent. Complete them with:\n"
             f"  platsim batch {experiment} --out {directory} --resume",
         )
         raise typer.Exit(130) from None
     already = f", {report.skipped:,} were done before" if report.skipped else ""
-    _print(
+    say(
         out,
         f"{report.name}: {report.ok:,} ok, {report.failed:,} failed of {report.total:,} runs; "
         f"{report.made:,} made in {report.wall_seconds:.1f} s on {report.executor}{already}",
     )
-    _print(out, f"results in {directory}")
+    say(out, f"results in {directory}")
     if report.failures:
         table = Table(title="Failed runs", title_justify="left")
         table.add_column("run_id")
@@ -119,8 +113,8 @@ def batch_command(
             table.add_row(run_id, error)
         out.print(table)
         if report.failed > len(report.failures):
-            _print(out, f"... and {report.failed - len(report.failures):,} more")
-        _print(
+            say(out, f"... and {report.failed - len(report.failures):,} more")
+        say(
             out,
             f'tracebacks: platsim query {directory} "SELECT run_id, traceback FROM runs WHERE '
             "status = 'failed'\"",
@@ -149,8 +143,8 @@ def query_command(
     """Query a batch's results with DuckDB SQL (views runs, metrics, panel, platforms, lorenz)."""
     import duckdb
 
-    from platsim import results
     from platsim.errors import InputError
+    from platsim.experiment import results
 
     with results.open(directory) as opened:
         relation = opened.sql(query)
@@ -169,6 +163,6 @@ def query_command(
             table.add_row(*(_cell(value) for value in row))
         out.print(table)
         if len(rows) > max_rows:
-            _print(out, f"first {max_rows} rows shown (--max-rows N for more, --csv for all)")
+            say(out, f"first {max_rows} rows shown (--max-rows N for more, --csv for all)")
         else:
-            _print(out, f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+            say(out, f"{len(rows)} row{'s' if len(rows) != 1 else ''}")

@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.agents import N_STATUSES, TRAINING, UNEMPLOYED
-from platsim.sampling import select_per_group, stochastic_round
+from platsim.core.agents import N_STATUSES, TRAINING, UNEMPLOYED
+from platsim.numerics.sampling import select_per_group, stochastic_round
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 
 def step(model: TerritoryModel) -> None:

@@ -24,7 +24,7 @@ import pandas as pd
 from platsim.scenario import PlatformSpec
 
 if TYPE_CHECKING:
-    from platsim.model import TerritoryModel
+    from platsim.core.model import TerritoryModel
 
 GLOBAL, TERRITORIAL, COOPERATIVE, ENTRANT = "global", "territorial", "cooperative", "entrant"
 MAX_PLATFORMS = 62  # firms hold their memberships as bits of an int64

@@ -6,7 +6,7 @@ intervals; a ``morris`` design gives Morris mu*, its interval, and sigma. Any ot
 (none, grid, lhs) raises :class:`platsim.errors.InputError`.
 
 Each design point's value is the mean over its replications (done ok) of the outcome at
-``at`` (see :func:`platsim.analysis.parse_at`), computed in DuckDB. With several scenarios
+``at`` (see :func:`platsim.analysis.compare.parse_at`), computed in DuckDB. With several scenarios
 the indices are computed per scenario. :func:`analyse` is the pure part (design, points,
 outputs -> table) that the tests check on the Ishigami function.
 """
@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from platsim.analysis import At, failed_runs, parse_at, run_values
+from platsim.analysis.compare import At, failed_runs, parse_at, run_values
 from platsim.errors import InputError
-from platsim.results import Results
-from platsim.results import open as open_results
+from platsim.experiment.results import Results
+from platsim.experiment.results import open as open_results
 
 #: Design methods this module analyses.
 METHODS = ("sobol", "morris")

@@ -1,7 +1,7 @@
 """The ``platsim compare``, ``platsim report`` and ``platsim sensitivity`` commands.
 
-Registered in :mod:`platsim.cli`. Bad input raises :class:`platsim.errors.InputError` (exit
-code 2 through ``platsim.cli.main``). Runs not done ok are excluded and counted on standard
+Registered in :mod:`platsim.cli.app`. Bad input raises :class:`platsim.errors.InputError` (exit
+code 2 through ``platsim.cli.app.main``). Runs not done ok are excluded and counted on standard
 error.
 """
 
@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from platsim.cli.console import err, out
 
 if TYPE_CHECKING:
     import pandas as pd
-
-out = Console()
-err = Console(stderr=True)
 
 
 class TableFormat(StrEnum):
@@ -45,7 +43,7 @@ def _warn_failed(failed: list[str]) -> None:
 
 
 def _print_frame(frame: pd.DataFrame, fmt: TableFormat, title: str) -> None:
-    from platsim.analysis import to_markdown
+    from platsim.analysis.compare import to_markdown
 
     if fmt is TableFormat.csv:
         out.file.write(frame.to_csv(index=False))
@@ -76,7 +74,7 @@ def compare_command(
     ),
 ) -> None:
     """Compare every scenario with the baseline: means, paired differences, verdicts."""
-    from platsim.analysis import compare, display_table
+    from platsim.analysis.compare import compare, display_table
 
     table = compare(directory, baseline=baseline, at=at, outcomes=outcome)
     _warn_failed(table.attrs["failed"])
@@ -102,7 +100,7 @@ def report_command(
     at: Annotated[str, typer.Option(help=AT_HELP)] = "end",
 ) -> None:
     """Write one self-contained HTML report (figures embedded) of a results directory."""
-    from platsim.report import write_report
+    from platsim.analysis.report import write_report
 
     info = write_report(directory, output, baseline=baseline, at=at)
     _warn_failed(info["failed"])
@@ -122,7 +120,7 @@ def sensitivity_command(
     ),
 ) -> None:
     """Sobol' indices (sobol designs) or Morris mu*/sigma (morris designs) of one outcome."""
-    from platsim.sensitivity import sensitivity, sensitivity_figure
+    from platsim.analysis.sensitivity import sensitivity, sensitivity_figure
 
     result = sensitivity(directory, outcome, at=at)
     _warn_failed(result.failed)

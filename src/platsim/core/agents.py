@@ -5,7 +5,7 @@ step is a handful of array operations whatever the number of agents. For noteboo
 debugging, ``population.frame()`` gives a pandas DataFrame and ``population[i]`` a small
 read-only record of one agent.
 
-    >>> from platsim.agents import Workers
+    >>> from platsim.core.agents import Workers
     >>> workers = Workers.empty(3)
     >>> workers.status[:] = Status.UNEMPLOYED
     >>> workers[0].status
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from platsim.sparse import matvec
+from platsim.numerics.sparse import matvec
 
 
 class Status(IntEnum):

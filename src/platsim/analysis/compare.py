@@ -8,10 +8,10 @@ plain-words verdict from the outcome's better direction (:data:`OUTCOMES`): *bet
 *worse* when the paired interval excludes 0, *no clear difference* otherwise (outcomes with no
 better direction read *higher* / *lower*).
 
-Per-run values are computed in DuckDB over the Parquet files (:mod:`platsim.results`); only
+Per-run values are computed in DuckDB over the Parquet files (:mod:`platsim.experiment.results`); only
 the small table of one value per run and outcome reaches pandas and scipy.
 
-    >>> from platsim.analysis import compare
+    >>> from platsim.analysis.compare import compare
     >>> table = compare("results/governance_comparison", baseline="baseline")  # doctest: +SKIP
     >>> table.query("outcome == 'hhi'")[["arm", "mean", "diff", "verdict"]]    # doctest: +SKIP
 
@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from platsim.core.phases.observation import OUTCOMES
 from platsim.errors import InputError
-from platsim.phases.observation import OUTCOMES
-from platsim.results import Results
-from platsim.results import open as open_results
+from platsim.experiment.results import Results
+from platsim.experiment.results import open as open_results
 
 #: Confidence level of every interval.
 LEVEL = 0.95

@@ -21,11 +21,10 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from platsim import initialise, metrics
-from platsim.agents import Firms, Municipalities, Workers
-from platsim.errors import InputError
-from platsim.ledger import Ledger
-from platsim.phases import (
+from platsim.core import initialise
+from platsim.core.agents import Firms, Municipalities, Workers
+from platsim.core.ledger import Ledger
+from platsim.core.phases import (
     consumption,
     firms,
     labour,
@@ -35,7 +34,9 @@ from platsim.phases import (
     platform_work,
     public,
 )
-from platsim.platforms import Platform, create_catalogue, platform_frame
+from platsim.core.platforms import Platform, create_catalogue, platform_frame
+from platsim.errors import InputError
+from platsim.numerics import metrics
 from platsim.scenario import Scenario, load_scenario
 from platsim.territory import Territory
 
@@ -103,7 +104,7 @@ def lorenz_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
     """The Lorenz curve of household income now, at the population shares of
     :data:`LORENZ_SHARES`, as columns ``step``, ``population_share``, ``income_share``.
 
-    The exact curve (:func:`platsim.metrics.lorenz_curve` of ``workers.income``, unweighted)
+    The exact curve (:func:`platsim.numerics.metrics.lorenz_curve` of ``workers.income``, unweighted)
     is piecewise linear between its points, so it is read off at the fixed shares by linear
     interpolation; every run then has the same rows.
     """
@@ -183,10 +184,10 @@ class TerritoryModel(mesa.Model):
 
     Attributes:
         territory: The municipalities, their network and commuting zones.
-        workers: Household arrays (:class:`platsim.agents.Workers`).
-        firms: Firm arrays (:class:`platsim.agents.Firms`).
-        municipalities: Changing municipal state (:class:`platsim.agents.Municipalities`).
-        outcomes: This step's outcomes (see :data:`platsim.phases.observation.OUTCOMES`).
+        workers: Household arrays (:class:`platsim.core.agents.Workers`).
+        firms: Firm arrays (:class:`platsim.core.agents.Firms`).
+        municipalities: Changing municipal state (:class:`platsim.core.agents.Municipalities`).
+        outcomes: This step's outcomes (see :data:`platsim.core.phases.observation.OUTCOMES`).
         panel: Municipal panel recorded every ``simulation.panel_every`` steps, one mapping
             of column arrays per recorded step (:meth:`panel_frame` joins them).
         lorenz: Lorenz curves of household income recorded at the panel steps and at step
