@@ -4,7 +4,7 @@ Run ``python benchmarks/bench_batch.py`` (``--quick`` for a shorter version; ``-
 makes 1,000 default runs for real, about 5 minutes on 2 cores). Printed figures:
 
 1. runner overhead per run: a batch of tiny runs (20 municipalities, 1 step) with the local
-   executor, minus the same runs made by calling ``platsim.run.run`` directly;
+   executor, minus the same runs made by calling ``platsim.simulation.run`` directly;
 2. throughput of the process pool with 1 and 2 workers on default runs (100 municipalities,
    120 steps, panel every 12 steps), as wall-clock rate (pool start included) and
    steady-state rate (from the first completion of every worker to the last), and the ratio;
@@ -86,8 +86,8 @@ def measure_overhead(folder: Path, runs: int) -> dict[str, float]:
     """Per-run cost of the batch runner above calling run() directly (tiny runs)."""
     from platsim.experiment.runner import run_batch
     from platsim.experiment.seeds import replication_seeds
-    from platsim.run import run
-    from platsim.scenario import load_scenario
+    from platsim.simulation import run
+    from platsim.schema import load_scenario
 
     experiment = write_experiment(folder, "overhead", runs, 1, TINY, panel_every=1)
     scenario = load_scenario("baseline").with_overrides({**TINY, "simulation.panel_every": 1})

@@ -31,8 +31,8 @@ from scipy import stats
 import platsim.core.model as model_module
 from platsim.core.agents import Status
 from platsim.core.model import TerritoryModel
-from platsim.core.phases.observation import OUTCOMES
-from platsim.scenario import Scenario
+from platsim.schema import Scenario
+from platsim.schema.outcomes import OUTCOMES
 
 #: A small territory: about 7,000 worker agents and 600 firms.
 SMALL: dict[str, Any] = {"territory.n_municipalities": 30}

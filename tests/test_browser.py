@@ -300,7 +300,7 @@ def test_app_steps_levers_and_screenshot(browser: Any, tmp_path: Path) -> None:
 
 def test_bad_scenario_shows_the_cli_message(browser: Any, tmp_path: Path) -> None:
     from platsim.errors import InputError
-    from platsim.scenario import load_scenario
+    from platsim.schema import load_scenario
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("extends: baseline\ncompetition:\n  commission_cap: 1.5\n", encoding="utf-8")

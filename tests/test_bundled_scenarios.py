@@ -12,8 +12,8 @@ import pytest
 
 from platsim.cli import main
 from platsim.core.model import TerritoryModel
-from platsim.run import run
-from platsim.scenario import bundled_scenarios, load_scenario, read_yaml
+from platsim.schema import bundled_scenarios, load_scenario, read_yaml
+from platsim.simulation import run
 
 NAMES = sorted(bundled_scenarios())
 

@@ -14,9 +14,9 @@ import pytest
 from platsim.cli import app
 from platsim.core.ledger import INFLOWS, OUTFLOWS
 from platsim.core.model import PHASES, TerritoryModel
-from platsim.core.phases.observation import OUTCOMES
 from platsim.core.platforms import platform_frame
-from platsim.scenario import bundled_scenarios, iter_parameters, parameter_paths
+from platsim.schema import bundled_scenarios, iter_parameters, parameter_paths
+from platsim.schema.outcomes import OUTCOMES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 README = DOCS.parent / "README.md"

@@ -109,7 +109,7 @@ def test_each_run_holds_exactly_what_run_returns_for_its_scenario_seed_and_point
     plan = RunPlan(load_experiment(SMALL))
     planned = plan.run(len(plan) - 2)  # small_open_data_p1_r1
     task = plan.task(planned, local_results)
-    from platsim.run import run
+    from platsim.simulation import run
 
     assert task.overrides == {"data.share": 0.75}
     expected = run(task.scenario, planned.seed, 6, overrides=task.overrides)

@@ -12,7 +12,7 @@ import yaml
 from platsim.cli import main
 from platsim.errors import InputError
 from platsim.experiment.spec import load_experiment
-from platsim.scenario import bundled_scenarios
+from platsim.schema import bundled_scenarios
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "experiments"

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from platsim.run import run
+from platsim.simulation import run
 
 EXPECTED = Path(__file__).parent / "data" / "fingerprints.json"
 SEEDS = (1, 2, 3)

@@ -8,7 +8,7 @@ import pytest
 from platsim.core.agents import NO_EMPLOYER, Sector, Status
 from platsim.core.initialise import wage_offer
 from platsim.core.phases import firms as firms_phase
-from platsim.scenario import Economy
+from platsim.schema.sections import Economy
 
 
 def test_wage_offer_formula() -> None:

@@ -12,10 +12,10 @@ import pytest
 
 import platsim.core.model as model_module
 from platsim.core.model import LORENZ_SHARES, PHASES, TerritoryModel
-from platsim.core.phases.observation import OUTCOMES
 from platsim.errors import InputError
 from platsim.numerics import metrics
-from platsim.scenario import Scenario, bundled_scenarios
+from platsim.schema import Scenario, bundled_scenarios
+from platsim.schema.outcomes import OUTCOMES
 
 SMALL = {"territory.n_municipalities": 30}
 

@@ -9,8 +9,8 @@ import pytest
 
 from platsim.core.agents import Sector, Status
 from platsim.core.phases import observation
-from platsim.core.phases.observation import OUTCOMES
 from platsim.numerics import metrics
+from platsim.schema.outcomes import OUTCOMES
 
 
 def recompute(model) -> dict[str, float]:

@@ -9,6 +9,7 @@ import pytest
 from platsim.core.agents import Status
 from platsim.core.model import TerritoryModel
 from platsim.core.phases import platform_market as market
+from platsim.core.platforms import codes_bound
 
 N = 25
 GLOBAL = {"kind": "global"}
@@ -507,50 +508,13 @@ def test_entrants_appear_at_the_entry_rate_in_a_region() -> None:
         assert platform.spec.outside_supplier_share == 0.0
 
 
-@pytest.mark.parametrize("size", [1, 3, 8, 9, 20])
-def test_count_codes_counts_each_code_and_ignores_none(size: int) -> None:
-    codes = np.random.default_rng(size).integers(-1, size, 5_000)
-    expected = np.bincount(codes[codes >= 0], minlength=size)
-    counts = market.count_codes(codes, size)
-    np.testing.assert_array_equal(counts, expected)
-    assert counts.dtype == np.int64 and counts.sum() == np.count_nonzero(codes >= 0)
-
-
-@pytest.mark.parametrize("size", [1, 3, 8, 9, 20])
-def test_sum_codes_sums_each_code_and_ignores_none(size: int) -> None:
-    rng = np.random.default_rng(size)
-    codes = rng.integers(-1, size, 5_000)
-    weights = rng.random(5_000)
-    expected = np.bincount(codes[codes >= 0], weights=weights[codes >= 0], minlength=size)
-    sums = market.sum_codes(codes, weights, size)
-    np.testing.assert_allclose(sums, expected, rtol=1e-12)
-    assert sums.shape == (size,)
-    assert sums.sum() == pytest.approx(weights[codes >= 0].sum(), rel=1e-12)
-
-
-@pytest.mark.parametrize("in_use", [1, 2, 3, 6])
-def test_count_and_sum_codes_with_a_known_bound_match_the_bincount(in_use: int) -> None:
-    rng = np.random.default_rng(in_use)
-    codes = rng.integers(-1, in_use, 5_000)  # every code below the bound may be present
-    weights = rng.random(5_000)
-    present = codes >= 0
-    np.testing.assert_array_equal(
-        market.count_codes(codes, 8, in_use), np.bincount(codes[present], minlength=8)
-    )
-    np.testing.assert_allclose(
-        market.sum_codes(codes, weights, 8, in_use),
-        np.bincount(codes[present], weights=weights[present], minlength=8),
-        rtol=1e-12,
-    )
-
-
 def test_codes_bound_covers_every_member_code() -> None:
     model = TerritoryModel(
         scenario="policy_mix", seed=3, overrides={"territory.n_municipalities": 30}
     )
     for _ in range(30):
         model.step()
-        bound = market.codes_bound(model)
+        bound = codes_bound(model)
         assert (model.workers.platform < bound).all()
         assert (model.workers.gig_platform < bound).all()
 

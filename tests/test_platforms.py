@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from platsim.core.model import TerritoryModel
-from platsim.core.platforms import GLOBAL, MAX_PLATFORMS, TERRITORIAL
+from platsim.core.platforms import MAX_PLATFORMS
+from platsim.schema.platforms import GLOBAL, TERRITORIAL
 
 N = 25
 
@@ -118,7 +119,7 @@ def test_reach_is_connectivity_above_threshold_and_region_for_territorial() -> N
 
 
 def test_a_catalogue_name_set_to_null_removes_the_platform(tmp_path) -> None:
-    from platsim.scenario import load_scenario
+    from platsim.schema import load_scenario
 
     path = tmp_path / "no_global.yaml"
     path.write_text(

@@ -1,4 +1,4 @@
-"""Tests for platsim.run: run() as a pure function of (scenario, seed), and RunOutputs.save()."""
+"""Tests for platsim.simulation: run() as a pure function of (scenario, seed), and RunOutputs.save()."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 
 import platsim
 from platsim.core.model import LORENZ_SHARES
-from platsim.core.phases.observation import OUTCOMES
-from platsim.run import RunOutputs, run
-from platsim.scenario import load_scenario
+from platsim.schema import load_scenario
+from platsim.schema.outcomes import OUTCOMES
+from platsim.simulation import RunOutputs, run
 
 SMALL = {"territory.n_municipalities": 20, "simulation.panel_every": 4}
 

@@ -1,4 +1,4 @@
-"""Tests for platsim.scenario: the bundled baseline, immutability, hashing, overrides,
+"""Tests for platsim.schema: the bundled baseline, immutability, hashing, overrides,
 ``extends`` and the error messages for bad scenario files."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from platsim.errors import InputError, InputErrors
-from platsim.scenario import (
+from platsim.schema import (
     SECTIONS,
     Scenario,
     bundled_scenarios,
@@ -288,7 +288,7 @@ def test_loading_again_sees_every_change_to_the_file_or_its_parent(tmp_path: Pat
 
 
 def test_the_cache_of_loaded_scenarios_stays_small(tmp_path: Path) -> None:
-    import platsim.scenario as scenario_module
+    import platsim.schema.loading as scenario_module
 
     for k in range(3 * scenario_module._LOADED_MAX):
         path = write(tmp_path / f"s{k}.yaml", f"simulation:\n  steps: {k + 1}\n")

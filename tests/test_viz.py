@@ -18,7 +18,7 @@ import pytest
 from platsim.cli import main
 from platsim.core.model import TerritoryModel
 from platsim.errors import InputError
-from platsim.scenario import SECTIONS, load_scenario
+from platsim.schema import SECTIONS, load_scenario
 from platsim.viz import figures
 from platsim.viz.levers import (
     LEVER_SPECS,

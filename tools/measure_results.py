@@ -41,7 +41,7 @@ FIRST, LAST = 24, 120
 
 def metrics_of(job: tuple[str, int, dict[str, Any] | None]) -> pd.DataFrame:
     """The metrics of one run (top level, so that worker processes can run it)."""
-    from platsim.run import run
+    from platsim.simulation import run
 
     scenario, seed, overrides = job
     return run(scenario, seed=seed, overrides=overrides).metrics

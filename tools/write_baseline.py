@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from platsim.scenario import SECTIONS, PlatformSpec, Scenario, _range_text
+from platsim.schema import SECTIONS, PlatformSpec, Scenario, range_text
 
 TARGET = Path(__file__).resolve().parents[1] / "src" / "platsim" / "scenarios" / "baseline.yaml"
 WIDTH = 100
@@ -58,9 +58,9 @@ def _field_lines(cls: type[BaseModel], name: str, value: object, indent: str) ->
     unit, source = extra.get("unit", ""), extra.get("source", "assumption")
     description = info.description or ""
     if unit == "choice":
-        note = f"one of: {_range_text(cls, name)}"
+        note = f"one of: {range_text(cls, name)}"
     else:
-        note = f"unit: {unit}, range: {_range_text(cls, name)}"
+        note = f"unit: {unit}, range: {range_text(cls, name)}"
     line = f"{indent}{name}: {_yaml_value(value)}  # {note}"
     if source != "assumption":
         if len(line) + len("; source: ") + len(source) <= WIDTH:

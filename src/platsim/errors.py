@@ -3,13 +3,18 @@
 Every problem with something a user wrote (a scenario file, a territory file, an experiment
 file, a command-line value) is raised as :class:`InputError`. It names the file, the field,
 the value found and what is allowed, so the command line can print one clear line and exit
-with code 2 instead of showing a traceback.
+with code 2 instead of showing a traceback. :func:`from_validation_error` is the one translator
+from pydantic's errors, used by every schema (scenarios, experiments).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class InputError(ValueError):
@@ -70,3 +75,42 @@ class InputErrors(InputError):
 
     def message(self) -> str:
         return "\n".join(error.message() for error in self.errors)
+
+
+#: ``keys_at(loc)``: the keys allowed in the mapping at ``loc`` (for an unknown key).
+KeysAt = Callable[[list[str]], Iterable[str]]
+#: ``allowed_for(loc, item)``: what a field accepts, from the schema or pydantic's ``ctx``.
+AllowedFor = Callable[[list[str], Mapping[str, Any]], str | None]
+
+
+def from_validation_error(
+    error: ValidationError, file: str | Path | None, *, keys_at: KeysAt, allowed_for: AllowedFor
+) -> InputError:
+    """Translate pydantic's validation error into one :class:`InputError` per invalid field
+    (:class:`InputErrors` when there are several), so that every schema reports alike.
+
+    An unknown key names the keys allowed beside it (``keys_at``), a missing one says it is
+    required, and any other problem gives pydantic's message with what the field accepts
+    (``allowed_for``). A mapping found where a value was expected is not shown.
+    """
+    problems = [_problem(item, file, keys_at, allowed_for) for item in error.errors()]
+    return problems[0] if len(problems) == 1 else InputErrors(problems)
+
+
+def _problem(
+    item: Mapping[str, Any], file: str | Path | None, keys_at: KeysAt, allowed_for: AllowedFor
+) -> InputError:
+    loc = [str(part) for part in item["loc"]]
+    field = ".".join(loc) if loc else None
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        allowed = ", ".join(keys_at(loc[:-1]))
+        return InputError("unknown key", file=file, field=field, value=loc[-1], allowed=allowed)
+    if kind == "missing":
+        return InputError("is required", file=file, field=field)
+    message, value = item["msg"], item.get("input")
+    if kind == "value_error":  # a validator's own sentence; the value is in it
+        message, value = message.removeprefix("Value error, "), None
+    if isinstance(value, dict):
+        value = None
+    return InputError(message, file=file, field=field, value=value, allowed=allowed_for(loc, item))

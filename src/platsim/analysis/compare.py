@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from platsim.core.phases.observation import OUTCOMES
 from platsim.errors import InputError
 from platsim.experiment.results import Results
 from platsim.experiment.results import open as open_results
+from platsim.schema.outcomes import OUTCOMES
 
 #: Confidence level of every interval.
 LEVEL = 0.95

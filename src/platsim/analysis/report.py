@@ -35,11 +35,11 @@ from platsim.analysis.compare import (
     parse_at,
     scenario_order,
 )
-from platsim.core.phases.observation import OUTCOMES
 from platsim.errors import InputError
 from platsim.experiment.results import Results
 from platsim.experiment.results import open as open_results
 from platsim.output import prepare_directory
+from platsim.schema.outcomes import OUTCOMES
 
 #: Okabe & Ito (2008) colour-blind-safe palette (black last).
 OKABE_ITO = (

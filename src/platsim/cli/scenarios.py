@@ -84,8 +84,8 @@ def run_command(
 ) -> None:
     """Run one scenario; write metrics, municipalities, platforms, lorenz (.parquet), run.json."""
     from platsim.output import prepare_directory
-    from platsim.run import run
-    from platsim.scenario import load_scenario
+    from platsim.schema import load_scenario
+    from platsim.simulation import run
 
     loaded = load_scenario(scenario, parse_assignments(assignments), overrides_origin="--set")
     total = steps or loaded.simulation.steps
@@ -136,7 +136,7 @@ def validate_command(
     files: Annotated[list[str], typer.Argument(help="Scenario files (or bundled names).")],
 ) -> None:
     """Check scenario files; exit code 2 if any is invalid."""
-    from platsim.scenario import load_scenario
+    from platsim.schema import load_scenario
 
     failed = 0
     for name in files:
@@ -154,7 +154,7 @@ def validate_command(
 
 def scenarios_command() -> None:
     """List the bundled scenarios with their one-line description."""
-    from platsim.scenario import bundled_scenarios, load_scenario
+    from platsim.schema import bundled_scenarios, load_scenario
 
     table = Table(title="Bundled scenarios (use the name or the path)", title_justify="left")
     table.add_column("name")

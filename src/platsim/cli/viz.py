@@ -97,7 +97,7 @@ def viz_command(
     ] = False,
 ) -> None:
     """Serve the interactive app (map, plots, levers) on http://127.0.0.1:PORT."""
-    from platsim.scenario import load_scenario, resolve_scenario_path
+    from platsim.schema import load_scenario, resolve_scenario_path
 
     loaded = load_scenario(scenario)  # an InputError here: message and exit 2, no server
     missing = missing_viz_modules()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from platsim import scenario as sc
 from platsim.core.agents import (
     EMPLOYEE,
     KNOWLEDGE,
@@ -30,6 +29,8 @@ from platsim.numerics.sampling import (
     sample_within_groups,
     stochastic_round,
 )
+from platsim.schema import sections as sc
+from platsim.schema.scenario import Scenario
 from platsim.territory import Territory, generate_territory, load_territory
 
 
@@ -207,7 +208,7 @@ def initialise_economy(
     workers: Workers,
     firms: Firms,
     municipalities: Municipalities,
-    scenario: sc.Scenario,
+    scenario: Scenario,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Allocate first jobs, wages, incomes, firm accounts and budgets.

@@ -35,9 +35,9 @@ from platsim.core.phases import (
     public,
 )
 from platsim.core.platforms import Platform, create_catalogue, platform_frame
-from platsim.errors import InputError
 from platsim.numerics import metrics
-from platsim.scenario import Scenario, load_scenario
+from platsim.schema import Scenario, resolve_scenario
+from platsim.schema.outcomes import OUTCOMES
 from platsim.territory import Territory
 
 Phase = Callable[["TerritoryModel"], None]
@@ -133,38 +133,6 @@ def record_lorenz(model: TerritoryModel) -> None:
         model.lorenz.append(lorenz_columns(model))
 
 
-def resolve_scenario(
-    scenario: Scenario | str | Path | None,
-    overrides: Mapping[str, Any] | None = None,
-    parameters: Mapping[str, Any] | None = None,
-) -> Scenario:
-    """Turn the model's scenario arguments into one validated :class:`Scenario`.
-
-    Args:
-        scenario: A Scenario, a path or bundled name, or None for the baseline.
-        overrides: Dotted-path values, ``{"economy.matching_efficiency": 0.3}``.
-        parameters: Keyword-style values with ``__`` for dots
-            (``economy__matching_efficiency=0.3``), as ``mesa.batch_run`` passes them.
-    """
-    if scenario is None:
-        resolved = load_scenario("baseline")
-    elif isinstance(scenario, Scenario):
-        resolved = scenario
-    else:
-        resolved = load_scenario(scenario)
-    merged: dict[str, Any] = dict(overrides or {})
-    for key, value in (parameters or {}).items():
-        if "__" not in key:
-            raise InputError(
-                "unknown model argument",
-                field=key,
-                value=value,
-                allowed="scenario, seed, steps, overrides, or section__parameter keywords",
-            )
-        merged[key.replace("__", ".")] = value
-    return resolved.with_overrides(merged, origin="model arguments") if merged else resolved
-
-
 class TerritoryModel(mesa.Model):
     """Households, firms and municipalities on a territorial network.
 
@@ -187,7 +155,7 @@ class TerritoryModel(mesa.Model):
         workers: Household arrays (:class:`platsim.core.agents.Workers`).
         firms: Firm arrays (:class:`platsim.core.agents.Firms`).
         municipalities: Changing municipal state (:class:`platsim.core.agents.Municipalities`).
-        outcomes: This step's outcomes (see :data:`platsim.core.phases.observation.OUTCOMES`).
+        outcomes: This step's outcomes (see :data:`platsim.schema.outcomes.OUTCOMES`).
         panel: Municipal panel recorded every ``simulation.panel_every`` steps, one mapping
             of column arrays per recorded step (:meth:`panel_frame` joins them).
         lorenz: Lorenz curves of household income recorded at the panel steps and at step
@@ -257,7 +225,7 @@ class TerritoryModel(mesa.Model):
         self.lorenz: list[dict[str, np.ndarray]] = []
         self._open_initial_platforms()
         self._stock_before = self.money_stock()
-        self.datacollector = OutcomeCollector(observation.OUTCOMES)
+        self.datacollector = OutcomeCollector(OUTCOMES)
         self.running = True
         observation.step(self)
         record_lorenz(self)

@@ -21,12 +21,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from platsim.scenario import PlatformSpec
+from platsim.schema.platforms import GLOBAL, TERRITORIAL, PlatformSpec
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
 
-GLOBAL, TERRITORIAL, COOPERATIVE, ENTRANT = "global", "territorial", "cooperative", "entrant"
 MAX_PLATFORMS = 62  # firms hold their memberships as bits of an int64
 
 
@@ -227,3 +226,10 @@ PLATFORM_COLUMNS: tuple[str, ...] = (
 def platform_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
     """The platform table: one row per platform and recorded step."""
     return pd.DataFrame(rows, columns=list(PLATFORM_COLUMNS))
+
+
+def codes_bound(model: TerritoryModel) -> int:
+    """One more than the highest index of an open platform: households' and gig workers'
+    platform codes are all below it (only open platforms have members; closing a platform
+    lets its members go), without reading the codes."""
+    return 1 + max((p.index for p in model.platforms if p.active), default=-1)

@@ -15,7 +15,7 @@ The parts are separate and swappable, as in EMA Workbench's ``em_framework``:
   ``runs.parquet``) and what ``--resume`` may skip;
 - :mod:`platsim.experiment.runner` ties them together (:func:`run_batch`).
 
-Nothing here imports Mesa: the only model entry point used is :func:`platsim.run.run`, and
+Nothing here imports Mesa: the only model entry point used is :func:`platsim.simulation.run`, and
 only inside the worker. Importing this package is cheap (no numpy, no pandas).
 """
 

@@ -51,10 +51,10 @@ from pydantic import (
     ValidationError,
 )
 
-from platsim.errors import InputError, InputErrors
+from platsim.errors import InputError, InputErrors, from_validation_error
 from platsim.experiment.samplers import CONTINUOUS_METHODS, Parameter, get_sampler
 from platsim.experiment.seeds import design_seed, replication_seeds
-from platsim.scenario import Scenario, bundled_scenarios, load_scenario, read_yaml
+from platsim.schema import Scenario, bundled_scenarios, load_scenario, read_yaml
 
 # --------------------------------------------------------------------------------------------
 # Schema
@@ -226,17 +226,9 @@ def load_experiment(path: str | Path) -> Experiment:
             file=file,
             allowed="an experiment YAML file (see experiments/*.yaml)",
         )
-    try:
-        raw = read_yaml(file)
-    except InputError as error:
-        if error.problem.startswith("must be a YAML mapping"):
-            raise InputError(
-                "must be a YAML mapping",
-                file=file,
-                value=error.value,
-                allowed="keys " + ", ".join(ExperimentSpec.model_fields),
-            ) from None
-        raise
+    raw = read_yaml(
+        file, expected="a YAML mapping", allowed="keys " + ", ".join(ExperimentSpec.model_fields)
+    )
     spec = _validate_spec(raw, file)
     name = spec.name or file.stem
     scenarios = _load_scenarios(spec, file)
@@ -276,37 +268,25 @@ def _validate_spec(raw: Mapping[str, Any], file: Path) -> ExperimentSpec:
     try:
         return ExperimentSpec.model_validate(raw)
     except ValidationError as error:
-        problems = [_to_input_error(item, file) for item in error.errors()]
-        if len(problems) == 1:
-            raise problems[0] from None
-        raise InputErrors(problems) from None
+        raise from_validation_error(
+            error, file, keys_at=_keys_at, allowed_for=_allowed_for
+        ) from None
 
 
-def _to_input_error(item: Mapping[str, Any], file: Path) -> InputError:
-    loc = [str(part) for part in item["loc"]]
-    field = ".".join(loc) if loc else None
-    kind = item["type"]
+def _keys_at(loc: list[str]) -> list[str]:
+    return list(_model_at(loc).model_fields)
+
+
+def _allowed_for(loc: list[str], item: Mapping[str, Any]) -> str | None:
+    """A bound (``>= 1``), a pattern's rule, or what pydantic expected."""
     ctx = item.get("ctx") or {}
-    if kind == "extra_forbidden":
-        return InputError(
-            "unknown key",
-            file=file,
-            field=field,
-            value=loc[-1],
-            allowed=", ".join(_model_at(loc[:-1]).model_fields),
-        )
-    if kind == "missing":
-        return InputError("is required", file=file, field=field)
     allowed = str(ctx["expected"]) if "expected" in ctx else None
     for key, text in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
         if key in ctx:
             allowed = f"{text} {ctx[key]}"
-    if kind == "string_pattern_mismatch":
+    if item["type"] == "string_pattern_mismatch":
         allowed = "letters, digits, '_', '-' and '.', starting with a letter or digit"
-    value = item.get("input")
-    if isinstance(value, dict):
-        value = None
-    return InputError(item["msg"], file=file, field=field, value=value, allowed=allowed)
+    return allowed
 
 
 def _model_at(loc: list[str]) -> type[BaseModel]:

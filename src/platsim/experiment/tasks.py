@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from platsim.scenario import Scenario
+from platsim.schema import Scenario
 
 RunStatus = Literal["ok", "failed"]
 

@@ -2,7 +2,7 @@
 
 :func:`execute_run` is a top-level function of a module that imports neither Mesa nor the
 model at import time, so process pools started with ``spawn`` and Dask workers can unpickle
-it cheaply; :func:`platsim.run.run` is imported on first use.
+it cheaply; :func:`platsim.simulation.run` is imported on first use.
 
 Files, each written atomically (temporary name, then rename), in this order:
 ``metrics/<run_id>.parquet``, ``panel/<run_id>.parquet`` (when the run has a panel),
@@ -33,7 +33,7 @@ from platsim.experiment.tasks import RunSummary, RunTask
 from platsim.output import write_json, write_parquet
 
 if TYPE_CHECKING:
-    from platsim.run import RunOutputs
+    from platsim.simulation import RunOutputs
 
 #: Environment variable naming the run ids (shell patterns, comma-separated) made to fail.
 FAIL_RUNS_VARIABLE = "PLATSIM_FAIL_RUNS"
@@ -75,7 +75,7 @@ def execute_run(task: RunTask) -> RunSummary:
         The run's summary (``recorded`` is False only if the status file could not be
         written, e.g. the results directory is not visible from this worker).
     """
-    from platsim.run import run  # the model (and Mesa) load in the worker, on first use
+    from platsim.simulation import run  # the model (and Mesa) load in the worker, on first use
 
     started = time.perf_counter()  # a run's wall time leaves that import out
     host = f"{socket.gethostname()}:{os.getpid()}"

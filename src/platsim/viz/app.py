@@ -30,9 +30,9 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update
 
-from platsim.core.model import TerritoryModel, resolve_scenario
+from platsim.core.model import TerritoryModel
 from platsim.errors import InputError
-from platsim.scenario import Scenario, load_scenario
+from platsim.schema import Scenario, load_scenario, resolve_scenario
 from platsim.viz.components import InputErrorPage, LeverPanel, OutcomePlots, TerritoryMap
 from platsim.viz.levers import Lever, check_levers, scenario_levers
 

@@ -39,6 +39,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PIL import Image
 
 from platsim.core.phases.observation import panel_rows
+from platsim.schema.platforms import ENTRANT
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -343,7 +344,7 @@ class OutcomesView(LiveFigure):
         if shares.empty:
             return ()
         peak = shares.max()
-        planned = {p.name for p in model.platforms if p.kind != "entrant"}
+        planned = {p.name for p in model.platforms if p.kind != ENTRANT}
         candidates = [
             name for name in shares.columns if name in planned or peak[name] >= PLATFORM_SHOWN_FROM
         ]

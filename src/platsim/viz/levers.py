@@ -1,7 +1,7 @@
 """The levers students move in the app, with bounds read from the scenario schema.
 
 Each lever is a scenario parameter (a dotted path such as ``"data.regime"``). Its choices or
-its slider bounds come from the schema (:mod:`platsim.scenario`): a choice lists the values
+its slider bounds come from the schema (:mod:`platsim.schema`): a choice lists the values
 the schema's ``Literal`` allows, a slider runs between the schema's lower and upper bounds.
 Parameters the schema leaves unbounded above (an earnings floor, a broadband budget) get a
 teaching maximum, raised when the scenario itself sets a larger value, so that every value
@@ -9,7 +9,7 @@ a slider can reach is one the schema accepts and the scenario's own value is rea
 
 This module does not import Solara: it is plain data, tested without the ``viz`` extra.
 
->>> from platsim.scenario import load_scenario
+>>> from platsim.schema import load_scenario
 >>> levers = scenario_levers(load_scenario("baseline"))
 >>> [lever.path for lever in levers][:2]
 ['data.regime', 'data.share']
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from platsim.errors import InputError
-from platsim.scenario import SECTIONS, Scenario
+from platsim.schema import SECTIONS, Scenario
 
 LeverKind = Literal["choice", "float", "int", "switch"]
 

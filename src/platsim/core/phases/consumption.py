@@ -28,8 +28,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from platsim.core.agents import LOCAL_SERVICES
-from platsim.core.phases.platform_market import codes_bound, sum_codes
+from platsim.core.platforms import codes_bound
+from platsim.numerics.codes import sum_codes
 from platsim.numerics.sparse import matvec
+from platsim.schema.platforms import GLOBAL
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -164,7 +166,7 @@ def sell_through_platforms(model: TerritoryModel, via_platform: np.ndarray) -> d
         platform.transactions += float(amount[k])
         platform.book_commission(float(commission[k]))
         platform.gig_pool += float(pools[k])
-        if platform.kind == "global":
+        if platform.kind == GLOBAL:
             model.add_flow("global_leakage", float(outside[k]))
     model.ledger.outflow("outside_suppliers", float(np.add.reduce(outside)))
     totals.update(

@@ -1,15 +1,14 @@
 """Phase 8, observation: the outcomes of the step, and the municipal panel for maps.
 
-Every outcome is declared once in :data:`OUTCOMES` with its unit and which direction is
-better (used by comparisons and reports), computed in :func:`measure` from the model's
-arrays with the pure functions of :mod:`platsim.numerics.metrics`, and collected by Mesa's
-DataCollector as a model reporter.
+Every outcome is declared once in :data:`platsim.schema.outcomes.OUTCOMES` with its unit and
+which direction is better (used by comparisons and reports), computed in :func:`measure` from
+the model's arrays with the pure functions of :mod:`platsim.numerics.metrics`, and collected by
+Mesa's DataCollector as a model reporter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,115 +22,6 @@ if TYPE_CHECKING:
 
 # measure counts trainees as the workers in none of the other three statuses
 assert {EMPLOYEE, PLATFORM, UNEMPLOYED, TRAINING} == set(range(N_STATUSES))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """An outcome reported every step."""
-
-    description: str
-    unit: str
-    better: Literal["higher", "lower"] | None
-    family: str
-
-
-OUTCOMES: dict[str, Outcome] = {
-    "employment_rate": Outcome("Employed / labour force", "share", "higher", "employment"),
-    "unemployment_rate": Outcome(
-        "Unemployed / (labour force - trainees)", "share", "lower", "employment"
-    ),
-    "vacancies": Outcome("Open vacancies", "positions", None, "employment"),
-    "vacancy_rate": Outcome("Vacancies / (employees + vacancies)", "share", None, "employment"),
-    "mean_wage": Outcome("Mean wage of employees", "EUR / month", "higher", "employment"),
-    "mean_income": Outcome("Mean household income", "EUR / month", "higher", "employment"),
-    "digital_literacy": Outcome("Mean digital literacy", "index 0-1", "higher", "employment"),
-    "training_share": Outcome("Workers in training", "share", None, "employment"),
-    "gini_income": Outcome("Gini of household income", "index 0-1", "lower", "cohesion"),
-    "theil_municipal": Outcome(
-        "Theil T of municipal income per head (population-weighted)",
-        "index",
-        "lower",
-        "cohesion",
-    ),
-    "theil_between": Outcome("Theil between urban and rural", "index", "lower", "cohesion"),
-    "theil_within": Outcome("Theil within urban and rural", "index", "lower", "cohesion"),
-    "rural_urban_income_ratio": Outcome(
-        "Rural / urban income per head", "ratio", "higher", "cohesion"
-    ),
-    "rural_urban_employment_gap": Outcome(
-        "Urban minus rural employment rate", "share points", "lower", "cohesion"
-    ),
-    "rural_service_access": Outcome(
-        "Service level of rural municipalities (population-weighted)",
-        "index 0-1",
-        "higher",
-        "cohesion",
-    ),
-    "urban_service_access": Outcome(
-        "Service level of urban municipalities (population-weighted)",
-        "index 0-1",
-        "higher",
-        "cohesion",
-    ),
-    "rural_population_share": Outcome(
-        "Share of households living in rural municipalities", "share", "higher", "cohesion"
-    ),
-    "mean_connectivity": Outcome(
-        "Broadband connectivity (population-weighted)", "index 0-1", "higher", "cohesion"
-    ),
-    "firms": Outcome("Active firms", "firms", "higher", "economy"),
-    "rural_local_revenue": Outcome(
-        "Revenue of local-services firms in rural municipalities per rural household",
-        "EUR / month",
-        "higher",
-        "economy",
-    ),
-    "firm_entry": Outcome("Firms entering this month", "firms", None, "economy"),
-    "firm_exit": Outcome("Firms exiting this month", "firms", None, "economy"),
-    "digital_adoption": Outcome("Share of firms digitised", "share", "higher", "economy"),
-    "local_value_added": Outcome(
-        "Firm revenue minus outside purchases", "EUR / month", "higher", "economy"
-    ),
-    "external_sales": Outcome("Sales outside the territory", "EUR / month", "higher", "economy"),
-    "household_spending": Outcome("Household consumption", "EUR / month", None, "economy"),
-    "import_share": Outcome(
-        "Household spending bought outside the territory", "share", "lower", "economy"
-    ),
-    "hhi": Outcome(
-        "Herfindahl-Hirschman index of platforms' transaction values",
-        "0-10,000",
-        "lower",
-        "concentration",
-    ),
-    "top_share": Outcome(
-        "Largest platform's share of transactions", "share", "lower", "concentration"
-    ),
-    "data_hhi": Outcome(
-        "Herfindahl-Hirschman index of platforms' data stocks", "0-10,000", "lower", "concentration"
-    ),
-    "active_platforms": Outcome("Platforms open", "platforms", None, "concentration"),
-    "mean_commission": Outcome(
-        "Transaction-weighted commission", "share", "lower", "concentration"
-    ),
-    "leakage_share": Outcome(
-        "Value leaving via global platforms (commissions, outside suppliers) / household spending",
-        "share",
-        "lower",
-        "concentration",
-    ),
-    "platform_spending_share": Outcome(
-        "Household spending made on platforms", "share", None, "concentration"
-    ),
-    "platform_work_share": Outcome("Platform workers / employed", "share", None, "employment"),
-    "platform_pay_ratio": Outcome("Mean gig pay / mean wage", "ratio", "higher", "employment"),
-    "firms_on_platforms": Outcome("Share of firms selling on a platform", "share", None, "economy"),
-    "accounts_residual": Outcome(
-        "Money-identity error of the step, relative to the money stock (should be ~1e-15)",
-        "ratio",
-        None,
-        "checks",
-    ),
-}
 
 
 def measure(model: TerritoryModel) -> dict[str, float]:

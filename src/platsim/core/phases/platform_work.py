@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import PLATFORM, UNEMPLOYED
-from platsim.core.phases.platform_market import active_platforms, count_codes, switching_cost
+from platsim.core.phases.platform_market import active_platforms, switching_cost
+from platsim.numerics.codes import count_codes
 from platsim.numerics.sampling import bernoulli_indices, gumbel, logit_best, select_per_group
+from platsim.schema.platforms import COOPERATIVE, GLOBAL, TERRITORIAL
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -232,14 +234,14 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
     pay_by_platform = np.zeros(len(model.platforms))
     for platform in platforms:
         count = int(counts[platform.index])
-        if platform.kind == "cooperative" and platform.cash > 0 and count > 0:
+        if platform.kind == COOPERATIVE and platform.cash > 0 and count > 0:
             platform.gig_pool += platform.cash  # the cooperative's surplus goes to its workers
             platform.cash = 0.0
         pool = platform.gig_pool
         platform.gig_pool = 0.0
         if count == 0:
             ledger.outflow("outside_suppliers", pool)
-            if platform.kind == "global":
+            if platform.kind == GLOBAL:
                 model.add_flow("global_leakage", pool)
             platform.gig_paid = 0.0
             continue
@@ -247,7 +249,7 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
         cost = pay * (1.0 + contribution) * count
         top_up = max(cost - pool, 0.0)
         if top_up > 0:
-            if platform.kind in ("global", "territorial"):
+            if platform.kind in (GLOBAL, TERRITORIAL):
                 ledger.inflow("platform_topups", top_up)
             else:
                 platform.cash -= top_up

@@ -3,7 +3,7 @@
 This is the only entry point the experiment runner uses: it knows nothing of Mesa. The same
 (scenario, seed, steps) always gives the same outputs, bit for bit.
 
-    >>> from platsim.run import run
+    >>> from platsim.simulation import run
     >>> outputs = run("baseline", seed=3, steps=2, overrides={"territory.n_municipalities": 20})
     >>> list(outputs.metrics["step"])
     [0, 1, 2]
@@ -22,7 +22,7 @@ import pandas as pd
 
 from platsim import __version__
 from platsim.output import write_json, write_parquet
-from platsim.scenario import Scenario, load_scenario
+from platsim.schema import Scenario, load_scenario
 
 
 @dataclass

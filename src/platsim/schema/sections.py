@@ -1,0 +1,488 @@
+"""The scenario sections of the world the platforms act on: simulation, territory, population,
+economy, public action and mobility. Each field is declared with :func:`param` (unit, range,
+source)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from platsim.schema.parameters import Section, param
+
+
+class Simulation(Section):
+    """Time frame of a run."""
+
+    steps: int = param(120, "months", "Number of monthly steps of a run.", ge=1, le=10_000)
+    policy_start: int = param(
+        12,
+        "month",
+        "Step at which governance levers switch on; before it every scenario shares the same "
+        "history.",
+        ge=0,
+        le=10_000,
+    )
+    panel_every: int = param(
+        12, "months", "Period of the municipal panel (maps); 0 records none.", ge=0, le=10_000
+    )
+
+
+class Territory(Section):
+    """The municipalities and their network: generated, or read from ``file``."""
+
+    file: str | None = Field(
+        None,
+        description="CSV or GeoJSON territory file (id, name, x/y or lon/lat, population; "
+        "optional region, connectivity, services), relative to the scenario file. When "
+        "set, the generator parameters below are not used.",
+        json_schema_extra={"unit": "path", "source": "user data"},
+    )
+    n_municipalities: int = param(
+        100, "municipalities", "Municipalities generated.", ge=1, le=100_000
+    )
+    area_km: float = param(80.0, "km", "Side of the square the territory occupies.", gt=0, le=5_000)
+    n_regions: int = param(
+        4, "regions", "Regions, each around one of the largest towns.", ge=1, le=1_000
+    )
+    urban_threshold: float = param(
+        2_000.0,
+        "inhabitants",
+        "Population from which a municipality is urban.",
+        gt=0,
+        source="INSEE urban unit threshold",
+    )
+    median_population: float = param(
+        458.0,
+        "inhabitants",
+        "Median municipal population (below the 2,000-inhabitant start of the Pareto tail).",
+        gt=0,
+        lt=2_000,
+        source="INSEE communes",
+    )
+    tail_share: float = param(
+        0.15,
+        "share",
+        "Share of municipalities in the Pareto tail, above 2,000 inhabitants.",
+        gt=0,
+        lt=0.5,
+        source="INSEE communes (85% under 2,000)",
+    )
+    rank_size_slope: float = param(
+        -0.72,
+        "log-log slope",
+        "Rank-size slope of the largest municipalities.",
+        ge=-3,
+        lt=0,
+        source="INSEE communes, largest 1,000",
+    )
+    centre_min_population: float = param(
+        20_000.0,
+        "inhabitants",
+        "Smallest population of a regional centre (the territory's towns).",
+        gt=0,
+    )
+    max_population: float = param(
+        150_000.0,
+        "inhabitants",
+        "Largest possible municipality (upper cut of the Pareto tail). Keeps the default "
+        "territory near 300,000 inhabitants; set about 2.2e6 (Paris) for France-sized runs.",
+        gt=0,
+    )
+    cluster_km: float = param(
+        12.0, "km", "Spread of municipalities around their centre.", gt=0, le=1_000
+    )
+    detour_factor: float = param(1.3, "ratio", "Road length / straight-line distance.", ge=1, le=3)
+    commute_km: float = param(
+        30.0, "km", "Radius of a commuting zone along the road network.", gt=0, le=500
+    )
+    gravity_d0_km: float = param(
+        10.0, "km", "Distance decay of commuting and shopping weights exp(-d/d0).", gt=0, le=500
+    )
+    urban_connectivity: float = param(
+        0.9, "index 0-1", "Mean broadband connectivity of urban municipalities.", ge=0, le=1
+    )
+    rural_connectivity_low: float = param(
+        0.3, "index 0-1", "Lower bound of rural connectivity (uniform).", ge=0, le=1
+    )
+    rural_connectivity_high: float = param(
+        0.7, "index 0-1", "Upper bound of rural connectivity (uniform).", ge=0, le=1
+    )
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> Territory:
+        if self.file is None and self.max_population <= self.centre_min_population:
+            raise ValueError(
+                f"max_population ({self.max_population:g}) must exceed centre_min_population "
+                f"({self.centre_min_population:g})"
+            )
+        if self.rural_connectivity_low > self.rural_connectivity_high:
+            raise ValueError(
+                "rural_connectivity_low must not exceed rural_connectivity_high "
+                f"({self.rural_connectivity_low} > {self.rural_connectivity_high})"
+            )
+        if self.file is None and self.n_regions > self.n_municipalities:
+            raise ValueError(
+                f"n_regions ({self.n_regions}) cannot exceed n_municipalities "
+                f"({self.n_municipalities})"
+            )
+        return self
+
+
+class Population(Section):
+    """Households (worker agents) and their attributes."""
+
+    inhabitants_per_agent: float = param(
+        20.0, "inhabitants", "Residents one worker agent stands for.", ge=1, le=100_000
+    )
+    working_age_share: float = param(
+        0.62,
+        "share",
+        "Working-age residents / population; every working-age resident is a labour-market "
+        "participant (inactivity is not modelled).",
+        gt=0,
+        le=1,
+        source="INSEE: population aged 15-64, about 62%",
+    )
+    skill_mean_urban: float = param(0.55, "index 0-1", "Mean skill of urban residents.", gt=0, lt=1)
+    skill_mean_rural: float = param(0.45, "index 0-1", "Mean skill of rural residents.", gt=0, lt=1)
+    literacy_mean_urban: float = param(
+        0.6, "index 0-1", "Mean digital literacy of urban residents.", gt=0, lt=1
+    )
+    literacy_mean_rural: float = param(
+        0.45, "index 0-1", "Mean digital literacy of rural residents.", gt=0, lt=1
+    )
+    trait_concentration: float = param(
+        6.0, "Beta a+b", "Concentration of the Beta laws of skill and literacy.", gt=0, le=1_000
+    )
+    initial_unemployment: float = param(
+        0.08, "share", "Unemployed share of the labour force at start.", ge=0, lt=1
+    )
+
+
+class Economy(Section):
+    """Firms, households' spending, wages and the labour market."""
+
+    consumption_share: float = param(
+        0.8, "share", "Share of disposable income households spend (c).", ge=0, le=1
+    )
+    local_share: float = param(
+        0.5,
+        "share",
+        "Share of household spending bought from local-services firms in the commuting zone; "
+        "the rest is bought outside the territory.",
+        ge=0,
+        le=1,
+    )
+    firms_per_worker: float = param(
+        0.1, "firms / worker agent", "Firm agents per worker agent at start.", gt=0, le=1
+    )
+    share_local_services: float = param(
+        0.5, "share", "Share of firms in local services at start and entry.", ge=0, le=1
+    )
+    share_traditional: float = param(
+        0.3, "share", "Share of firms in traditional sectors at start and entry.", ge=0, le=1
+    )
+    share_knowledge: float = param(
+        0.2,
+        "share",
+        "Share of firms in knowledge-intensive sectors at start and entry.",
+        ge=0,
+        le=1,
+    )
+    productivity_local_services: float = param(
+        2.0, "x wage level", "Mean revenue per worker of local services / wage level.", gt=0
+    )
+    productivity_traditional: float = param(
+        2.4, "x wage level", "Mean revenue per worker of traditional firms / wage level.", gt=0
+    )
+    productivity_knowledge: float = param(
+        3.2, "x wage level", "Mean revenue per worker of knowledge firms / wage level.", gt=0
+    )
+    productivity_sigma: float = param(
+        0.2, "log sd", "Dispersion of firm productivity (lognormal).", ge=0, le=2
+    )
+    wage_level: float = param(
+        1_500.0,
+        "EUR / month",
+        "Wage of a median-skill worker at a productivity-1 firm; productivities are revenue "
+        "per worker in this unit. Mean wages come out near 2,500 EUR (France's mean net wage).",
+        gt=0,
+        source="calibrated to INSEE mean net wage",
+    )
+    wage_skill_premium: float = param(
+        2.0,
+        "log points / unit skill",
+        "Skill premium: w = level * exp(k (skill - 0.5)) * productivity^e.",
+        ge=0,
+        le=10,
+    )
+    wage_productivity_elasticity: float = param(
+        0.5, "elasticity", "Elasticity of the wage to the employer's productivity.", ge=0, le=2
+    )
+    fixed_cost: float = param(
+        3_000.0, "EUR / month / firm", "Fixed cost paid to outside suppliers.", ge=0
+    )
+    revenue_smoothing: float = param(
+        0.5, "weight", "Weight of this month's revenue in the revenue firms plan on.", gt=0, le=1
+    )
+    layoff_buffer: float = param(
+        0.1, "share", "Over-staffing tolerated before layoffs.", ge=0, le=5
+    )
+    exit_months: int = param(
+        6, "months", "Months of negative cash after which a firm exits.", ge=1, le=600
+    )
+    exogenous_exit_rate: float = param(
+        0.005,
+        "per month",
+        "Exits for reasons outside the model (retirement, takeover).",
+        ge=0,
+        le=1,
+    )
+    entry_rate: float = param(
+        0.006, "per firm per month", "Expected entrants per existing firm and month.", ge=0, le=1
+    )
+    startup_cash: float = param(
+        10_000.0, "EUR", "Capital an entrant brings from outside the territory.", ge=0
+    )
+    entry_skill_weight: float = param(
+        2.0, "utility / unit", "Entry attraction of residents' mean skill.", ge=0, le=50
+    )
+    entry_connectivity_weight: float = param(
+        1.0, "utility / unit", "Entry attraction of broadband connectivity.", ge=0, le=50
+    )
+    agglomeration_local_services: float = param(
+        0.0,
+        "elasticity",
+        "Entry attraction of same-sector firms nearby (local services).",
+        ge=0,
+        le=5,
+    )
+    agglomeration_traditional: float = param(
+        0.2,
+        "elasticity",
+        "Entry attraction of same-sector firms nearby (traditional).",
+        ge=0,
+        le=5,
+    )
+    agglomeration_knowledge: float = param(
+        0.6,
+        "elasticity",
+        "Entry attraction of same-sector firms nearby (knowledge).",
+        ge=0,
+        le=5,
+    )
+    digital_initial_share: float = param(
+        0.3, "share", "Share of firms digitised at start (scaled by connectivity).", ge=0, le=1
+    )
+    digital_adoption_rate: float = param(
+        0.01, "per month", "Base monthly probability that a firm digitises.", ge=0, le=1
+    )
+    digital_productivity_gain: float = param(
+        0.15, "share", "Productivity gain of digitising.", ge=0, le=5
+    )
+    external_demand_elasticity: float = param(
+        1.0,
+        "elasticity",
+        "Elasticity of a traded sector's external demand to its mean productivity (cheaper "
+        "products sell more); 1 keeps its employment neutral to productivity gains.",
+        ge=0,
+        le=5,
+    )
+    external_demand_persistence: float = param(
+        0.95, "AR(1) coefficient", "Persistence of the external demand cycle.", ge=0, lt=1
+    )
+    external_demand_shock_sd: float = param(
+        0.01, "log sd / month", "Monthly shock to external demand (business cycle).", ge=0, le=1
+    )
+    separation_rate: float = param(0.01, "per month", "Exogenous job separations.", ge=0, le=1)
+    matching_efficiency: float = param(
+        0.3,
+        "matches / month",
+        "A in M = A U^alpha V^(1-alpha), per commuting zone; calibrated so baseline "
+        "unemployment settles near 7-9%.",
+        ge=0,
+        le=10,
+    )
+    matching_elasticity: float = param(
+        0.5,
+        "elasticity",
+        "alpha, elasticity of matches to unemployment.",
+        gt=0,
+        lt=1,
+        source="Petrongolo & Pissarides 2001",
+    )
+    replacement_rate: float = param(
+        0.57,
+        "share of last wage",
+        "Unemployment benefit paid from outside the territory.",
+        ge=0,
+        le=1,
+        source="France, allocation de retour a l'emploi",
+    )
+    benefit_months: int = param(
+        24,
+        "months",
+        "Months an unemployment benefit lasts.",
+        ge=0,
+        le=600,
+        source="France, ARE maximum duration",
+    )
+    minimum_income: float = param(
+        600.0,
+        "EUR / month",
+        "Minimum income after benefits run out.",
+        ge=0,
+        source="France, RSA order of magnitude",
+    )
+    income_tax_rate: float = param(0.03, "share", "Local tax on household income.", ge=0, le=1)
+    profit_tax_rate: float = param(0.05, "share", "Local tax on positive firm profits.", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _check_sector_shares(self) -> Economy:
+        total = self.share_local_services + self.share_traditional + self.share_knowledge
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(
+                "share_local_services + share_traditional + share_knowledge must sum to 1 "
+                f"(they sum to {total:g})"
+            )
+        return self
+
+
+class Public(Section):
+    """Municipal budgets, services, broadband and training."""
+
+    grant_per_capita: float = param(
+        40.0, "EUR / worker agent / month", "State grant to municipalities.", ge=0
+    )
+    service_cost: float = param(
+        600.0,
+        "EUR / worker agent / month",
+        "c0 in the service cost per head c(P) = c0 * P^-theta (P: pooled inhabitants).",
+        gt=0,
+    )
+    service_scale_elasticity: float = param(
+        0.2, "elasticity", "theta: economies of scale in public services.", ge=0, le=1
+    )
+    service_adjustment: float = param(
+        0.2,
+        "per month",
+        "Speed at which service levels move to what budgets pay for.",
+        gt=0,
+        le=1,
+    )
+    pooling: Literal["none", "region"] = Field(
+        "none",
+        description="Inter-municipal pooling of services from policy_start: none, or every "
+        "municipality pools its service budget with its region.",
+        json_schema_extra={"unit": "choice", "source": "scenario lever"},
+    )
+    pooling_share: float = param(
+        0.5,
+        "share of service budget",
+        "Share of a pool member's service budget spent jointly at the pool's scale.",
+        gt=0,
+        le=1,
+    )
+    pooling_participation: float = param(
+        0.5, "share", "Share of municipalities joining a pool voluntarily.", ge=0, le=1
+    )
+    conditional_funding: bool = Field(
+        False,
+        description="From policy_start, the state pays municipalities outside a pool only "
+        "unpooled_grant_factor of the grant (funding conditional on cooperation), so every "
+        "municipality joins the pool.",
+        json_schema_extra={"unit": "switch", "source": "scenario lever"},
+    )
+    unpooled_grant_factor: float = param(
+        0.5,
+        "share",
+        "Grant kept by non-pooled municipalities under conditional funding.",
+        ge=0,
+        le=1,
+    )
+    broadband_programme: float = param(
+        0.0,
+        "EUR / worker agent / month",
+        "State-funded broadband programme from policy_start (0: none).",
+        ge=0,
+        source="scenario lever",
+    )
+    broadband_rural_targeting: bool = Field(
+        True,
+        description="The broadband programme goes to rural municipalities only.",
+        json_schema_extra={"unit": "switch", "source": "scenario lever"},
+    )
+    training_programme: float = param(
+        0.0,
+        "places / 1,000 workers",
+        "State-funded training places from policy_start, on top of municipal ones (0: none).",
+        ge=0,
+        le=1_000,
+        source="scenario lever",
+    )
+    broadband_share: float = param(
+        0.05, "share of budget", "Municipal budget spent on broadband.", ge=0, le=1
+    )
+    broadband_cost: float = param(
+        2_000.0,
+        "EUR / worker agent",
+        "Spending per head that closes the whole connectivity gap to 1.",
+        gt=0,
+    )
+    training_share: float = param(
+        0.03,
+        "share of budget",
+        "Municipal budget spent on training unemployed workers.",
+        ge=0,
+        le=1,
+    )
+    training_cost: float = param(
+        500.0, "EUR / trainee / month", "Cost of one training place for a month.", gt=0
+    )
+    training_months: int = param(3, "months", "Length of a training programme.", ge=1, le=60)
+    training_literacy_gain: float = param(
+        0.3, "share of gap", "Share of the literacy gap to 1 closed by a programme.", ge=0, le=1
+    )
+
+    @model_validator(mode="after")
+    def _check_conditional_funding(self) -> Public:
+        if self.conditional_funding and self.pooling == "none":
+            raise ValueError(
+                "conditional_funding needs a pool to join: set pooling to region "
+                "(with pooling none every municipality would lose its grant)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_budget_shares(self) -> Public:
+        if self.broadband_share + self.training_share > 1:
+            raise ValueError(
+                "broadband_share + training_share cannot exceed 1 "
+                f"({self.broadband_share} + {self.training_share})"
+            )
+        return self
+
+
+class Mobility(Section):
+    """Household relocation."""
+
+    relocation_rate: float = param(
+        0.002, "per month", "Share of households that relocate each month.", ge=0, le=1
+    )
+    weight_jobs: float = param(
+        3.0, "utility / unit", "Weight of the zone's job ratio in destination choice.", ge=0
+    )
+    weight_services: float = param(
+        2.0, "utility / unit", "Weight of the service level in destination choice.", ge=0
+    )
+    weight_connectivity: float = param(
+        1.0, "utility / unit", "Weight of connectivity in destination choice.", ge=0
+    )
+    housing_cost_elasticity: float = param(
+        0.3,
+        "elasticity",
+        "Housing cost rising with population: destination weight ~ population^(1-e).",
+        ge=0,
+        le=1,
+    )
