@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from platsim.core.agents import Sector
 from platsim.core.phases import consumption
-from platsim.core.phases.consumption import distribute_local_demand
+from platsim.core.rules import distribute_local_demand
 
 # Three municipalities: 0 and 1 share a commuting zone, 2 is isolated.
 W = sp.csr_matrix(np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 1.0]]))

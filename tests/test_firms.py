@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from platsim.core.agents import NO_EMPLOYER, Sector, Status
-from platsim.core.initialise import wage_offer
 from platsim.core.phases import firms as firms_phase
+from platsim.core.rules import wage_offer
 from platsim.schema.sections import Economy
 
 

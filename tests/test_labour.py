@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from platsim.core.agents import NO_EMPLOYER, Status
-from platsim.core.initialise import wage_offer
 from platsim.core.phases import labour
+from platsim.core.rules import wage_offer
 
 SEEDS = range(1, 7)
 

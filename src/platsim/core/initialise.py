@@ -22,7 +22,13 @@ from platsim.core.agents import (
     Municipalities,
     Workers,
 )
-from platsim.core.phases.consumption import distribute_local_demand
+from platsim.core.rules import (
+    agglomeration,
+    distribute_local_demand,
+    draw_productivity,
+    sector_shares,
+    wage_offer,
+)
 from platsim.numerics.sampling import (
     sample_rows,
     sample_weighted_rows,
@@ -83,57 +89,6 @@ def create_workers(
     literacy_mean = literacy_mean + 0.5 * (workers.skill - skill_mean)
     workers.literacy = beta_with_mean(literacy_mean, config.trait_concentration, rng)
     return workers
-
-
-def sector_productivity(economy: sc.Economy) -> np.ndarray:
-    """Mean productivity of each sector, indexed by :class:`Sector`."""
-    return np.array(
-        [
-            economy.productivity_local_services,
-            economy.productivity_traditional,
-            economy.productivity_knowledge,
-        ]
-    )
-
-
-def sector_shares(economy: sc.Economy) -> np.ndarray:
-    """Share of firms in each sector, indexed by :class:`Sector`."""
-    return np.array(
-        [economy.share_local_services, economy.share_traditional, economy.share_knowledge]
-    )
-
-
-def agglomeration(economy: sc.Economy) -> np.ndarray:
-    """Agglomeration elasticity of each sector, indexed by :class:`Sector`."""
-    return np.array(
-        [
-            economy.agglomeration_local_services,
-            economy.agglomeration_traditional,
-            economy.agglomeration_knowledge,
-        ]
-    )
-
-
-def draw_productivity(
-    sector: np.ndarray, economy: sc.Economy, rng: np.random.Generator
-) -> np.ndarray:
-    """Lognormal productivity around each sector's mean (mean-preserving)."""
-    sigma = economy.productivity_sigma
-    noise = rng.lognormal(-0.5 * sigma**2, sigma, size=len(sector))
-    return sector_productivity(economy)[sector] * noise
-
-
-def wage_offer(skill: np.ndarray, productivity: np.ndarray, economy: sc.Economy) -> np.ndarray:
-    """Monthly wage of a worker of ``skill`` at a firm of ``productivity`` (EUR).
-
-    w = wage_level * exp(k (skill - 0.5)) * productivity^e: the skill term is 1 at skill
-    0.5 (a log-linear Mincer-type premium), and better firms pay more (rent sharing).
-    """
-    return (
-        economy.wage_level
-        * np.exp(economy.wage_skill_premium * (skill - 0.5))
-        * productivity**economy.wage_productivity_elasticity
-    )
 
 
 def create_firms(

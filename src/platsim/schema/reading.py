@@ -39,7 +39,9 @@ class _StrictLoader(_SafeLoader):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
-def read_yaml(path: Path, *, expected: str, allowed: str) -> dict[str, Any]:
+def read_yaml(
+    path: Path, *, expected: str = "a YAML mapping", allowed: str | None = None
+) -> dict[str, Any]:
     """Read a YAML mapping safely (no Python object tags) with errors naming the file.
 
     Args:

@@ -25,47 +25,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from platsim.core.agents import LOCAL_SERVICES
 from platsim.core.platforms import codes_bound
+from platsim.core.rules import distribute_local_demand
 from platsim.numerics.codes import sum_codes
-from platsim.numerics.sparse import matvec
 from platsim.schema.platforms import GLOBAL
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
-
-
-def distribute_local_demand(
-    demand_by_origin: np.ndarray,
-    firm_weight: np.ndarray,
-    firm_municipality: np.ndarray,
-    commute_weight: sp.csr_matrix,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Spread each municipality's local demand over the firms of its commuting zone.
-
-    Args:
-        demand_by_origin: Money to spend, per origin municipality (EUR).
-        firm_weight: Attraction of each firm (0 for firms that do not sell locally).
-        firm_municipality: Municipality of each firm.
-        commute_weight: Symmetric gravity weights W (CSR, diagonal included); symmetry lets
-            ``W @ x`` stand for ``W.T @ x``.
-
-    Returns:
-        Revenue of each firm (EUR), and the demand per origin that found no firm in its
-        zone (EUR). Their sums add up to the total demand exactly (up to rounding).
-    """
-    n = commute_weight.shape[0]
-    attraction = np.bincount(firm_municipality, weights=firm_weight, minlength=n)
-    reach = matvec(commute_weight, attraction)
-    served = reach > 0
-    per_reach = np.divide(demand_by_origin, reach, out=np.zeros(n), where=served)
-    to_destination = attraction * matvec(commute_weight, per_reach)  # W is symmetric: W.T == W
-    per_attraction = np.divide(to_destination, attraction, out=np.zeros(n), where=attraction > 0)
-    revenue = per_attraction[firm_municipality] * firm_weight
-    unplaced = np.where(served, 0.0, demand_by_origin)
-    return revenue, unplaced
 
 
 def step(model: TerritoryModel) -> None:

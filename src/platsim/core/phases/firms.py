@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import EMPLOYEE, LOCAL_SERVICES
-from platsim.core.initialise import agglomeration, draw_productivity, sector_shares
+from platsim.core.rules import agglomeration, draw_productivity, sector_shares
 from platsim.numerics.sampling import sample_dense_rows, select_per_group
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import EMPLOYEE, PLATFORM, UNEMPLOYED
-from platsim.core.initialise import wage_offer
+from platsim.core.rules import wage_offer
 from platsim.numerics.sampling import (
     bernoulli_indices,
     sample_weighted_rows,
