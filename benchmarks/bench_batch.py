@@ -86,8 +86,8 @@ def measure_overhead(folder: Path, runs: int) -> dict[str, float]:
     """Per-run cost of the batch runner above calling run() directly (tiny runs)."""
     from platsim.experiment.runner import run_batch
     from platsim.experiment.seeds import replication_seeds
-    from platsim.simulation import run
     from platsim.schema import load_scenario
+    from platsim.simulation import run
 
     experiment = write_experiment(folder, "overhead", runs, 1, TINY, panel_every=1)
     scenario = load_scenario("baseline").with_overrides({**TINY, "simulation.panel_every": 1})

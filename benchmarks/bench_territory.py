@@ -2,9 +2,11 @@
 
 Run ``python benchmarks/bench_territory.py`` (optionally followed by sizes, e.g. ``100 5000``).
 Each size is built in a fresh Python process at France's density (``area_for(n)``: about
-15.7 km2 per municipality) with the default parameters, so the peak resident set size
-(``resource.getrusage``) belongs to that size alone. The "imports" column is the RSS
-after importing platsim, before building; the build's own footprint is the difference.
+15.7 km2 per municipality) with the default parameters except ``max_population``: 2.2e6
+(about Paris) as for France-sized runs, not the scenario default 150,000. Each process
+builds one size, so the peak resident set size (``resource.getrusage``) belongs to that size
+alone. The "imports" column is the RSS after importing platsim, before building; the
+build's own footprint is the difference.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import sys
 import time
 
 DEFAULT_SIZES = (100, 5_000, 35_000)
+FRANCE_MAX_POPULATION = 2.2e6
+"""Upper cut of the commune sizes at France's scale (Paris has about 2.1 M inhabitants)."""
 
 
 def _peak_rss_mib() -> float:
@@ -33,7 +37,10 @@ def measure(n: int, seed: int = 0) -> dict[str, float]:
     imports_mib = _peak_rss_mib()
     start = time.perf_counter()
     territory = generate_territory(
-        n_municipalities=n, area_km=area_for(n), rng=np.random.default_rng(seed)
+        n_municipalities=n,
+        area_km=area_for(n),
+        max_population=FRANCE_MAX_POPULATION,
+        rng=np.random.default_rng(seed),
     )
     seconds = time.perf_counter() - start
     return {

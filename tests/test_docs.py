@@ -195,3 +195,34 @@ def test_readme_command_table_lists_every_command() -> None:
     rows = re.findall(r"^\| `platsim ([a-z-]+)", match.group(1), flags=re.MULTILINE)
     commands = [command.name for command in app.registered_commands]
     assert sorted(rows) == sorted(commands)
+
+
+#: Every dotted ``platsim.…`` name written in the prose a user reads.
+DOCUMENTED = (README, ODD, *sorted((DOCS.parent / "notebooks").glob("*.ipynb")))
+
+
+def resolve(dotted: str) -> object:
+    """The module or attribute a dotted name stands for (imports as needed)."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for attribute in parts[split:]:
+            found = getattr(found, attribute)
+        return found
+    raise ImportError(dotted)
+
+
+def test_every_platsim_name_in_the_docs_exists() -> None:
+    # a module moved or renamed leaves no stale path in the README, the ODD or the notebooks
+    stale = []
+    for path in DOCUMENTED:
+        text = path.read_text(encoding="utf-8")
+        for dotted in sorted(set(re.findall(r"\bplatsim(?:\.[A-Za-z_]\w*)+", text))):
+            try:
+                resolve(dotted.removesuffix(".py"))
+            except (ImportError, AttributeError):
+                stale.append(f"{path.name}: {dotted}")
+    assert not stale, "names that no longer exist:\n" + "\n".join(stale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from pathlib import Path
@@ -13,7 +14,9 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from platsim.core.initialise import build_territory
 from platsim.errors import InputError
+from platsim.schema.sections import Territory as TerritorySettings
 from platsim.territory import (
     EARTH_RADIUS_KM,
     Territory,
@@ -37,6 +40,9 @@ ARRAY_FIELDS = (
 
 
 def make(seed: int = 0, **kwargs: object) -> Territory:
+    """Generate with the Pareto tail cut at 2.2e6 (about Paris), as these tests were
+    calibrated with, unless a test sets ``max_population`` itself."""
+    kwargs.setdefault("max_population", 2.2e6)
     return generate_territory(rng=np.random.default_rng(seed), **kwargs)
 
 
@@ -175,9 +181,7 @@ def test_commute_pattern_matches_brute_force() -> None:
 def test_commute_radius_and_weights_follow_parameters(
     radius: float, detour: float, d0: float
 ) -> None:
-    t = make(
-        4, n_municipalities=150, commute_radius_km=radius, detour_factor=detour, gravity_d0_km=d0
-    )
+    t = make(4, n_municipalities=150, commute_km=radius, detour_factor=detour, gravity_d0_km=d0)
     check_invariants(t, detour=detour, radius=radius, d0=d0)
     expected = brute_force_distances(t, detour) <= radius
     assert t.commute_km.nnz == expected.sum()
@@ -273,7 +277,11 @@ def test_area_for_matches_france_density() -> None:
         ({"tail_share": 0.6}, "tail_share"),
         ({"median_population": 2500.0}, "median_population"),
         ({"detour_factor": 0.9}, "detour_factor"),
-        ({"rural_connectivity": (0.8, 0.2)}, "rural_connectivity"),
+        ({"rural_connectivity_low": 0.8, "rural_connectivity_high": 0.2}, "rural_connectivity_low"),
+        ({"rural_connectivity_high": 1.2}, "rural_connectivity_high"),
+        ({"rural_connectivity_low": -0.1}, "rural_connectivity_low"),
+        ({"commute_km": -1.0}, "commute_km"),
+        ({"max_population": 10_000.0}, "max_population"),
         ({"gravity_d0_km": 0.0}, "gravity_d0_km"),
     ],
 )
@@ -281,6 +289,55 @@ def test_generator_rejects_bad_parameters(kwargs: dict[str, object], field: str)
     with pytest.raises(InputError) as caught:
         make(**kwargs)
     assert caught.value.field == field and field in str(caught.value)
+
+
+def test_parameters_are_the_schema_fields_with_its_defaults() -> None:
+    fields = set(TerritorySettings.model_fields) - {"file"}
+    defaults = TerritorySettings()
+    generator = inspect.signature(generate_territory).parameters
+    loader = inspect.signature(load_territory).parameters
+    generator_only = {"rng", "tail_start", "background_share", "peak_km2_per_municipality"}
+    assert set(generator) == fields | generator_only
+    assert set(loader) - fields == {"path", "rng"}
+    for name in fields:
+        assert generator[name].default == getattr(defaults, name), name
+    for name in fields & set(loader):
+        assert loader[name].default == getattr(defaults, name), name
+
+
+def test_build_territory_passes_every_field() -> None:
+    changed = {
+        "n_municipalities": 60,
+        "area_km": 50.0,
+        "n_regions": 3,
+        "urban_threshold": 1500.0,
+        "median_population": 400.0,
+        "tail_share": 0.2,
+        "rank_size_slope": -0.8,
+        "centre_min_population": 15_000.0,
+        "max_population": 90_000.0,
+        "cluster_km": 8.0,
+        "detour_factor": 1.2,
+        "commute_km": 20.0,
+        "gravity_d0_km": 7.0,
+        "urban_connectivity": 0.8,
+        "rural_connectivity_low": 0.2,
+        "rural_connectivity_high": 0.5,
+    }
+    assert set(changed) == set(TerritorySettings.model_fields) - {"file"}
+    built = build_territory(TerritorySettings(**changed), np.random.default_rng(3))
+    direct = generate_territory(rng=np.random.default_rng(3), **changed)
+    for name in (*ARRAY_FIELDS, "edges", "edge_km", "centres"):
+        assert np.array_equal(getattr(built, name), getattr(direct, name)), name
+    assert (built.commute_km != direct.commute_km).nnz == 0
+    path = str(DATA / "territory_small.geojson")
+    loaded = build_territory(TerritorySettings(file=path, **changed), np.random.default_rng(3))
+    loader_settings = {
+        k: v for k, v in changed.items() if k in inspect.signature(load_territory).parameters
+    }
+    expected = load(Path(path), seed=3, **loader_settings)
+    for name in (*ARRAY_FIELDS, "edges", "edge_km", "centres"):
+        assert np.array_equal(getattr(loaded, name), getattr(expected, name)), name
 
 
 @settings(max_examples=15, deadline=None)

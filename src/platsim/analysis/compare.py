@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import stats
 
 from platsim.errors import InputError
+from platsim.experiment.files import RUNS_FILE
 from platsim.experiment.results import Results
 from platsim.experiment.results import open as open_results
 from platsim.schema.outcomes import OUTCOMES
@@ -288,7 +289,7 @@ def _resolve_baseline(
     arms = sorted(set(frame["arm"]) - set(known))
     raise InputError(
         "unknown baseline (or none of its runs is done ok)",
-        file=results.directory / "runs.parquet",
+        file=results.directory / RUNS_FILE,
         field="--baseline",
         value=baseline,
         allowed=", ".join(known + arms[:10]) + (" ..." if len(arms) > 10 else ""),

@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from platsim.analysis.compare import At, failed_runs, parse_at, run_values
+from platsim.analysis.compare import LEVEL, At, failed_runs, parse_at, run_values
 from platsim.errors import InputError
+from platsim.experiment.files import MANIFEST
 from platsim.experiment.results import Results
 from platsim.experiment.results import open as open_results
 
 #: Design methods this module analyses.
 METHODS = ("sobol", "morris")
-LEVEL = 0.95
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def sensitivity(
     """
     results = directory if isinstance(directory, Results) else open_results(directory)
     try:
-        design = design_from_manifest(results.manifest, results.directory / "manifest.json")
+        design = design_from_manifest(results.manifest, results.directory / MANIFEST)
         at = parse_at(at)
         values = run_values(results, at, [outcome])
         table = results.df(

@@ -21,14 +21,10 @@ import typer
 from rich.table import Table
 
 from platsim.cli.console import err, out, say
+from platsim.experiment.executors import EXECUTORS
 
-
-class ExecutorName(StrEnum):
-    """Values of ``--executor``."""
-
-    local = "local"
-    process = "process"
-    dask = "dask"
+#: Values of ``--executor``: the executors' names.
+ExecutorName = StrEnum("ExecutorName", {name: name for name in EXECUTORS})
 
 
 def _one_blas_thread() -> None:

@@ -41,30 +41,27 @@ from platsim.territory import Territory, generate_territory, load_territory
 
 
 def build_territory(config: sc.Territory, rng: np.random.Generator) -> Territory:
-    """Generate the territory, or load it from ``config.file``."""
-    common = dict(
-        urban_threshold=config.urban_threshold,
-        detour_factor=config.detour_factor,
-        commute_radius_km=config.commute_km,
-        gravity_d0_km=config.gravity_d0_km,
-        urban_connectivity=config.urban_connectivity,
-        rural_connectivity=(config.rural_connectivity_low, config.rural_connectivity_high),
-        rng=rng,
-    )
+    """Generate the territory, or load it from ``config.file``.
+
+    The section's fields are the generator's keyword parameters, name for name (a field
+    the generator lacks raises TypeError); the loader takes the subset below.
+    """
+    settings = config.model_dump(exclude={"file"})
     if config.file is not None:
-        return load_territory(config.file, n_regions=config.n_regions, **common)
-    return generate_territory(
-        n_municipalities=config.n_municipalities,
-        area_km=config.area_km,
-        n_regions=config.n_regions,
-        median_population=config.median_population,
-        tail_share=config.tail_share,
-        rank_size_slope=config.rank_size_slope,
-        centre_min_population=config.centre_min_population,
-        max_population=config.max_population,
-        cluster_km=config.cluster_km,
-        **common,
-    )
+        loader_fields = (
+            "n_regions",
+            "urban_threshold",
+            "detour_factor",
+            "commute_km",
+            "gravity_d0_km",
+            "urban_connectivity",
+            "rural_connectivity_low",
+            "rural_connectivity_high",
+        )
+        return load_territory(
+            config.file, rng=rng, **{name: settings[name] for name in loader_fields}
+        )
+    return generate_territory(rng=rng, **settings)
 
 
 def beta_with_mean(mean: np.ndarray, concentration: float, rng: np.random.Generator) -> np.ndarray:

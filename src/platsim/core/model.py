@@ -104,8 +104,8 @@ def lorenz_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
     """The Lorenz curve of household income now, at the population shares of
     :data:`LORENZ_SHARES`, as columns ``step``, ``population_share``, ``income_share``.
 
-    The exact curve (:func:`platsim.numerics.metrics.lorenz_curve` of ``workers.income``, unweighted)
-    is piecewise linear between its points, so it is read off at the fixed shares by linear
+    The exact curve (:func:`platsim.numerics.metrics.lorenz_curve` of ``workers.income``,
+    unweighted) is piecewise linear between its points, so it is read off at the fixed shares by linear
     interpolation; every run then has the same rows.
     """
     population, income = metrics.lorenz_curve(model.workers.income)
@@ -128,8 +128,7 @@ def record_lorenz(model: TerritoryModel) -> None:
     step 0 included); the final step is ``model.max_steps``, recorded even when
     ``panel_every`` is 0. Other steps cost nothing.
     """
-    every = model.scenario.simulation.panel_every
-    if (every and model.steps % every == 0) or model.steps == model.max_steps:
+    if observation.panel_due(model) or model.steps == model.max_steps:
         model.lorenz.append(lorenz_columns(model))
 
 

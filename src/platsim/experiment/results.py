@@ -29,7 +29,6 @@ opened again. While a batch runs, ``runs.parquet`` is refreshed every few second
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -38,15 +37,10 @@ import duckdb
 import pandas as pd
 
 from platsim.errors import InputError
+from platsim.experiment.files import DATA_KINDS, RUNS_FILE, read_manifest
 
 #: The views, and the per-run folder each reads (None: the single file runs.parquet).
-VIEWS: dict[str, str | None] = {
-    "runs": None,
-    "metrics": "metrics",
-    "panel": "panel",
-    "platforms": "platforms",
-    "lorenz": "lorenz",
-}
+VIEWS: dict[str, str | None] = {"runs": None, **{kind: kind for kind in DATA_KINDS}}
 
 #: Extra columns of a view whose folder holds no file yet (beyond run_id and step).
 EMPTY_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -69,26 +63,16 @@ class Results:
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
-        manifest_path = self.directory / "manifest.json"
-        if not manifest_path.is_file():
-            raise InputError(
-                "not a batch results directory (no manifest.json)",
-                file=self.directory,
-                allowed="a directory written by `platsim batch`",
-            )
-        try:
-            self.manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise InputError(f"cannot read the manifest ({error})", file=manifest_path) from None
+        self.manifest: dict[str, Any] = read_manifest(self.directory)
         self.connection = duckdb.connect(":memory:")
         for view, folder in VIEWS.items():
             self.connection.execute(f"CREATE VIEW {view} AS {self._source(view, folder)}")
 
     def _source(self, view: str, folder: str | None) -> str:
         if folder is None:
-            path = self.directory / "runs.parquet"
+            path = self.directory / RUNS_FILE
             if not path.is_file():
-                raise InputError("no runs.parquet yet", file=self.directory, field="runs")
+                raise InputError(f"no {RUNS_FILE} yet", file=self.directory, field="runs")
             return f"SELECT * FROM read_parquet({_quote(str(path))})"
         if any((self.directory / folder).glob("*.parquet")):
             pattern = str(self.directory / folder / "*.parquet")

@@ -36,21 +36,22 @@ import pandas as pd
 
 from platsim import __version__
 from platsim.errors import InputError
+from platsim.experiment.files import (
+    DATA_KINDS,
+    DESIGN_FILE,
+    MANIFEST,
+    RUNS_FILE,
+    STATUS_DIR,
+    data_path,
+    read_manifest,
+    status_path,
+)
 from platsim.experiment.plan import RunPlan, parquet_safe
 from platsim.experiment.spec import Experiment
 from platsim.experiment.tasks import RunSummary
-from platsim.experiment.worker import (
-    DATA_KINDS,
-    MANIFEST,
-    STATUS_DIR,
-    data_path,
-    remove_data_files,
-    status_path,
-)
+from platsim.experiment.worker import remove_data_files
 from platsim.output import prepare_directory, write_json, write_parquet
 
-RUNS_FILE = "runs.parquet"
-DESIGN_FILE = "design.parquet"
 FORMAT = "platsim-batch/1"
 _PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "duckdb", "distributed")
 
@@ -88,28 +89,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
-
-
-def read_manifest(directory: str | Path) -> dict[str, Any]:
-    """Read a results directory's manifest.
-
-    Raises:
-        InputError: No manifest, or not valid JSON.
-    """
-    path = Path(directory) / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            "not a batch results directory (no manifest.json)",
-            file=directory,
-            allowed="a directory written by `platsim batch`",
-        ) from None
-    except (OSError, ValueError) as error:
-        raise InputError(f"cannot read the manifest ({error})", file=path) from None
-    if not isinstance(manifest, dict):
-        raise InputError("the manifest is not a JSON object", file=path)
-    return manifest
 
 
 def check_directory(

@@ -29,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from platsim.experiment.files import DATA_KINDS, MANIFEST, data_path, status_path
 from platsim.experiment.tasks import RunSummary, RunTask
 from platsim.output import write_json, write_parquet
 
@@ -38,28 +39,9 @@ if TYPE_CHECKING:
 #: Environment variable naming the run ids (shell patterns, comma-separated) made to fail.
 FAIL_RUNS_VARIABLE = "PLATSIM_FAIL_RUNS"
 
-#: Kinds of per-run data files, each in its own subdirectory of the results directory.
-DATA_KINDS: tuple[str, ...] = ("metrics", "panel", "platforms", "lorenz")
-
-#: Subdirectory of the per-run status files.
-STATUS_DIR = "status"
-
-#: The file that marks a results directory (written by the driver before any run).
-MANIFEST = "manifest.json"
-
 
 class InjectedFailure(RuntimeError):
     """Raised for runs selected by ``PLATSIM_FAIL_RUNS``."""
-
-
-def data_path(directory: str | Path, kind: str, run_id: str) -> Path:
-    """Path of a run's data file of the given kind (one of :data:`DATA_KINDS`)."""
-    return Path(directory) / kind / f"{run_id}.parquet"
-
-
-def status_path(directory: str | Path, run_id: str) -> Path:
-    """Path of a run's status file."""
-    return Path(directory) / STATUS_DIR / f"{run_id}.json"
 
 
 def execute_run(task: RunTask) -> RunSummary:

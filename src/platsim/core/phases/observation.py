@@ -223,6 +223,12 @@ def step(model: TerritoryModel) -> None:
     model.outcomes = measure(model)
     model.datacollector.collect(model)
     model.platform_rows.extend(platform.row(model.steps) for platform in model.platforms)
-    every = model.scenario.simulation.panel_every
-    if every and model.steps % every == 0:
+    if panel_due(model):
         model.panel.append(panel_columns(model))
+
+
+def panel_due(model: TerritoryModel) -> bool:
+    """Whether this step records the municipal panel: every ``simulation.panel_every`` steps,
+    step 0 included; never when ``panel_every`` is 0."""
+    every = model.scenario.simulation.panel_every
+    return bool(every) and model.steps % every == 0

@@ -1,7 +1,7 @@
 """Executors: run one function over many tasks and yield each outcome as it finishes.
 
-All executors share one small interface (:class:`Executor`): a context manager that starts
-and stops its resources, and :meth:`Executor.map_unordered`, which yields ``(task, outcome)``
+All executors share one base class (:class:`~platsim.experiment.executors.base.Executor`):
+a context manager that starts and stops its resources, and :meth:`Executor.map_unordered`, which yields ``(task, outcome)``
 pairs in completion order, the outcome being the function's result or the exception the
 infrastructure raised (a dead worker process, a lost Dask worker). They know nothing of
 runs, scenarios or Mesa, and hold at most a small window of tasks in flight, so the driver's
@@ -15,47 +15,18 @@ memory does not grow with the number of tasks.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
-from types import TracebackType
-from typing import Any, Protocol
+from importlib import import_module
 
 from platsim.errors import InputError
+from platsim.experiment.executors.base import Executor
 
-#: Executor names accepted by ``--executor``.
-EXECUTORS: tuple[str, ...] = ("local", "process", "dask")
-
-
-class Executor(Protocol):
-    """What the runner needs from an executor."""
-
-    #: Short name (``local``, ``process``, ``dask``).
-    name: str
-
-    def __enter__(self) -> Executor:
-        """Start the executor's resources (pool, cluster connection)."""
-        ...
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        """Stop them, cancelling tasks not started."""
-        ...
-
-    def map_unordered(
-        self, function: Callable[[Any], Any], tasks: Iterable[Any]
-    ) -> Iterator[tuple[Any, Any]]:
-        """Apply ``function`` to every task; yield ``(task, result or exception)`` as each ends.
-
-        Tasks are drawn from ``tasks`` lazily, a few more than there are workers at a time.
-        """
-        ...
-
-    def describe(self) -> str:
-        """One line: where the tasks run (e.g. ``process pool, 2 workers``)."""
-        ...
+#: Executor names accepted by ``--executor``, and the module and class of each (imported only
+#: when made: the Dask one needs the ``distributed`` extra).
+EXECUTORS: dict[str, tuple[str, str]] = {
+    "local": ("platsim.experiment.executors.local", "LocalExecutor"),
+    "process": ("platsim.experiment.executors.process", "ProcessExecutor"),
+    "dask": ("platsim.experiment.executors.dask", "DaskExecutor"),
+}
 
 
 def default_workers() -> int:
@@ -91,14 +62,8 @@ def make_executor(
             value=scheduler,
             allowed="--executor dask --scheduler tcp://HOST:PORT",
         )
-    if name == "local":
-        from platsim.experiment.executors.local import LocalExecutor
-
-        return LocalExecutor()
-    if name == "process":
-        from platsim.experiment.executors.process import ProcessExecutor
-
-        return ProcessExecutor(workers or default_workers())
-    from platsim.experiment.executors.dask import DaskExecutor
-
-    return DaskExecutor(workers=workers or default_workers(), scheduler=scheduler)
+    module, class_name = EXECUTORS[name]
+    executor: type[Executor] = getattr(import_module(module), class_name)
+    if name == "dask":
+        return executor(workers or default_workers(), scheduler=scheduler)
+    return executor(workers or default_workers())

@@ -14,26 +14,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from types import TracebackType
+from contextlib import ExitStack
 from typing import Any
 
 from platsim.errors import InputError
+from platsim.experiment.executors.base import Executor
 
 
-class DaskExecutor:
+class DaskExecutor(Executor):
     """Runs tasks on a Dask cluster (given, or local)."""
 
     name = "dask"
 
-    def __init__(self, *, workers: int, scheduler: str | None = None) -> None:
-        self.workers = workers
+    def __init__(self, workers: int, scheduler: str | None = None) -> None:
+        super().__init__(workers)
         self.scheduler = scheduler
         self._client: Any = None
         self._cluster: Any = None
         self._threads = 0
         self._threads_checked = 0.0
 
-    def __enter__(self) -> DaskExecutor:
+    def start(self, resources: ExitStack) -> None:
+        """Connect to the scheduler, or start a local cluster; close them on exit."""
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
@@ -53,6 +55,7 @@ class DaskExecutor:
                     value=self.scheduler,
                     allowed="the address `dask scheduler` prints, e.g. tcp://10.0.0.5:8786",
                 ) from None
+            resources.callback(self._close, "_client")
         else:
             self._cluster = LocalCluster(
                 n_workers=self.workers,
@@ -64,21 +67,15 @@ class DaskExecutor:
                 # local port rather than 8787 on every interface
                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             )
+            resources.callback(self._close, "_cluster")
             self._client = Client(self._cluster)
-        return self
+            resources.callback(self._close, "_client")
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
+    def _close(self, attribute: str) -> None:
+        resource = getattr(self, attribute)
+        if resource is not None:
+            resource.close()
+            setattr(self, attribute, None)
 
     def _window(self) -> int:
         """Tasks to keep in flight: twice the cluster's threads (re-read every 5 s)."""
@@ -131,7 +128,7 @@ class DaskExecutor:
     def describe(self) -> str:
         if self.scheduler:
             return f"dask cluster at {self.scheduler}"
-        return f"dask LocalCluster, {self.workers} worker{'s' if self.workers != 1 else ''}"
+        return f"dask LocalCluster, {self.workers_text()}"
 
 
 _END = object()

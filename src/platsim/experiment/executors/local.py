@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from types import TracebackType
+from contextlib import ExitStack
 from typing import Any
 
+from platsim.experiment.executors.base import Executor
 
-class LocalExecutor:
+
+class LocalExecutor(Executor):
     """Runs tasks in the calling process, in order (debugging, profiling, small batches)."""
 
     name = "local"
 
-    def __enter__(self) -> LocalExecutor:
-        return self
+    def __init__(self, workers: int = 1) -> None:
+        super().__init__(1)  # one task at a time, whatever is asked
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        return None
+    def start(self, resources: ExitStack) -> None:
+        """Nothing to start."""
 
     def map_unordered(
         self, function: Callable[[Any], Any], tasks: Iterable[Any]

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
-from types import TracebackType
 from typing import Any
+
+from platsim.experiment.executors.base import Executor
 
 #: Thread-count variables of BLAS and OpenMP libraries, set to 1 in worker processes.
 THREAD_VARIABLES: tuple[str, ...] = (
@@ -59,15 +60,14 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-class ProcessExecutor:
+class ProcessExecutor(Executor):
     """A pool of ``workers`` spawned processes on this machine."""
 
     name = "process"
 
     def __init__(self, workers: int) -> None:
-        self.workers = workers
+        super().__init__(workers)
         self._pool: ProcessPoolExecutor | None = None
-        self._environment = ExitStack()
 
     def _start_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -76,23 +76,16 @@ class ProcessExecutor:
             initializer=exit_with_parent,
         )
 
-    def __enter__(self) -> ProcessExecutor:
-        self._environment.enter_context(single_threaded_children())
+    def start(self, resources: ExitStack) -> None:
+        """Start the pool, its workers single-threaded; stop it, cancelling tasks not started."""
+        resources.enter_context(single_threaded_children())
         self._pool = self._start_pool()
-        return self
+        resources.callback(self._stop_pool)
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        try:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
-        finally:
-            self._environment.close()
+    def _stop_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def map_unordered(
         self, function: Callable[[Any], Any], tasks: Iterable[Any]
@@ -142,7 +135,7 @@ class ProcessExecutor:
                 future.cancel()
 
     def describe(self) -> str:
-        return f"process pool, {self.workers} worker{'s' if self.workers != 1 else ''}"
+        return f"process pool, {self.workers_text()}"
 
 
 _END = object()
