@@ -2,7 +2,7 @@
 
 Run ``python tools/write_baseline.py`` after adding or changing a parameter: the bundled
 baseline lists every parameter at its default with its meaning, unit, range and source, and
-``tests/test_scenario.py`` checks that it still does.
+``tests/schema/test_scenario.py`` checks that it still does.
 """
 
 from __future__ import annotations

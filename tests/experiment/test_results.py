@@ -16,7 +16,7 @@ from platsim.cli import main
 from platsim.errors import InputError
 from platsim.experiment.runner import run_batch
 
-DATA = Path(__file__).parent / "data" / "experiments"
+DATA = Path(__file__).resolve().parents[1] / "data" / "experiments"
 SMALL = DATA / "small.yaml"  # 2 scenarios x 2 design points x 3 replications, 6 steps
 RUNS, STEPS, MUNICIPALITIES = 12, 6, 20
 

@@ -33,7 +33,7 @@ import pytest
 from headless_chromium import CHROMIUM, CHROMIUM_ARGS
 from platsim.cli.viz import missing_viz_modules
 
-ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
+ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
 SERVER_START_SECONDS = 120
 PAGE_SECONDS = 90
 ACTION_MS = 20_000

@@ -25,7 +25,7 @@ from platsim.territory import (
     load_territory,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 ARRAY_FIELDS = (
     "ids",
     "names",

@@ -10,7 +10,7 @@ import pytest
 
 from platsim.cli import main
 
-DATA = Path(__file__).parent / "data" / "scenarios"
+DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 FAST = ["--steps", "3", "--set", "territory.n_municipalities=20"]
 
 

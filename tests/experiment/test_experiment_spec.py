@@ -14,8 +14,8 @@ from platsim.errors import InputError
 from platsim.experiment.spec import load_experiment
 from platsim.schema import bundled_scenarios
 
-ROOT = Path(__file__).parent.parent
-DATA = Path(__file__).parent / "data" / "experiments"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parents[1] / "data" / "experiments"
 SMALL_SCENARIOS = [str(DATA / "small_baseline.yaml"), str(DATA / "small_open_data.yaml")]
 
 

@@ -26,7 +26,7 @@ from platsim.experiment.seeds import replication_seeds
 from platsim.experiment.spec import load_experiment
 from platsim.experiment.worker import FAIL_RUNS_VARIABLE
 
-DATA = Path(__file__).parent / "data" / "experiments"
+DATA = Path(__file__).resolve().parents[1] / "data" / "experiments"
 SMALL = DATA / "small.yaml"  # 2 scenarios x 2 design points x 3 replications, 6 steps
 RUNS = 12
 

@@ -13,7 +13,7 @@ from platsim.experiment.plan import RunPlan
 from platsim.experiment.seeds import design_seed, replication_seed, replication_seeds
 from platsim.experiment.spec import load_experiment
 
-SMALL = Path(__file__).parent / "data" / "experiments" / "small.yaml"
+SMALL = Path(__file__).resolve().parents[1] / "data" / "experiments" / "small.yaml"
 
 
 def spawned(seed: int, replications: int) -> list[int]:

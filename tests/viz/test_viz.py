@@ -2,7 +2,7 @@
 
 Levers and figures need no extra; the component and page tests render the app with Solara's
 test renderer (``solara.render``) and skip when the ``viz`` extra is missing. The browser
-test is ``tests/test_browser.py``.
+test is ``tests/viz/test_browser.py``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import yaml
 
 from platsim.cli import main
 
-DATA = Path(__file__).parent / "data" / "experiments"
+DATA = Path(__file__).resolve().parents[1] / "data" / "experiments"
 
 
 def experiment_file(tmp_path: Path, replications: int) -> Path:

@@ -24,8 +24,8 @@ from platsim.schema import (
     validate_scenario,
 )
 
-DATA = Path(__file__).parent / "data" / "scenarios"
-BASELINE = Path(__file__).parents[1] / "src" / "platsim" / "scenarios" / "baseline.yaml"
+DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+BASELINE = Path(__file__).resolve().parents[2] / "src" / "platsim" / "scenarios" / "baseline.yaml"
 ALL_PARAMETERS = list(iter_parameters())
 #: Section-level parameters (two-part paths); platform catalogue fields are checked apart.
 PARAMETERS = [record for record in ALL_PARAMETERS if record["path"].count(".") == 1]

@@ -26,7 +26,7 @@ overrides:
 outputs:
   panel_every: 6
 """
-ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
+ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
 
 
 @pytest.fixture(scope="module")
