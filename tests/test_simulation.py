@@ -1,4 +1,5 @@
-"""Tests for platsim.simulation: run() as a pure function of (scenario, seed), and RunOutputs.save()."""
+"""Tests for platsim.simulation: run() as a pure function of (scenario, seed), and
+RunOutputs.save()."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tests of platsim.analysis.compare and `platsim compare` (intervals, pairing, verdicts, bad input)."""
+"""Tests of platsim.analysis.compare and `platsim compare`: intervals, pairing, verdicts, bad
+input."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tests of platsim.analysis.report and `platsim report`: one self-contained HTML file that renders."""
+"""Tests of platsim.analysis.report and `platsim report`: one self-contained HTML file that
+renders."""
 
 from __future__ import annotations
 

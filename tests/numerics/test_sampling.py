@@ -1,4 +1,5 @@
-"""Tests for platsim.numerics.sampling: draws follow their weights, empty rows give -1, quotas hold."""
+"""Tests for platsim.numerics.sampling: draws follow their weights, empty rows give -1, quotas
+hold."""
 
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ plain-words verdict from the outcome's better direction (:data:`OUTCOMES`): *bet
 *worse* when the paired interval excludes 0, *no clear difference* otherwise (outcomes with no
 better direction read *higher* / *lower*).
 
-Per-run values are computed in DuckDB over the Parquet files (:mod:`platsim.experiment.results`); only
-the small table of one value per run and outcome reaches pandas and scipy.
+Per-run values are computed in DuckDB over the Parquet files
+(:mod:`platsim.experiment.results`); only the small table of one value per run and outcome
+reaches pandas and scipy.
 
     >>> from platsim.analysis.compare import compare
     >>> table = compare("results/governance_comparison", baseline="baseline")  # doctest: +SKIP

@@ -105,8 +105,8 @@ def lorenz_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
     :data:`LORENZ_SHARES`, as columns ``step``, ``population_share``, ``income_share``.
 
     The exact curve (:func:`platsim.numerics.metrics.lorenz_curve` of ``workers.income``,
-    unweighted) is piecewise linear between its points, so it is read off at the fixed shares by linear
-    interpolation; every run then has the same rows.
+    unweighted) is piecewise linear between its points, so it is read off at the fixed shares by
+    linear interpolation; every run then has the same rows.
     """
     population, income = metrics.lorenz_curve(model.workers.income)
     return {

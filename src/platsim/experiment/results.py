@@ -14,8 +14,8 @@ directory's Parquet files:
 
 A parameter column's name holds dots, so quote it in SQL: ``"data.share"``.
 
-    >>> import platsim.experiment.results
-    >>> results = platsim.experiment.results.open("results/data_sharing_sweep")      # doctest: +SKIP
+    >>> import platsim
+    >>> results = platsim.open_results("results/data_sharing_sweep")      # doctest: +SKIP
     >>> results.df('''
     ...     SELECT r."data.regime", r."data.share", avg(m.gini_income) AS gini
     ...     FROM metrics m JOIN runs r USING (run_id)

@@ -1,11 +1,11 @@
 """Executors: run one function over many tasks and yield each outcome as it finishes.
 
 All executors share one base class (:class:`~platsim.experiment.executors.base.Executor`):
-a context manager that starts and stops its resources, and :meth:`Executor.map_unordered`, which yields ``(task, outcome)``
-pairs in completion order, the outcome being the function's result or the exception the
-infrastructure raised (a dead worker process, a lost Dask worker). They know nothing of
-runs, scenarios or Mesa, and hold at most a small window of tasks in flight, so the driver's
-memory does not grow with the number of tasks.
+a context manager that starts and stops its resources, and :meth:`Executor.map_unordered`,
+which yields ``(task, outcome)`` pairs in completion order, the outcome being the function's
+result or the exception the infrastructure raised (a dead worker process, a lost Dask
+worker). They know nothing of runs, scenarios or Mesa, and hold at most a small window of
+tasks in flight, so the driver's memory does not grow with the number of tasks.
 
 - ``local``: in the calling process, one task at a time (debugging, profiling);
 - ``process``: a ``spawn`` process pool on this machine (the default);
