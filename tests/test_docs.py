@@ -216,11 +216,17 @@ def resolve(dotted: str) -> object:
 
 
 def test_every_platsim_name_in_the_docs_exists() -> None:
-    # a module moved or renamed leaves no stale path in the README, the ODD or the notebooks
+    # a module moved or renamed leaves no stale path or import in the README, the ODD or the
+    # notebooks
     stale = []
     for path in DOCUMENTED:
         text = path.read_text(encoding="utf-8")
-        for dotted in sorted(set(re.findall(r"\bplatsim(?:\.[A-Za-z_]\w*)+", text))):
+        imported = re.findall(r"from (platsim[\w.]*) import ([\w, ]+)", text)
+        names = {
+            f"{module}.{name.strip()}" for module, listed in imported for name in listed.split(",")
+        }
+        names |= set(re.findall(r"\bplatsim(?:\.[A-Za-z_]\w*)+", text))
+        for dotted in sorted(names):
             try:
                 resolve(dotted.removesuffix(".py"))
             except (ImportError, AttributeError):
