@@ -8,7 +8,9 @@ intervals; a ``morris`` design gives Morris mu*, its interval, and sigma. Any ot
 Each design point's value is the mean over its replications (done ok) of the outcome at
 ``at`` (see :func:`platsim.analysis.compare.parse_at`), computed in DuckDB. With several scenarios
 the indices are computed per scenario. :func:`analyse` is the pure part (design, points,
-outputs -> table) that the tests check on the Ishigami function.
+outputs -> table) that the tests check on the Ishigami function; each method's indices are
+computed by the ``analyze`` beside its ``sample`` (:mod:`platsim.experiment.samplers.sobol`,
+:mod:`platsim.experiment.samplers.morris`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from platsim.errors import InputError
 from platsim.experiment.files import MANIFEST
 from platsim.experiment.results import Results
 from platsim.experiment.results import open as open_results
+from platsim.experiment.samplers import SAMPLER_MODULES
 
 #: Design methods this module analyses.
 METHODS = ("sobol", "morris")
@@ -134,58 +138,13 @@ def analyse(design: Design, points: np.ndarray, outputs: np.ndarray, seed: int =
             field="outcome",
             allowed="every design point with at least one run done ok and a finite outcome",
         )
-    d = len(design.names)
-    if design.method == "sobol":
-        from SALib.analyze import sobol
-
-        per = 2 * d + 2 if design.second_order else d + 2
-        if y.size % per:
-            raise InputError(
-                "the number of design points does not fit Saltelli's design",
-                field="design",
-                value=y.size,
-                allowed=f"a multiple of {per}",
-            )
-        s = sobol.analyze(
-            design.problem,
-            y,
-            calc_second_order=design.second_order,
-            conf_level=LEVEL,
-            print_to_console=False,
-            seed=seed,
-        )
-        return pd.DataFrame(
-            {
-                "parameter": design.names,
-                "S1": s["S1"],
-                "S1_low": s["S1"] - s["S1_conf"],
-                "S1_high": s["S1"] + s["S1_conf"],
-                "ST": s["ST"],
-                "ST_low": s["ST"] - s["ST_conf"],
-                "ST_high": s["ST"] + s["ST_conf"],
-            }
-        )
-    from SALib.analyze import morris
-
-    s = morris.analyze(
-        design.problem,
-        np.asarray(points, dtype=float),
-        y,
-        num_levels=design.levels,
-        conf_level=LEVEL,
-        print_to_console=False,
-        seed=seed,
+    method = import_module(SAMPLER_MODULES[design.method])
+    options = (
+        {"second_order": design.second_order}
+        if design.method == "sobol"
+        else {"levels": design.levels}
     )
-    return pd.DataFrame(
-        {
-            "parameter": design.names,
-            "mu_star": s["mu_star"],
-            "mu_star_low": s["mu_star"] - s["mu_star_conf"],
-            "mu_star_high": s["mu_star"] + s["mu_star_conf"],
-            "sigma": s["sigma"],
-            "mu": s["mu"],
-        }
-    )
+    return method.analyze(design.problem, points, y, level=LEVEL, seed=seed, **options)
 
 
 def sensitivity(

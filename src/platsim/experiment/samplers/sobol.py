@@ -1,18 +1,22 @@
-"""Saltelli's extension of the Sobol' sequence (``SALib.sample.sobol``) for Sobol' indices.
+"""Sobol' indices: Saltelli's extension of the Sobol' sequence (``SALib.sample.sobol``) and the
+indices read off its outcomes (``SALib.analyze.sobol``), side by side.
+
 
 ``samples`` (N, a power of 2) base points give ``N * (2 D + 2)`` design points with second
 order indices, ``N * (D + 2)`` without, in SALib's order, so ``SALib.analyze.sobol.analyze``
-can read the outcomes of design points 0, 1, 2, ... directly.
+can read the outcomes of design points 0, 1, 2, ... directly; :func:`analyze` does so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from SALib.sample import sobol as salib_sobol
 
+from platsim.errors import InputError
 from platsim.experiment.samplers.parameters import (
     Parameter,
     as_generator,
@@ -58,3 +62,60 @@ def sample(
     for index, parameter in enumerate(parameters):
         frame[parameter.name] = finish_column(points[:, index], parameter)
     return frame
+
+
+def analyze(
+    problem: Mapping[str, Any],
+    points: np.ndarray,
+    outputs: np.ndarray,
+    *,
+    level: float,
+    seed: int,
+    second_order: bool = True,
+) -> pd.DataFrame:
+    """First-order (S1) and total (ST) Sobol' indices with their ``level`` intervals.
+
+    Args:
+        problem: SALib's problem (:func:`salib_problem`).
+        points: The design matrix (only its size matters here).
+        outputs: The outcome at each design point, in the design's order.
+        level: Confidence level of the bootstrap intervals.
+        seed: Seed of the bootstrap.
+        second_order: The design includes the second order points.
+
+    Returns:
+        parameter, S1, S1_low, S1_high, ST, ST_low, ST_high.
+
+    Raises:
+        InputError: A number of points that does not fit Saltelli's design.
+    """
+    from SALib.analyze import sobol
+
+    d = len(problem["names"])
+    per = 2 * d + 2 if second_order else d + 2
+    if outputs.size % per:
+        raise InputError(
+            "the number of design points does not fit Saltelli's design",
+            field="design",
+            value=outputs.size,
+            allowed=f"a multiple of {per}",
+        )
+    s = sobol.analyze(
+        dict(problem),
+        outputs,
+        calc_second_order=second_order,
+        conf_level=level,
+        print_to_console=False,
+        seed=seed,
+    )
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "S1": s["S1"],
+            "S1_low": s["S1"] - s["S1_conf"],
+            "S1_high": s["S1"] + s["S1_conf"],
+            "ST": s["ST"],
+            "ST_low": s["ST"] - s["ST_conf"],
+            "ST_high": s["ST"] + s["ST_conf"],
+        }
+    )
