@@ -1,0 +1,113 @@
+"""Tests for platsim.territory.france: selections by INSEE code, the Lambert-93 projection, the
+density rule for urban communes and the territory built from a selection."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from platsim.errors import InputError
+from platsim.territory.france import (
+    URBAN_DENSITY,
+    communes_table,
+    france_territory,
+    lambert93,
+    select_communes,
+)
+
+SETTINGS = {
+    "detour_factor": 1.3,
+    "commute_km": 30.0,
+    "gravity_d0_km": 10.0,
+    "urban_connectivity": 0.9,
+    "rural_connectivity_low": 0.3,
+    "rural_connectivity_high": 0.7,
+}
+
+
+def great_circle_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+    cos = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
+    return 6371.0088 * math.acos(cos)
+
+
+def test_lambert93_gives_the_official_coordinates() -> None:
+    xy = lambert93(np.array([3.0, 2.3522]), np.array([46.5, 48.8566]))
+    np.testing.assert_allclose(xy[0], [700.0, 6600.0], atol=1e-9)  # the projection's origin
+    np.testing.assert_allclose(xy[1], [652.469, 6862.035], atol=0.01)  # Paris (IGN: km)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [((2.3522, 48.8566), (4.8357, 45.7640)), ((-4.4860, 48.3904), (7.7521, 48.5734))],
+)
+def test_lambert93_distances_are_within_half_a_percent_of_the_geodesic(a, b) -> None:
+    xy = lambert93(np.array([a[0], b[0]]), np.array([a[1], b[1]]))
+    planar = float(np.hypot(*(xy[0] - xy[1])))
+    assert planar == pytest.approx(great_circle_km(*a, *b), rel=0.005)
+
+
+def test_each_level_selects_its_communes() -> None:
+    assert len(select_communes(departements=["78"])) == 259
+    assert len(select_communes(regions=["11"])) == 1_266
+    perray = select_communes(communes=["78486"])
+    assert perray["name"].tolist() == ["Le Perray-en-Yvelines"]
+    epci = select_communes(epcis=[perray["epci"].iloc[0]])
+    assert "78486" in set(epci["code"]) and len(epci) > 1
+    both = select_communes(departements=["78"], communes=["91228"])  # Evry is in 91
+    assert len(both) == 260
+
+
+def test_no_code_is_metropolitan_france_and_overseas_on_request() -> None:
+    table = communes_table()
+    assert len(select_communes()) == 34_741
+    assert len(select_communes(overseas=True)) == len(table)
+
+
+def test_an_unknown_code_names_the_nearest_valid_ones() -> None:
+    with pytest.raises(InputError) as caught:
+        select_communes(communes=["78487"])
+    assert caught.value.field == "territory.communes" and caught.value.value == "78487"
+    assert "nearest: 78" in str(caught.value)
+
+
+def test_overlapping_codes_are_refused() -> None:
+    with pytest.raises(InputError, match="selected twice") as caught:
+        select_communes(departements=["78"], communes=["78486"])
+    assert caught.value.field == "territory.communes"
+
+
+def test_a_territory_across_an_ocean_is_refused() -> None:
+    with pytest.raises(InputError, match="overseas"):
+        select_communes(departements=["78", "974"])
+    assert len(select_communes(regions=["04"])) == 24  # La Reunion alone is fine
+
+
+def test_the_density_rule_gives_insee_rural_shares_at_the_default() -> None:
+    france = select_communes()
+    rural = (france["population"] / france["area_km2"] < URBAN_DENSITY).to_numpy()
+    assert rural.mean() == pytest.approx(0.88, abs=0.01)  # INSEE 2020 density grid
+    share = france["population"].to_numpy()[rural].sum() / france["population"].sum()
+    assert share == pytest.approx(0.33, abs=0.01)
+
+
+def test_the_territory_of_yvelines() -> None:
+    communes = select_communes(departements=["78"])
+    territory = france_territory(communes, rng=np.random.default_rng(1), **SETTINGS)
+    assert territory.n == 259 and territory.n_regions == 1
+    assert territory.names[territory.centres[0]] == "Versailles"
+    assert "78486" in set(territory.ids)
+    density = communes["population"] / communes["area_km2"]
+    np.testing.assert_array_equal(territory.urban, (density >= URBAN_DENSITY).to_numpy())
+    # every commune of a département lies within commuting range of some other
+    assert (np.diff(territory.commute_km.indptr) > 1).all()
+
+
+def test_regions_are_the_regions_present_with_their_largest_commune_as_centre() -> None:
+    communes = select_communes(regions=["11", "84"])
+    territory = france_territory(communes, rng=np.random.default_rng(2), **SETTINGS)
+    assert territory.n_regions == 2
+    assert list(territory.names[territory.centres]) == ["Paris", "Lyon"]
+    assert (territory.region == (communes["region"] == "84").to_numpy()).all()
