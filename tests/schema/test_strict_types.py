@@ -180,3 +180,13 @@ def test_territory_file_with_nul_is_refused() -> None:
         BASE.with_overrides({"territory.file": "a\x00b.csv"})
     assert info.value.field == "territory.file"
     assert "NUL" in info.value.message()
+
+
+def test_numpy_scalars_follow_the_same_rules() -> None:
+    np = pytest.importorskip("numpy")
+    assert BASE.with_overrides({"simulation.steps": np.int64(5)}).simulation.steps == 5
+    assert BASE.with_overrides({"territory.area_km": np.float64(5.5)}).territory.area_km == 5.5
+    switch = BASE.with_overrides({"public.broadband_rural_targeting": np.bool_(False)})
+    assert switch.public.broadband_rural_targeting is False
+    assert "valid integer" in rejection("simulation.steps", np.bool_(True)).message()
+    assert "finite number" in rejection("economy.fixed_cost", np.float32("inf")).message()

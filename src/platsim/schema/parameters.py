@@ -5,6 +5,7 @@ the app's sliders; :class:`Section` is the base of every scenario section."""
 from __future__ import annotations
 
 import math
+import numbers
 import types
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -81,14 +82,20 @@ def check_kind(annotation: Any, value: Any) -> Any:
     """
     kinds, literals = _kinds(annotation)
     numeric = bool(kinds & {int, float})
+    # numpy's booleans (a design frame's, an app's) are booleans too
+    boolean = isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b"
     if numeric:
-        if isinstance(value, bool) or (isinstance(value, str | bytes) and value not in literals):
+        if boolean or (isinstance(value, str | bytes) and value not in literals):
             kind = "a valid number" if float in kinds else "a valid integer"
             also = "".join(f" or {item}" for item in sorted(map(str, literals)))
             raise PydanticCustomError("number_type", f"Input should be {kind}{also}")
-        if isinstance(value, float) and not math.isfinite(value):
+        if (
+            isinstance(value, numbers.Real)
+            and not isinstance(value, numbers.Integral)
+            and not math.isfinite(value)
+        ):
             raise PydanticCustomError("finite_number", "Input should be a finite number")
-    elif kinds == {bool} and not isinstance(value, bool):
+    elif kinds == {bool} and not boolean:
         raise PydanticCustomError("bool_type", "Input should be true or false")
     return value
 
