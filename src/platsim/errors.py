@@ -9,6 +9,7 @@ from pydantic's errors, used by every schema (scenarios, experiments).
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,13 +51,36 @@ class InputError(ValueError):
         where = ": ".join(part for part in (self.file, self.field) if part)
         text = f"{where}: {self.problem}" if where else self.problem
         if self.value is not None:
-            shown = repr(self.value)
-            if len(shown) > 80:
-                shown = shown[:77] + "..."
-            text += f" (got {shown})"
+            text += f" (got {shown(self.value)})"
         if self.allowed:
             text += f"; allowed: {self.allowed}"
         return text
+
+
+#: Longest value a message quotes.
+SHOWN_CHARS = 80
+
+# A repr that never walks more than a few items per level, nor more than three levels: a value
+# built from YAML aliases can be huge although the file is small.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxlist = _SHORT_REPR.maxtuple = _SHORT_REPR.maxset = _SHORT_REPR.maxdict = 8
+_SHORT_REPR.maxfrozenset = _SHORT_REPR.maxdeque = _SHORT_REPR.maxarray = 8
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = _SHORT_REPR.maxlong = SHOWN_CHARS
+
+
+def shown(value: Any) -> str:
+    """``value`` as a message quotes it: its repr cut to :data:`SHOWN_CHARS` characters
+    (``...`` marks the cut), computed without formatting a huge value whole."""
+    if isinstance(value, str | bytes):
+        text = repr(value[: SHOWN_CHARS + 1])
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        text = f"an integer of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    elif isinstance(value, int | float | bool):
+        text = repr(value)
+    else:
+        text = _SHORT_REPR.repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
 class InputErrors(InputError):

@@ -121,3 +121,89 @@ def test_version(flag: str, capsys) -> None:
 
     assert main([flag]) == 0
     assert platsim.__version__ in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------
+# Where run writes without --out (issue 19, cases 4 and 7)
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("../../../escape", "_.._.._escape-seed2"),
+        ("/tmp/abs", "_tmp_abs-seed2"),
+        ("..", "scenario-seed2"),
+    ],
+)
+def test_run_without_out_writes_under_the_working_folder_whatever_the_name(
+    tmp_path, monkeypatch, capsys, name, folder
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"name: {json.dumps(name)}\nextends: baseline\n", encoding="utf-8")
+    work = tmp_path / "a" / "b" / "work"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    before = {path for path in tmp_path.rglob("*") if not path.is_relative_to(work)}
+    code = main(["run", str(scenario), "--seed", "2", "--quiet", *FAST])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert (work / "runs" / folder / "metrics.parquet").is_file()
+    assert {path for path in tmp_path.rglob("*") if not path.is_relative_to(work)} == before
+    assert not Path("/tmp/abs-seed2").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_nul_in_the_name_is_exit_2_naming_the_field(tmp_path, monkeypatch, capsys, command):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text('name: "a\\0b"\nextends: baseline\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code = main([command, str(scenario), *(FAST if command == "run" else [])])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "s.yaml: name: A name cannot hold control characters" in captured.err
+    assert "Traceback" not in captured.out + captured.err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_markup_in_a_name_is_printed_as_it_is(tmp_path, capsys) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text('name: "[/] [bold]x"\nextends: baseline\n', encoding="utf-8")
+    assert main(["validate", str(scenario)]) == 0
+    assert "[/] [bold]x" in capsys.readouterr().out
+    code = main(["run", str(scenario), "--out", str(tmp_path / "out"), *FAST])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "[/] [bold]x, seed 1" in " ".join(captured.out.split())  # the table's title
+
+
+# --------------------------------------------------------------------------------------------
+# validate reads the territory file (issue 19, case 14)
+
+
+def test_validate_reports_a_missing_territory_file(capsys) -> None:
+    code = main(["validate", str(DATA / "bad_territory_missing.yaml")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in captured.out + captured.err
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1
+    assert "bad_territory_missing.yaml: territory.file:" in lines[0]
+    assert "no_such_territory.csv" in lines[0] and "not found" in lines[0]
+
+
+def test_validate_reports_a_broken_territory_file(tmp_path, capsys) -> None:
+    (tmp_path / "t.csv").write_text("id,name,x,y,population\na,A,0,0,-5\n", encoding="utf-8")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("extends: baseline\nterritory:\n  file: t.csv\n", encoding="utf-8")
+    code = main(["validate", str(scenario)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in captured.out + captured.err
+    assert "s.yaml: territory.file:" in captured.err and "t.csv" in captured.err
+
+
+def test_validate_accepts_a_good_territory_file(tmp_path, capsys) -> None:
+    territory = Path(__file__).resolve().parents[1] / "data" / "territory_small.csv"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: baseline\nterritory:\n  file: {territory}\n", encoding="utf-8")
+    assert main(["validate", str(scenario)]) == 0, capsys.readouterr().err

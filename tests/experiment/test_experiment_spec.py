@@ -332,3 +332,112 @@ def test_design_sizes_match_the_methods(tmp_path: Path) -> None:
         assert experiment.design_points == size, method
         assert experiment.runs == 2 * size * 2
         assert not math.isnan(experiment.design.to_numpy().sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Territory files and rules between parameters, checked before anything runs (issue 19, 14)
+
+
+def test_a_missing_territory_file_is_exit_2_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("extends: baseline\nterritory:\n  file: gone.csv\n", encoding="utf-8")
+    path = write(tmp_path, valid(scenarios=[str(scenario)], design=None))
+    out = tmp_path / "results"
+    code = main(["batch", str(path), "--out", str(out), "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in captured.err + captured.out
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "s.yaml: territory.file:" in lines[0] and "gone.csv" in lines[0]
+    assert not out.exists()
+
+
+def test_the_territory_file_is_loaded_once_per_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platsim.core.initialise as initialise
+
+    territory = Path(__file__).resolve().parents[1] / "data" / "territory_small.csv"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: baseline\nterritory:\n  file: {territory}\n", encoding="utf-8")
+    calls: list[str] = []
+    original = initialise.build_territory
+    monkeypatch.setattr(
+        initialise,
+        "build_territory",
+        lambda config, rng: calls.append(config.file) or original(config, rng),
+    )
+    experiment = load_experiment(write(tmp_path, valid(scenarios=[str(scenario)])))
+    assert experiment.design_points == 4
+    assert calls == [str(territory)]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "fragment"),
+    [
+        (
+            {
+                "territory.rural_connectivity_low": {"low": 0.2, "high": 0.6},
+                "territory.rural_connectivity_high": {"low": 0.4, "high": 0.8},
+            },
+            "rural_connectivity_low must not exceed rural_connectivity_high",
+        ),
+        (
+            {
+                "public.broadband_share": {"low": 0.2, "high": 0.7},
+                "public.training_share": {"low": 0.2, "high": 0.7},
+            },
+            "broadband_share + training_share cannot exceed 1",
+        ),
+    ],
+)
+def test_a_design_point_breaking_a_rule_between_parameters_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], parameters: dict, fragment: str
+) -> None:
+    design = {"method": "lhs", "samples": 16, "parameters": parameters}
+    path = write(tmp_path, valid(design=design))
+    with pytest.raises(InputError) as info:
+        load_experiment(path)
+    message = info.value.message()
+    assert info.value.field == "design"
+    assert "design point " in message and fragment in message
+    for name in parameters:
+        assert f"{name}=" in message  # the point's parameters
+    out = tmp_path / "results"
+    code = main(["batch", str(path), "--out", str(out), "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 2 and fragment in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert not out.exists()
+
+
+def test_a_grid_breaking_a_rule_names_its_first_failing_point(tmp_path: Path) -> None:
+    design = {
+        "method": "grid",
+        "parameters": {
+            "territory.max_population": {"values": [30_000.0, 150_000.0]},
+            "territory.centre_min_population": {"values": [20_000.0, 50_000.0]},
+        },
+    }
+    with pytest.raises(InputError) as info:
+        load_experiment(write(tmp_path, valid(design=design)))
+    message = info.value.message()
+    assert "max_population (30000) must exceed centre_min_population (50000)" in message
+    assert "territory.max_population=30000.0" in message
+    assert "territory.centre_min_population=50000.0" in message
+    assert "design point " in message
+
+
+def test_a_design_keeping_the_rules_is_accepted(tmp_path: Path) -> None:
+    design = {
+        "method": "lhs",
+        "samples": 16,
+        "parameters": {
+            "territory.rural_connectivity_low": {"low": 0.1, "high": 0.3},
+            "territory.rural_connectivity_high": {"low": 0.4, "high": 0.8},
+        },
+    }
+    assert load_experiment(write(tmp_path, valid(design=design))).design_points == 16

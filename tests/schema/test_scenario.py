@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -359,10 +360,40 @@ def test_missing_file(tmp_path: Path) -> None:
     assert "is not a file" in str(load_error(tmp_path))
 
 
-def test_empty_file_means_all_defaults(tmp_path: Path) -> None:
-    empty = load_scenario(write(tmp_path / "empty.yaml", "# Nothing changed.\n"))
-    assert empty.description == "Nothing changed."
-    assert empty.to_dict() == Scenario(name="empty", description="Nothing changed.").to_dict()
+@pytest.mark.parametrize("text", ["", "# Nothing changed.\n", "\n\n  \n", "---\n# only\n"])
+def test_empty_file_is_refused_with_how_to_ask_for_the_baseline(tmp_path: Path, text) -> None:
+    error = load_error(write(tmp_path / "empty.yaml", text))
+    assert error.file is not None and error.file.endswith("empty.yaml")
+    assert "is empty" in error.message()
+    assert "extends: baseline" in error.message()
+
+
+def test_a_file_that_only_extends_the_baseline_is_the_baseline(tmp_path: Path) -> None:
+    loaded = load_scenario(write(tmp_path / "same.yaml", "# Same.\nextends: baseline\n"))
+    assert loaded.hash() == load_scenario("baseline").hash()
+    assert loaded.description == "Same."
+
+
+@pytest.mark.parametrize("depth", [33, 1_000])
+def test_a_long_extends_chain_is_refused_without_recursion_error(tmp_path: Path, depth) -> None:
+    write(tmp_path / "s0.yaml", "simulation:\n  steps: 5\n")
+    for level in range(1, depth + 1):
+        write(tmp_path / f"s{level}.yaml", f"extends: s{level - 1}.yaml\n")
+    started = time.perf_counter()
+    error = load_error(tmp_path / f"s{depth}.yaml")
+    assert time.perf_counter() - started < 1.0
+    assert error.field == "extends"
+    assert error.file == str(tmp_path / f"s{depth}.yaml")
+    assert "extends chain longer than 32 files" in error.message()
+
+
+def test_an_extends_chain_of_32_files_loads(tmp_path: Path) -> None:
+    write(tmp_path / "s0.yaml", "simulation:\n  steps: 5\n")
+    for level in range(1, 32):
+        write(tmp_path / f"s{level}.yaml", f"extends: s{level - 1}.yaml\nname: s{level}\n")
+    loaded = load_scenario(tmp_path / "s31.yaml")
+    assert loaded.simulation.steps == 5
+    assert loaded.name == "s31"
 
 
 @pytest.mark.parametrize(

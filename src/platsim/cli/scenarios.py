@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.table import Table
 
 from platsim.cli.console import err, out
@@ -66,6 +67,15 @@ def key_outcome_table(metrics, steps: list[int], title: str) -> Table:
     return table
 
 
+def default_run_directory(name: str, seed: int) -> Path:
+    """``runs/<name>-seed<N>`` under the working folder, whatever the scenario's name: it is
+    cleaned as ``batch`` cleans run ids (:func:`platsim.schema.safe_name`), so no '/', '..',
+    absolute path or NUL can take the folder elsewhere."""
+    from platsim.schema import safe_name
+
+    return Path("runs") / f"{safe_name(name)}-seed{seed}"
+
+
 def run_command(
     scenario: Annotated[str, typer.Argument(help="Scenario YAML file, or a bundled name.")],
     seed: Annotated[int, typer.Option(help="Seed of the run (same seed, same run).", min=0)] = 1,
@@ -74,7 +84,11 @@ def run_command(
     ] = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Output folder (default: runs/<scenario>-seed<N>)."),
+        typer.Option(
+            "--out",
+            help="Output folder (default: runs/<scenario>-seed<N> in the working folder, the "
+            "scenario's name cleaned to letters, digits, '_', '.' and '-').",
+        ),
     ] = None,
     assignments: Annotated[
         list[str] | None,
@@ -89,7 +103,7 @@ def run_command(
 
     loaded = load_scenario(scenario, parse_assignments(assignments), overrides_origin="--set")
     total = steps or loaded.simulation.steps
-    directory = prepare_directory(out_dir or Path("runs") / f"{loaded.name}-seed{seed}")
+    directory = prepare_directory(out_dir or default_run_directory(loaded.name, seed))
     show_progress = out.is_terminal and not quiet
     if show_progress:
         from rich.progress import (
@@ -101,7 +115,7 @@ def run_command(
         )
 
         progress = Progress(
-            TextColumn(f"[bold]{loaded.name}[/] seed {seed}"),
+            TextColumn(f"[bold]{escape(loaded.name)}[/] seed {seed}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -121,7 +135,8 @@ def run_command(
             key_outcome_table(
                 outputs.metrics,
                 shown,
-                f"{loaded.name}, seed {seed}: key outcomes (policies start at step {policy_start})",
+                f"{escape(loaded.name)}, seed {seed}: key outcomes "
+                f"(policies start at step {policy_start})",
             )
         )
         out.print(
@@ -135,19 +150,27 @@ def run_command(
 def validate_command(
     files: Annotated[list[str], typer.Argument(help="Scenario files (or bundled names).")],
 ) -> None:
-    """Check scenario files; exit code 2 if any is invalid."""
+    """Check scenario files (and the territory file each names); exit code 2 if any is
+    invalid."""
+    from platsim.experiment.spec import check_territory_file
     from platsim.schema import load_scenario
 
     failed = 0
     for name in files:
         try:
             scenario = load_scenario(name)
+            check_territory_file(scenario)
         except InputError as error:
             failed += 1
             err.print("[red]invalid[/]: ", end="")
             err.print(error.message(), highlight=False, markup=False, soft_wrap=True)
         else:
-            out.print(f"[green]ok[/]: {name} ({scenario.name}, hash {scenario.hash()[:12]})")
+            out.print(
+                f"[green]ok[/]: {escape(name)} ({escape(scenario.name)}, "
+                f"hash {scenario.hash()[:12]})",
+                highlight=False,
+                soft_wrap=True,
+            )
     if failed:
         raise typer.Exit(2)
 

@@ -25,8 +25,10 @@ scenario parameters and what to record::
 (even, default 4). Integer scenario fields are rounded to whole numbers.
 
 Every problem (unknown key, missing scenario, unknown parameter path, value the scenario
-schema rejects, reversed bounds, zero replications, ...) raises
-:class:`platsim.errors.InputError` naming the experiment file and the field.
+schema rejects, reversed bounds, zero replications, a territory file that cannot be loaded, a
+design point that breaks a rule between two parameters, ...) raises
+:class:`platsim.errors.InputError` naming the experiment file and the field, before anything
+runs.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import (
     BaseModel,
@@ -54,7 +57,14 @@ from pydantic import (
 from platsim.errors import InputError, InputErrors, from_validation_error
 from platsim.experiment.samplers import CONTINUOUS_METHODS, Parameter, get_sampler
 from platsim.experiment.seeds import design_seed, replication_seeds
-from platsim.schema import Scenario, bundled_scenarios, load_scenario, read_yaml
+from platsim.schema import (
+    SECTIONS,
+    Scenario,
+    bundled_scenarios,
+    load_scenario,
+    read_yaml,
+    safe_name,
+)
 
 # --------------------------------------------------------------------------------------------
 # Schema
@@ -226,14 +236,19 @@ def load_experiment(path: str | Path) -> Experiment:
             file=file,
             allowed="an experiment YAML file (see experiments/*.yaml)",
         )
+    keys = ", ".join(ExperimentSpec.model_fields)
     raw = read_yaml(
-        file, expected="a YAML mapping", allowed="keys " + ", ".join(ExperimentSpec.model_fields)
+        file,
+        expected="a YAML mapping",
+        allowed="keys " + keys,
+        if_empty="an experiment with keys " + keys + " (see experiments/*.yaml)",
     )
     spec = _validate_spec(raw, file)
     name = spec.name or file.stem
     scenarios = _load_scenarios(spec, file)
     parameters = _design_parameters(spec, file, scenarios)
     design = _generate_design(spec, file, parameters)
+    _check_design_points(design, file, scenarios)
     seeds = tuple(replication_seeds(spec.seed, spec.replications))
     return Experiment(
         file=file,
@@ -348,7 +363,8 @@ def _load_scenarios(spec: ExperimentSpec, file: Path) -> tuple[ScenarioEntry, ..
                 scenario = scenario.with_overrides(fixed, origin=str(file))
             except InputError as error:
                 raise _rejected(error, file, "overrides", scenario.name) from None
-        name = _safe_name(scenario.name)
+        check_territory_file(scenario, origin=scenario_file)
+        name = safe_name(scenario.name)
         if name in seen:
             raise InputError(
                 f"two scenarios are named {name!r} (scenarios[{seen[name]}] and this one); "
@@ -363,10 +379,34 @@ def _load_scenarios(spec: ExperimentSpec, file: Path) -> tuple[ScenarioEntry, ..
     return tuple(entries)
 
 
-def _safe_name(name: str) -> str:
-    """A scenario name usable in file names: other characters become '_'."""
-    cleaned = "".join(char if char.isalnum() or char in "_.-" else "_" for char in name)
-    return cleaned.strip(".") or "scenario"
+def check_territory_file(scenario: Scenario, *, origin: str | Path | None = None) -> None:
+    """Load the scenario's ``territory.file``, if it has one, as a run would (same settings),
+    so that a missing or broken file is reported now rather than by every run.
+
+    Args:
+        scenario: The scenario.
+        origin: The file to name in the message (default: the scenario's source).
+
+    Raises:
+        InputError: The territory file cannot be loaded; the message names the scenario
+            file, ``territory.file`` and the territory file's own problem.
+    """
+    if scenario.territory.file is None:
+        return
+    from platsim.core.initialise import build_territory
+
+    where = origin if origin is not None else scenario.source
+    try:
+        build_territory(scenario.territory, np.random.default_rng(0))
+    except InputError as error:
+        raise InputError(error.message(), file=where, field="territory.file") from None
+    except (OSError, ValueError, MemoryError) as error:
+        raise InputError(
+            f"territory file cannot be loaded ({type(error).__name__}: {error})",
+            file=where,
+            field="territory.file",
+            value=scenario.territory.file,
+        ) from None
 
 
 def _rejected(error: InputError, file: Path, prefix: str, scenario: str) -> InputError:
@@ -543,6 +583,63 @@ def _check_values(
                         value=value,
                         allowed=first.allowed,
                     ) from None
+
+
+def _check_design_points(
+    design: pd.DataFrame, file: Path, scenarios: tuple[ScenarioEntry, ...]
+) -> None:
+    """Check every design point against the rules between parameters of a section (e.g.
+    ``rural_connectivity_low <= rural_connectivity_high``), for every scenario.
+
+    Each value alone was checked by :func:`_check_values`; only sections with such rules are
+    validated again, once per distinct combination of their varied values.
+
+    Raises:
+        InputError: The first failing point, with its number and parameter values.
+    """
+    by_section: dict[str, list[str]] = {}
+    for name in design.columns:
+        section = str(name).split(".")[0]
+        model = SECTIONS.get(section)
+        if model is not None and model.__pydantic_decorators__.model_validators:
+            by_section.setdefault(section, []).append(str(name))
+    for section, names in by_section.items():
+        points = design[names].drop_duplicates()
+        records = [
+            {
+                name: (value.item() if isinstance(value, np.generic) else value)
+                for name, value in zip(names, row, strict=True)
+            }
+            for row in points.itertuples(index=False, name=None)
+        ]
+        for entry in scenarios:
+            base = getattr(entry.scenario, section).model_dump()
+            for point, record in zip(points.index, records, strict=True):
+                data = {**base, **{name.split(".", 1)[1]: value for name, value in record.items()}}
+                try:
+                    SECTIONS[section].model_validate(data)
+                except ValidationError:
+                    _report_point(entry, file, int(point), record)
+
+
+def _report_point(entry: ScenarioEntry, file: Path, point: int, record: Mapping[str, Any]) -> None:
+    """Raise the scenario's own message for a design point it rejects."""
+    values = ", ".join(f"{name}={value!r}" for name, value in record.items())
+    try:
+        entry.scenario.with_overrides(record)
+    except InputError as error:
+        first = error.errors[0] if isinstance(error, InputErrors) else error
+        raise InputError(
+            f"design point {point} ({values}) rejected by scenario {entry.name!r}: {first.problem}",
+            file=file,
+            field="design",
+            allowed="design points that keep every rule between parameters; narrow the ranges",
+        ) from None
+    raise InputError(  # pragma: no cover - the section alone failed, so the scenario fails
+        f"design point {point} ({values}) rejected by scenario {entry.name!r}",
+        file=file,
+        field="design",
+    )
 
 
 def _generate_design(

@@ -22,6 +22,7 @@ from platsim.schema.scenario import (
     Scenario,
     iter_parameters,
     parameter_paths,
+    safe_name,
     validate_scenario,
 )
 
@@ -38,5 +39,6 @@ __all__ = [
     "read_yaml",
     "resolve_scenario",
     "resolve_scenario_path",
+    "safe_name",
     "validate_scenario",
 ]

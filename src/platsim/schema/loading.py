@@ -1,7 +1,9 @@
 """Scenario files: YAML in, a validated, frozen :class:`~platsim.schema.scenario.Scenario` out.
 
-A scenario file is read as plain YAML (no tag can build a Python object), merged over the file
-it ``extends`` (recursively, paths relative to the file), filled with defaults and validated.
+A scenario file is read as plain YAML (no tag can build a Python object; size, nesting and
+aliases bounded), merged over the file it ``extends`` (and that one over its own, at most
+:data:`MAX_EXTENDS_DEPTH` files, paths relative to each file), filled with defaults and
+validated. An empty file is refused (``extends: baseline`` asks for the baseline).
 Every problem is reported as :class:`platsim.errors.InputError` naming the file, the field,
 the value and what is allowed. Nothing unknown is ignored and nothing invalid silently becomes
 a default. A file already loaded, whose contents (and its parents') are unchanged, is not
@@ -86,27 +88,32 @@ def _first_comment(path: Path) -> str:
     return ""
 
 
-def _resolve_extends(
-    path: Path, chain: tuple[Path, ...] = (), read: list[FileStamp] | None = None
-) -> dict[str, Any]:
-    resolved = path.resolve()
-    if resolved in chain:
-        cycle = " -> ".join(p.name for p in (*chain, resolved))
-        raise InputError("extends forms a cycle", file=path, field="extends", value=cycle)
-    if read is not None:  # read before parsing: a change while parsing is seen next time
-        read.append((resolved, _stamp(resolved)))
+#: Longest ``extends`` chain: a scenario, its parent, its grandparent, ...
+MAX_EXTENDS_DEPTH = 32
+
+#: What to write instead of an empty scenario file (the message refusing one says it).
+ASK_FOR_BASELINE = "a scenario with sections, or `extends: baseline` (or the bundled name baseline)"
+
+
+def _read_scenario_file(path: Path) -> dict[str, Any]:
+    """One scenario file's own content, with a relative ``territory.file`` made absolute."""
     data = read_yaml(
-        path, expected="a YAML mapping of sections", allowed="sections " + ", ".join(SECTIONS)
+        path,
+        expected="a YAML mapping of sections",
+        allowed="sections " + ", ".join(SECTIONS),
+        if_empty=ASK_FOR_BASELINE,
     )
     territory = data.get("territory")
     if isinstance(territory, dict) and isinstance(territory.get("file"), str):
         # Relative to the file that sets it, not to the file that extends it.
         territory_file = Path(territory["file"])
-        if not territory_file.is_absolute():
+        if "\0" not in territory["file"] and not territory_file.is_absolute():
             territory["file"] = str((path.parent / territory_file).resolve())
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
+    return data
+
+
+def _parent_path(path: Path, parent: Any) -> Path:
+    """The file that ``path``'s ``extends: parent`` names."""
     if not isinstance(parent, str):
         raise InputError(
             "must be a file name",
@@ -116,22 +123,53 @@ def _resolve_extends(
             allowed="a path to another scenario file, relative to this one",
         )
     parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
-    if not parent_path.is_file():
-        bundled = bundled_scenarios()
-        if parent in bundled:
-            parent_path = bundled[parent]
-        else:
+    if parent_path.is_file():
+        return parent_path
+    bundled = bundled_scenarios()
+    if parent in bundled:
+        return bundled[parent]
+    raise InputError(
+        "extended scenario not found",
+        file=path,
+        field="extends",
+        value=parent,
+        allowed="an existing scenario file relative to this one, or a bundled name",
+    )
+
+
+def _resolve_extends(path: Path, read: list[FileStamp] | None = None) -> dict[str, Any]:
+    """Read ``path`` and the files it extends (a bounded loop, not recursion), and merge each
+    over its parent: the child's values win, its ``name`` and ``description`` are its own."""
+    layers: list[dict[str, Any]] = []
+    chain: list[Path] = []
+    current = path
+    while True:
+        resolved = current.resolve()
+        if resolved in chain:
+            cycle = " -> ".join(p.name for p in (*chain, resolved))
+            raise InputError("extends forms a cycle", file=current, field="extends", value=cycle)
+        if len(chain) >= MAX_EXTENDS_DEPTH:
             raise InputError(
-                "extended scenario not found",
+                f"extends chain longer than {MAX_EXTENDS_DEPTH} files",
                 file=path,
                 field="extends",
-                value=parent,
-                allowed="an existing scenario file relative to this one, or a bundled name",
+                allowed=f"at most {MAX_EXTENDS_DEPTH} files, each extending the next",
             )
-    base = _resolve_extends(parent_path, (*chain, resolved), read)
-    base.pop("name", None)
-    base.pop("description", None)
-    return _deep_merge(base, data)
+        chain.append(resolved)
+        if read is not None:  # read before parsing: a change while parsing is seen next time
+            read.append((resolved, _stamp(resolved)))
+        data = _read_scenario_file(current)
+        parent = data.pop("extends", None)
+        layers.append(data)
+        if parent is None:
+            break
+        current = _parent_path(current, parent)
+    merged = layers.pop()
+    while layers:
+        merged.pop("name", None)
+        merged.pop("description", None)
+        merged = _deep_merge(merged, layers.pop())
+    return merged
 
 
 FileStamp = tuple[Path, bytes | None]

@@ -4,9 +4,13 @@ the app's sliders; :class:`Section` is the base of every scenario section."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+import numbers
+import types
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 
 def param(
@@ -37,9 +41,63 @@ def param(
 
 
 class Section(BaseModel):
-    """Base of every scenario section: frozen, unknown keys rejected."""
+    """Base of every scenario section: frozen, unknown keys rejected, values of the declared
+    kind only (see :func:`check_kind`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _check_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        assert info.field_name is not None  # a field validator always has its field
+        return check_kind(cls.model_fields[info.field_name].annotation, value)
+
+
+def _kinds(annotation: Any) -> tuple[set[Any], set[Any]]:
+    """The plain types and the literal values an annotation accepts."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        kinds: set[Any] = set()
+        literals: set[Any] = set()
+        for argument in get_args(annotation):
+            more_kinds, more_literals = _kinds(argument)
+            kinds |= more_kinds
+            literals |= more_literals
+        return kinds, literals
+    if get_origin(annotation) is Literal:
+        return set(), set(get_args(annotation))
+    return {annotation}, set()
+
+
+def check_kind(annotation: Any, value: Any) -> Any:
+    """Return ``value`` if it is of the kind ``annotation`` declares, without conversion.
+
+    pydantic's lax mode would read ``true`` as 1, ``"12"`` or ``"1e3"`` as numbers and
+    ``.inf`` (or ``1e400``) as a number; a scenario must say what it means. A number field
+    takes a finite int or float (an int where a float is declared: YAML reads ``2`` as an
+    int), never a boolean or text; a switch takes true or false only.
+
+    Raises:
+        PydanticCustomError: ``number_type``, ``finite_number`` or ``bool_type``, with the
+            value as pydantic's input, so messages quote it as for any other error.
+    """
+    kinds, literals = _kinds(annotation)
+    numeric = bool(kinds & {int, float})
+    # numpy's booleans (a design frame's, an app's) are booleans too
+    boolean = isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b"
+    if numeric:
+        if boolean or (isinstance(value, str | bytes) and value not in literals):
+            kind = "a valid number" if float in kinds else "a valid integer"
+            also = "".join(f" or {item}" for item in sorted(map(str, literals)))
+            raise PydanticCustomError("number_type", f"Input should be {kind}{also}")
+        if (
+            isinstance(value, numbers.Real)
+            and not isinstance(value, numbers.Integral)
+            and not math.isfinite(value)
+        ):
+            raise PydanticCustomError("finite_number", "Input should be a finite number")
+    elif kinds == {bool} and not boolean:
+        raise PydanticCustomError("bool_type", "Input should be true or false")
+    return value
 
 
 def range_text(cls: type[BaseModel], field_name: str) -> str:

@@ -19,12 +19,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from platsim.errors import InputError, from_validation_error
 from platsim.schema.parameters import Section, range_text
 from platsim.schema.platforms import Competition, Data, Labour, Platforms, PlatformSpec
 from platsim.schema.sections import Economy, Mobility, Population, Public, Simulation, Territory
+
+#: Longest scenario name (it names files and folders: ``runs/<name>-seed<N>``).
+MAX_NAME_CHARS = 120
 
 SECTIONS: dict[str, type[Section]] = {
     "simulation": Simulation,
@@ -45,7 +49,11 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field("baseline", description="Scenario name (the file's stem by default).")
+    name: str = Field(
+        "baseline",
+        max_length=MAX_NAME_CHARS,
+        description="Scenario name (the file's stem by default).",
+    )
     description: str = Field("", description="One line saying what the scenario represents.")
     simulation: Simulation = Simulation()
     territory: Territory = Territory()
@@ -58,6 +66,15 @@ class Scenario(BaseModel):
     competition: Competition = Competition()
     labour: Labour = Labour()
     source: str | None = Field(None, exclude=True, description="File the scenario came from.")
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise PydanticCustomError(
+                "name_characters", "A name cannot hold control characters (NUL, newline, tab)"
+            )
+        return value
 
     def to_dict(self) -> dict[str, Any]:
         """Return the resolved scenario as plain data (what gets hashed and stored)."""
@@ -111,6 +128,15 @@ def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> None:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = value
+
+
+def safe_name(name: str) -> str:
+    """A scenario name usable as a file or folder name, never a path: characters other than
+    letters, digits, '_', '.' and '-' become '_' (so '/', '\\' and NUL cannot remain), leading
+    and trailing dots go (no '..'), and the result is at most 120 bytes of UTF-8."""
+    cleaned = "".join(char if char.isalnum() or char in "_.-" else "_" for char in name)
+    cleaned = cleaned.encode("utf-8")[:MAX_NAME_CHARS].decode("utf-8", errors="ignore")
+    return cleaned.strip(".") or "scenario"
 
 
 def parameter_paths() -> list[str]:
@@ -201,4 +227,6 @@ def _allowed_for(loc: list[str], item: Mapping[str, Any]) -> str | None:
     ctx = item.get("ctx") or {}
     if "expected" in ctx and allowed is None:
         allowed = str(ctx["expected"])
+    if loc == ["name"] and allowed is None:
+        allowed = f"text of at most {MAX_NAME_CHARS} characters, without control characters"
     return allowed

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from platsim.schema.parameters import Section, param
 
@@ -108,6 +109,13 @@ class Territory(Section):
     rural_connectivity_high: float = param(
         0.7, "index 0-1", "Upper bound of rural connectivity (uniform).", ge=0, le=1
     )
+
+    @field_validator("file")
+    @classmethod
+    def _check_file(cls, value: str | None) -> str | None:
+        if value is not None and "\0" in value:
+            raise PydanticCustomError("path_characters", "A path cannot hold a NUL character")
+        return value
 
     @model_validator(mode="after")
     def _check_bounds(self) -> Territory:
