@@ -45,6 +45,10 @@ HEADER = """\
 
 
 def _yaml_value(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, tuple | list):
+        return json.dumps(list(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

@@ -4,10 +4,13 @@ density rule for urban communes and the territory built from a selection."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from platsim.cli import main
+from platsim.core.model import TerritoryModel
 from platsim.errors import InputError
 from platsim.territory.france import (
     URBAN_DENSITY,
@@ -111,3 +114,42 @@ def test_regions_are_the_regions_present_with_their_largest_commune_as_centre() 
     assert territory.n_regions == 2
     assert list(territory.names[territory.centres]) == ["Paris", "Lyon"]
     assert (territory.region == (communes["region"] == "84").to_numpy()).all()
+
+
+YVELINES = {"territory.source": "insee", "territory.departements": ["78"]}
+
+
+def test_a_scenario_builds_the_model_on_the_communes_it_names(assert_invariants) -> None:
+    model = TerritoryModel(seed=1, overrides=YVELINES)
+    assert model.territory.n == 259 and "78486" in set(model.territory.ids)
+    assert model.territory.n_regions == 1
+    # about 1.45 M inhabitants, 62% of working age, 20 inhabitants per agent
+    assert len(model.workers) == pytest.approx(1.45e6 * 0.62 / 20, rel=0.05)
+    model.run_for(2)
+    assert_invariants(model)
+    panel = model.panel_frame()
+    perray = panel[panel["municipality"] == "78486"]
+    assert perray["name"].iloc[0] == "Le Perray-en-Yvelines"
+
+
+@pytest.mark.parametrize(
+    ("territory", "message"),
+    [
+        ('source: insee\n  communes: ["78487"]', "nearest: 78486"),
+        ('departements: ["78"]', "departements need source insee"),
+        ("source: insee\n  departements: [78]", 'codes in quotes, e.g. ["78", "91"]'),
+        ('source: insee\n  file: x.csv\n  regions: ["11"]', "cannot be used with source insee"),
+    ],
+)
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_bad_insee_territories_exit_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], territory: str, message: str, command: str
+) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(f"extends: baseline\nterritory:\n  {territory}\n")
+    argv = [command, str(scenario)] + (["--out", str(tmp_path / "out")] if command == "run" else [])
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    shown = captured.err + captured.out
+    assert message in shown and str(scenario) in shown and "Traceback" not in shown
+    assert not (tmp_path / "out").exists()

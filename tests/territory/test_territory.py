@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from platsim.core.initialise import build_territory
 from platsim.errors import InputError
+from platsim.schema.sections import INSEE_FIELDS
 from platsim.schema.sections import Territory as TerritorySettings
 from platsim.territory import (
     EARTH_RADIUS_KM,
@@ -292,7 +293,7 @@ def test_generator_rejects_bad_parameters(kwargs: dict[str, object], field: str)
 
 
 def test_parameters_are_the_schema_fields_with_its_defaults() -> None:
-    fields = set(TerritorySettings.model_fields) - {"file"}
+    fields = set(TerritorySettings.model_fields) - {"file", *INSEE_FIELDS}
     defaults = TerritorySettings()
     generator = inspect.signature(generate_territory).parameters
     loader = inspect.signature(load_territory).parameters
@@ -324,7 +325,7 @@ def test_build_territory_passes_every_field() -> None:
         "rural_connectivity_low": 0.2,
         "rural_connectivity_high": 0.5,
     }
-    assert set(changed) == set(TerritorySettings.model_fields) - {"file"}
+    assert set(changed) == set(TerritorySettings.model_fields) - {"file", *INSEE_FIELDS}
     built = build_territory(TerritorySettings(**changed), np.random.default_rng(3))
     direct = generate_territory(rng=np.random.default_rng(3), **changed)
     for name in (*ARRAY_FIELDS, "edges", "edge_km", "centres"):

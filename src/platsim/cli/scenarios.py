@@ -102,6 +102,10 @@ def run_command(
     from platsim.simulation import run
 
     loaded = load_scenario(scenario, parse_assignments(assignments), overrides_origin="--set")
+    if loaded.territory.resolved_source == "insee":  # codes checked before anything is built
+        from platsim.experiment.spec import check_territory_file
+
+        check_territory_file(loaded)
     total = steps or loaded.simulation.steps
     directory = prepare_directory(out_dir or default_run_directory(loaded.name, seed))
     show_progress = out.is_terminal and not quiet

@@ -38,19 +38,21 @@ from platsim.numerics.sampling import (
 from platsim.schema import sections as sc
 from platsim.schema.scenario import Scenario
 from platsim.territory import Territory, generate_territory, load_territory
+from platsim.territory.france import france_territory, select_communes
 
 
 def build_territory(config: sc.Territory, rng: np.random.Generator) -> Territory:
-    """Generate the territory, or load it from ``config.file``.
+    """Generate the territory, load it from ``config.file``, or build it from INSEE codes.
 
-    The section's fields are the generator's keyword parameters, name for name (a field
-    the generator lacks raises TypeError); the loader takes the subset below.
+    The section's fields, less ``file`` and those that choose INSEE communes
+    (:data:`~platsim.schema.sections.INSEE_FIELDS`), are the generator's keyword parameters,
+    name for name (a field the generator lacks raises TypeError); the loader and the INSEE
+    builder take the subsets below.
     """
-    settings = config.model_dump(exclude={"file"})
-    if config.file is not None:
-        loader_fields = (
-            "n_regions",
-            "urban_threshold",
+    settings = config.model_dump(exclude={"file", *sc.INSEE_FIELDS})
+    network = {
+        name: settings[name]
+        for name in (
             "detour_factor",
             "commute_km",
             "gravity_d0_km",
@@ -58,8 +60,24 @@ def build_territory(config: sc.Territory, rng: np.random.Generator) -> Territory
             "rural_connectivity_low",
             "rural_connectivity_high",
         )
+    }
+    source = config.resolved_source
+    if source == "insee":
+        communes = select_communes(
+            regions=config.regions,
+            departements=config.departements,
+            epcis=config.epcis,
+            communes=config.communes,
+        )
+        return france_territory(communes, urban_density=config.urban_density, rng=rng, **network)
+    if source == "file":
+        assert config.file is not None  # the section's validator ensures it
         return load_territory(
-            config.file, rng=rng, **{name: settings[name] for name in loader_fields}
+            config.file,
+            rng=rng,
+            n_regions=settings["n_regions"],
+            urban_threshold=settings["urban_threshold"],
+            **network,
         )
     return generate_territory(rng=rng, **settings)
 

@@ -381,7 +381,8 @@ def _load_scenarios(spec: ExperimentSpec, file: Path) -> tuple[ScenarioEntry, ..
 
 def check_territory_file(scenario: Scenario, *, origin: str | Path | None = None) -> None:
     """Load the scenario's ``territory.file``, if it has one, as a run would (same settings),
-    so that a missing or broken file is reported now rather than by every run.
+    or check its INSEE codes, so that a missing or broken file or an unknown code is reported
+    now rather than by every run.
 
     Args:
         scenario: The scenario.
@@ -391,11 +392,31 @@ def check_territory_file(scenario: Scenario, *, origin: str | Path | None = None
         InputError: The territory file cannot be loaded; the message names the scenario
             file, ``territory.file`` and the territory file's own problem.
     """
-    if scenario.territory.file is None:
+    where = origin if origin is not None else scenario.source
+    territory = scenario.territory
+    if territory.resolved_source == "insee":  # the codes only: building France takes seconds
+        from platsim.territory.france import select_communes
+
+        try:
+            select_communes(
+                regions=territory.regions,
+                departements=territory.departements,
+                epcis=territory.epcis,
+                communes=territory.communes,
+            )
+        except InputError as error:
+            raise InputError(
+                error.problem,
+                file=where,
+                field=error.field,
+                value=error.value,
+                allowed=error.allowed,
+            ) from None
+        return
+    if territory.file is None:
         return
     from platsim.core.initialise import build_territory
 
-    where = origin if origin is not None else scenario.source
     try:
         build_territory(scenario.territory, np.random.default_rng(0))
     except InputError as error:

@@ -106,6 +106,12 @@ def range_text(cls: type[BaseModel], field_name: str) -> str:
     annotation = info.annotation
     if getattr(annotation, "__origin__", None) is Literal:
         return " | ".join(map(str, annotation.__args__))
+    if get_origin(annotation) in (Union, types.UnionType):
+        choices = [arg for arg in get_args(annotation) if get_origin(arg) is Literal]
+        if choices and type(None) in get_args(annotation):
+            return " | ".join(str(value) for arg in choices for value in get_args(arg)) + " | null"
+    if get_origin(annotation) is tuple:
+        return "a list"
     if annotation is bool:
         return "true | false"
     if field_name == "start":

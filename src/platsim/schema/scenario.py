@@ -25,7 +25,15 @@ from pydantic_core import PydanticCustomError
 from platsim.errors import InputError, from_validation_error
 from platsim.schema.parameters import Section, range_text
 from platsim.schema.platforms import Competition, Data, Labour, Platforms, PlatformSpec
-from platsim.schema.sections import Economy, Mobility, Population, Public, Simulation, Territory
+from platsim.schema.sections import (
+    CODE_FIELDS,
+    Economy,
+    Mobility,
+    Population,
+    Public,
+    Simulation,
+    Territory,
+)
 
 #: Longest scenario name (it names files and folders: ``runs/<name>-seed<N>``).
 MAX_NAME_CHARS = 120
@@ -229,4 +237,6 @@ def _allowed_for(loc: list[str], item: Mapping[str, Any]) -> str | None:
         allowed = str(ctx["expected"])
     if loc == ["name"] and allowed is None:
         allowed = f"text of at most {MAX_NAME_CHARS} characters, without control characters"
+    if len(loc) == 3 and loc[:2] in [["territory", name] for name in CODE_FIELDS]:
+        allowed = 'codes in quotes, e.g. ["78", "91"] (a code keeps its leading zero: "01")'
     return allowed

@@ -29,8 +29,51 @@ class Simulation(Section):
     )
 
 
+#: The Territory section's lists of INSEE codes.
+CODE_FIELDS = ("regions", "departements", "epcis", "communes")
+
+#: The Territory section's fields that choose real French communes (``source: insee``).
+INSEE_FIELDS = ("source", *CODE_FIELDS, "urban_density")
+
+_CODES = {"unit": "INSEE codes", "source": "INSEE, Code officiel géographique"}
+
+
 class Territory(Section):
-    """The municipalities and their network: generated, or read from ``file``."""
+    """The municipalities and their network: generated, read from a file, or INSEE communes.
+
+    ``source: insee`` takes real French communes from the bundled INSEE table."""
+
+    source: Literal["generator", "file", "insee"] | None = Field(
+        None,
+        description="Where the municipalities come from: generator (the generator parameters "
+        "below), file (territory.file) or insee (French communes from the bundled INSEE "
+        "table, chosen by the codes below; no code: metropolitan France). Default: file when "
+        "territory.file is set, generator otherwise.",
+        json_schema_extra={"unit": "choice", "source": "user choice"},
+    )
+    regions: tuple[str, ...] = Field(
+        (), description="insee: région codes, e.g. '11' (Ile-de-France).", json_schema_extra=_CODES
+    )
+    departements: tuple[str, ...] = Field(
+        (), description="insee: département codes, e.g. '78' (Yvelines).", json_schema_extra=_CODES
+    )
+    epcis: tuple[str, ...] = Field(
+        (), description="insee: EPCI codes (SIREN), e.g. '200073344'.", json_schema_extra=_CODES
+    )
+    communes: tuple[str, ...] = Field(
+        (),
+        description="insee: commune codes, e.g. '78486' (Le Perray-en-Yvelines).",
+        json_schema_extra=_CODES,
+    )
+    urban_density: float = param(
+        200.0,
+        "inhabitants / km2",
+        "insee: density from which a commune is urban (replaces urban_threshold).",
+        gt=0,
+        le=100_000,
+        source="INSEE 2020 density grid: 200 gives its shares of rural communes (88%) and "
+        "population (33%)",
+    )
 
     file: str | None = Field(
         None,
@@ -119,6 +162,14 @@ class Territory(Section):
 
     @model_validator(mode="after")
     def _check_bounds(self) -> Territory:
+        source = self.resolved_source
+        if source == "file" and self.file is None:
+            raise ValueError("source file needs territory.file")
+        if self.file is not None and source != "file":
+            raise ValueError(f"territory.file cannot be used with source {source}")
+        given = [name for name in CODE_FIELDS if getattr(self, name)]
+        if given and source != "insee":
+            raise ValueError(f"{', '.join(given)} need source insee")
         if self.file is None and self.max_population <= self.centre_min_population:
             raise ValueError(
                 f"max_population ({self.max_population:g}) must exceed centre_min_population "
@@ -129,12 +180,17 @@ class Territory(Section):
                 "rural_connectivity_low must not exceed rural_connectivity_high "
                 f"({self.rural_connectivity_low} > {self.rural_connectivity_high})"
             )
-        if self.file is None and self.n_regions > self.n_municipalities:
+        if source == "generator" and self.n_regions > self.n_municipalities:
             raise ValueError(
                 f"n_regions ({self.n_regions}) cannot exceed n_municipalities "
                 f"({self.n_municipalities})"
             )
         return self
+
+    @property
+    def resolved_source(self) -> str:
+        """``source``, or its default: file when ``file`` is set, generator otherwise."""
+        return self.source or ("file" if self.file is not None else "generator")
 
 
 class Population(Section):
