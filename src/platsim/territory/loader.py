@@ -51,6 +51,8 @@ _TERRITORY_COLUMNS = ("id", "name", "population")
 _OPTIONAL_COLUMNS = ("region", "connectivity", "services")
 _COORDINATE_COLUMNS = ("x", "y", "lon", "lat")
 _EXTENSIONS = (".csv", ".geojson", ".json")
+_GEOJSON_PROPERTIES = frozenset(_TERRITORY_COLUMNS + _OPTIONAL_COLUMNS)
+"""The properties read from a GeoJSON feature (coordinates come from its geometry)."""
 _ALLOWED_COLUMNS = (
     "required columns id, name, population and either x, y (planar km) or lon, lat "
     "(degrees); optional region, connectivity, services"
@@ -251,9 +253,13 @@ def _read_geojson(path: Path, source: _Source) -> pd.DataFrame:
                 properties,
                 "an object with id, name, population, ...",
             )
-        record = {str(key).strip().lower(): _json_text(v) for key, v in properties.items()}
-        for key in ("x", "y"):
-            record.pop(key, None)
+        # only the columns the loader reads: other properties are ignored, and a file at the
+        # size limit with many of them must not become a table of them
+        record = {
+            name: _json_text(v)
+            for name, v in ((str(key).strip().lower(), v) for key, v in properties.items())
+            if name in _GEOJSON_PROPERTIES
+        }
         feature_id = feature.get("id")
         if feature_id is not None:
             if "id" in record and record["id"] != _json_text(feature_id):
