@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from platsim.core.agents import Sector, Status
 from platsim.core.phases import observation
 from platsim.numerics import metrics
 from platsim.schema.outcomes import OUTCOMES
+from platsim.simulation import run
 
 
 def recompute(model) -> dict[str, float]:
@@ -217,3 +221,26 @@ def test_local_value_added_includes_firms_that_exit_this_month(make_model) -> No
     revenue = firms.revenue.sum()  # rows dead before this month hold no revenue
     expected = revenue - model.ledger.outflows["fixed_costs"]
     assert model.outcomes["local_value_added"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_step_zero_misses_exactly_the_outcomes_declared_undefined_there() -> None:
+    outputs = run("baseline", seed=3, steps=3, overrides={"territory.n_municipalities": 30})
+    metrics_frame = outputs.metrics.set_index("step")[list(OUTCOMES)]
+    missing = set(metrics_frame.columns[metrics_frame.loc[0].isna()])
+    assert missing == set(observation.UNDEFINED_AT_STEP_0)
+    assert metrics_frame.loc[1:].notna().all().all()  # every later step is defined
+    assert np.isfinite(metrics_frame.loc[0].drop(list(missing)).to_numpy()).all()
+
+
+def test_missing_values_are_written_as_nulls_never_as_nan(tmp_path) -> None:
+    outputs = run("baseline", seed=3, steps=2, overrides={"territory.n_municipalities": 30})
+    paths = outputs.save(tmp_path)
+    for table in ("metrics", "panel", "platforms", "lorenz"):
+        data = pq.read_table(paths[table])
+        for name, column in zip(data.column_names, data.columns, strict=True):
+            if pa.types.is_floating(column.type):
+                assert not pc.any(pc.is_nan(column)).as_py(), f"{table}.{name} holds NaN"
+    metrics_table = pq.read_table(paths["metrics"]).to_pandas()
+    nulls = {name for name in OUTCOMES if metrics_table[name].isna().any()}
+    assert nulls == set(observation.UNDEFINED_AT_STEP_0)
+    assert pq.read_table(paths["metrics"]).column("import_share").null_count == 1  # step 0

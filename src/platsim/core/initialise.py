@@ -29,6 +29,7 @@ from platsim.core.rules import (
     sector_shares,
     wage_offer,
 )
+from platsim.errors import InputError
 from platsim.numerics.sampling import (
     sample_rows,
     sample_weighted_rows,
@@ -39,6 +40,7 @@ from platsim.schema import sections as sc
 from platsim.schema.scenario import Scenario
 from platsim.territory import Territory, generate_territory, load_territory
 from platsim.territory.france import france_territory, select_communes
+from platsim.territory.limits import check_worker_agents
 
 
 def build_territory(config: sc.Territory, rng: np.random.Generator) -> Territory:
@@ -91,9 +93,32 @@ def beta_with_mean(mean: np.ndarray, concentration: float, rng: np.random.Genera
 def create_workers(
     territory: Territory, config: sc.Population, rng: np.random.Generator
 ) -> Workers:
-    """Create the worker agents: counts from populations, skills and literacy by urbanity."""
+    """Create the worker agents: counts from populations, skills and literacy by urbanity.
+
+    Raises:
+        InputError: Before anything is allocated, if the territory would give no worker
+            agent or more than the model can hold
+            (:func:`~platsim.territory.limits.check_worker_agents`), naming the territory
+            file if there is one; and if the stochastic rounding drew no worker agent at all.
+    """
+    check_worker_agents(
+        territory.population,
+        working_age_share=config.working_age_share,
+        inhabitants_per_agent=config.inhabitants_per_agent,
+        file=territory.source,
+    )
     expected = territory.population * config.working_age_share / config.inhabitants_per_agent
     counts = stochastic_round(expected, rng)
+    if not counts.any():
+        raise InputError(
+            f"the territory drew no worker agent (expected {expected.sum():.3g}; each "
+            "municipality's count is rounded at random)",
+            file=territory.source,
+            field="population" if territory.source is not None else "territory",
+            value=float(territory.population.sum()),
+            allowed="a population giving several worker agents (population x "
+            "working_age_share / inhabitants_per_agent)",
+        )
     home = np.repeat(np.arange(territory.n), counts)
     workers = Workers.empty(len(home))
     workers.home = home

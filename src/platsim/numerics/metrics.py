@@ -515,7 +515,8 @@ def safe_ratio(numerator: float, denominator: float, default: float = math.nan) 
 
     Returns:
         The ratio as a Python float. NaN in either argument propagates (``nan`` is not
-        zero, so ``default`` is not used for it).
+        zero, so ``default`` is not used for it). The default NaN marks a missing value (a
+        share of nothing is undefined, not 0): the model's outputs write it as null.
     """
     num = float(numerator)
     den = float(denominator)

@@ -24,6 +24,13 @@ import pandas as pd
 
 from platsim.errors import InputError
 from platsim.schema.sections import Territory as TerritorySettings
+from platsim.territory.limits import (
+    MAX_FILE_BYTES,
+    MAX_MUNICIPAL_POPULATION,
+    MAX_MUNICIPALITIES,
+    MAX_PLANAR_KM,
+    MAX_TOTAL_POPULATION,
+)
 from platsim.territory.network import (
     Territory,
     assemble,
@@ -44,6 +51,8 @@ _TERRITORY_COLUMNS = ("id", "name", "population")
 _OPTIONAL_COLUMNS = ("region", "connectivity", "services")
 _COORDINATE_COLUMNS = ("x", "y", "lon", "lat")
 _EXTENSIONS = (".csv", ".geojson", ".json")
+_GEOJSON_PROPERTIES = frozenset(_TERRITORY_COLUMNS + _OPTIONAL_COLUMNS)
+"""The properties read from a GeoJSON feature (coordinates come from its geometry)."""
 _ALLOWED_COLUMNS = (
     "required columns id, name, population and either x, y (planar km) or lon, lat "
     "(degrees); optional region, connectivity, services"
@@ -115,6 +124,7 @@ def _read_csv(path: Path, source: _Source) -> pd.DataFrame:
                 encoding="utf-8-sig",
                 skip_blank_lines=True,
                 index_col=False,
+                nrows=MAX_MUNICIPALITIES + 1,
             )
     except pd.errors.ParserWarning as exc:
         raise source.fail(
@@ -143,7 +153,19 @@ def _read_csv(path: Path, source: _Source) -> pd.DataFrame:
             raise source.fail("duplicate column", field=base, value=raw, allowed=_ALLOWED_COLUMNS)
         seen.add(column)
     table.columns = columns
+    _check_count(len(table), source, f"more than {MAX_MUNICIPALITIES:,} data rows")
     return table.astype(object)
+
+
+def _check_count(count: int, source: _Source, found: str | int) -> None:
+    """Refuse more municipalities than :data:`~platsim.territory.limits.MAX_MUNICIPALITIES`."""
+    if count > MAX_MUNICIPALITIES:
+        raise source.fail(
+            "too many municipalities",
+            "features" if source.geojson else None,
+            found,
+            f"at most {MAX_MUNICIPALITIES:,} municipalities",
+        )
 
 
 def _first_long_row(path: Path) -> str | None:
@@ -197,6 +219,7 @@ def _read_geojson(path: Path, source: _Source) -> pd.DataFrame:
         raise source.fail(
             "missing or invalid features", "features", features, "a list of Point features"
         )
+    _check_count(len(features), source, f"{len(features):,} features")
     records: list[dict[str, str]] = []
     for index, feature in enumerate(features):
         if not isinstance(feature, dict):
@@ -230,9 +253,13 @@ def _read_geojson(path: Path, source: _Source) -> pd.DataFrame:
                 properties,
                 "an object with id, name, population, ...",
             )
-        record = {str(key).strip().lower(): _json_text(v) for key, v in properties.items()}
-        for key in ("x", "y"):
-            record.pop(key, None)
+        # only the columns the loader reads: other properties are ignored, and a file at the
+        # size limit with many of them must not become a table of them
+        record = {
+            name: _json_text(v)
+            for name, v in ((str(key).strip().lower(), v) for key, v in properties.items())
+            if name in _GEOJSON_PROPERTIES
+        }
         feature_id = feature.get("id")
         if feature_id is not None:
             if "id" in record and record["id"] != _json_text(feature_id):
@@ -292,7 +319,7 @@ def _regions(table: pd.DataFrame, source: _Source) -> np.ndarray:
     source.fail_rows(
         texts == "", "missing value", "region", texts, "a region index 0..k-1 or a label"
     )
-    integer = pd.Series(texts, dtype=object).str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
+    integer = pd.Series(texts, dtype=object).str.fullmatch(r"[+-]?\d{1,18}").to_numpy(dtype=bool)
     if integer.all():
         codes = np.array([int(t) for t in texts.tolist()], dtype=np.int64)
         source.fail_rows(
@@ -302,7 +329,10 @@ def _regions(table: pd.DataFrame, source: _Source) -> np.ndarray:
             texts,
             "integer indices 0..k-1, or text labels",
         )
-        used = np.bincount(codes)
+        # n indices cannot cover 0..k-1 with k > n: count only those below n, so a huge
+        # index allocates nothing (the first unused index is below n anyway)
+        n = len(codes)
+        used = np.bincount(codes[codes < n], minlength=n)[: int(codes.max()) + 1]
         if (used == 0).any():
             absent = int(np.flatnonzero(used == 0)[0])
             raise source.fail(
@@ -317,12 +347,30 @@ def _regions(table: pd.DataFrame, source: _Source) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _unwrap_longitudes(lon: np.ndarray) -> np.ndarray:
+    """Longitudes shifted by 360 degrees where needed to lie within 180 degrees of their
+    circular mean, so that a territory across the antimeridian (179.9 and -179.9) is one
+    piece, 0.2 degrees wide, not 359.8.
+
+    Longitudes already within 180 degrees of the circular mean are returned unchanged, bit
+    for bit (a territory that does not cross the antimeridian projects as before).
+    """
+    radians = np.radians(lon)
+    centre = math.degrees(math.atan2(float(np.sin(radians).mean()), float(np.cos(radians).mean())))
+    offset = lon - centre
+    return np.where(offset > 180.0, lon - 360.0, np.where(offset < -180.0, lon + 360.0, lon))
+
+
 def _project(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Equirectangular projection (km) about the mean longitude and latitude.
 
     ``x = R * rad(lon - lon0) * cos(rad(lat0))``, ``y = R * rad(lat - lat0)``, ``R = 6371``
-    km: accurate to a few per cent over a region a few hundred km across.
+    km: accurate to a few per cent over a region a few hundred km across. Longitudes are
+    first unwrapped about their circular mean (:func:`_unwrap_longitudes`), so ``lon0`` is
+    the mean of the unwrapped longitudes and points on both sides of the antimeridian are
+    as close as on the globe.
     """
+    lon = _unwrap_longitudes(lon)
     lon0 = float(lon.mean())
     lat0 = float(lat.mean())
     x = EARTH_RADIUS_KM * np.radians(lon - lon0) * math.cos(math.radians(lat0))
@@ -349,10 +397,11 @@ def load_territory(
     after stripping spaces and lower-casing; unknown columns are ignored.
 
     * required: ``id`` (text, unique, non-empty), ``name`` (text), ``population``
-      (inhabitants, > 0);
-    * coordinates: ``x``, ``y`` (planar km), or ``lon``, ``lat`` (degrees, projected to km
-      by an equirectangular projection about the mean latitude, see :func:`_project`); when
-      both pairs are present ``x``, ``y`` are used;
+      (inhabitants, > 0 and at most 50 M per municipality, 2 G in all);
+    * coordinates: ``x``, ``y`` (planar km, each within +-40,000 km), or ``lon``, ``lat``
+      (degrees, projected to km by an equirectangular projection about the mean latitude
+      and the circular mean longitude, so a territory may cross the antimeridian, see
+      :func:`_project`); when both pairs are present ``x``, ``y`` are used;
     * optional ``region``: integer indices ``0..k-1`` (each used) or labels (mapped to
       ``0..k-1`` in order of first appearance); the number of regions is then taken from
       the data and ``n_regions`` is ignored. Without it, the ``n_regions`` most populous
@@ -365,6 +414,13 @@ def load_territory(
     GeoJSON (``.geojson`` or ``.json``): a FeatureCollection of Point features, coordinates
     ``[lon, lat]`` in degrees, the same names in ``properties``; ``id`` may be the feature's
     ``id`` or a property (if both, they must agree).
+
+    Size limits (:mod:`platsim.territory.limits`, chosen so that France at full resolution
+    fits): at most 200,000 municipalities, a file of at most 200 MiB, and commuting zones
+    of at most 100 M pairs of municipalities. The number of worker agents the model makes
+    of the population is checked when the model is built
+    (:func:`~platsim.territory.limits.check_worker_agents`), as it depends on the
+    scenario's ``population`` section.
 
     The centre of a given region is its most populous municipality (first one on ties).
     Municipalities at identical coordinates are accepted: the duplicate is linked to the
@@ -397,9 +453,11 @@ def load_territory(
             allowed, for: a missing or unreadable file, an unknown extension, invalid JSON,
             a feature without Point geometry, missing required columns, no coordinates,
             no rows, an empty, duplicate or missing id, a missing, non-numeric or
-            non-finite number, population <= 0, lat outside [-90, 90], lon outside
-            [-180, 180], connectivity or services outside [0, 1], a bad region column, or
-            out-of-range parameters. No bad value is ever replaced by a default.
+            non-finite number, population <= 0 or above the limits, x or y beyond
+            +-40,000 km, lat outside [-90, 90], lon outside [-180, 180], connectivity or
+            services outside [0, 1], a bad region column, a file, a number of
+            municipalities or commuting zones above the size limits, or out-of-range
+            parameters. No bad value is ever replaced by a default.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -412,6 +470,13 @@ def load_territory(
         raise source.fail("file not found", allowed="an existing .csv, .geojson or .json file")
     if not path.is_file():
         raise source.fail("not a regular file", allowed="a .csv, .geojson or .json file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise source.fail(
+            "file too large",
+            value=f"{size:,} bytes",
+            allowed=f"at most {MAX_FILE_BYTES:,} bytes ({MAX_MUNICIPALITIES:,} municipalities)",
+        )
     check_distance_parameters(
         detour_factor=detour_factor,
         commute_km=commute_km,
@@ -471,15 +536,37 @@ def load_territory(
     source.fail_rows(
         population <= 0, "population must be positive", "population", population, "> 0"
     )
+    source.fail_rows(
+        population > MAX_MUNICIPAL_POPULATION,
+        "population too large for one municipality",
+        "population",
+        population,
+        f"inhabitants <= {MAX_MUNICIPAL_POPULATION:,.0f} (the largest municipality in the "
+        "world, Chongqing, has about 32 M)",
+    )
+    total = float(population.sum())
+    if total > MAX_TOTAL_POPULATION:
+        raise source.fail(
+            "total population too large",
+            source.column("population"),
+            total,
+            f"at most {MAX_TOTAL_POPULATION:,.0f} inhabitants in all (China and India have "
+            "about 1.4 G)",
+        )
 
     if planar:
-        xy = np.stack(
-            [
-                _numbers(table, "x", source, "a finite coordinate in km"),
-                _numbers(table, "y", source, "a finite coordinate in km"),
-            ],
-            axis=1,
-        )
+        planar_allowed = f"a coordinate in km in [-{MAX_PLANAR_KM:,.0f}, {MAX_PLANAR_KM:,.0f}]"
+        x = _numbers(table, "x", source, planar_allowed)
+        y = _numbers(table, "y", source, planar_allowed)
+        for column, values in (("x", x), ("y", y)):
+            source.fail_rows(
+                np.abs(values) > MAX_PLANAR_KM,
+                f"{column} out of range (beyond the Earth's circumference)",
+                column,
+                values,
+                planar_allowed,
+            )
+        xy = np.stack([x, y], axis=1)
     else:
         lon = _numbers(table, "lon", source, "longitude in degrees, [-180, 180]")
         lat = _numbers(table, "lat", source, "latitude in degrees, [-90, 90]")
@@ -543,4 +630,5 @@ def load_territory(
         detour_factor=detour_factor,
         commute_km=commute_km,
         gravity_d0_km=gravity_d0_km,
+        file=path,
     )

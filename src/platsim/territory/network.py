@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from platsim.errors import InputError
+from platsim.territory.limits import check_commute_entries
 
 FRANCE_KM2_PER_MUNICIPALITY = 15.7
 """Land area per commune in France: about 550,000 km2 / 35,000 communes (INSEE, IGN)."""
@@ -83,6 +84,8 @@ class Territory:
             holding the gravity weight ``exp(-d / d0)`` (1 on the diagonal).
         centres: int64 index of each region's centre: ``centres[r]`` is the regional centre
             (the region's most populous municipality) of region ``r``.
+        source: The file the territory was loaded from (to name it in error messages), or
+            None for a generated territory.
     """
 
     ids: np.ndarray
@@ -99,6 +102,7 @@ class Territory:
     commute_km: sp.csr_matrix
     commute_weight: sp.csr_matrix
     centres: np.ndarray
+    source: str | None = None
     _graph: nx.Graph | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -395,7 +399,11 @@ def _road_edges(xy: np.ndarray) -> np.ndarray:
 
 
 def _commute_matrices(
-    xy: np.ndarray, detour_factor: float, radius_km: float, gravity_d0_km: float
+    xy: np.ndarray,
+    detour_factor: float,
+    radius_km: float,
+    gravity_d0_km: float,
+    file: str | Path | None = None,
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Sparse road distances and gravity weights for pairs within commuting radius.
 
@@ -411,7 +419,11 @@ def _commute_matrices(
     n = len(xy)
     tree = cKDTree(xy)
     search = radius_km / detour_factor
-    pairs = tree.query_pairs(search * (1.0 + 1e-9) + 1e-12, output_type="ndarray")
+    search = search * (1.0 + 1e-9) + 1e-12
+    check_commute_entries(
+        int(tree.count_neighbors(tree, search)), commute_km=radius_km, n=n, file=file
+    )
+    pairs = tree.query_pairs(search, output_type="ndarray")
     index_dtype = np.int32 if 2 * len(pairs) + n < np.iinfo(np.int32).max else np.int64
     i = pairs[:, 0].astype(index_dtype)
     j = pairs[:, 1].astype(index_dtype)
@@ -456,13 +468,15 @@ def assemble(
     detour_factor: float,
     commute_km: float,
     gravity_d0_km: float,
+    file: str | Path | None = None,
 ) -> Territory:
     """Build links and commuting zones (within ``commute_km`` by road) for given municipalities
-    and wrap everything up."""
+    and wrap everything up; ``file`` is the territory file, if any (kept as
+    :attr:`Territory.source`)."""
+    road_km, gravity_weight = _commute_matrices(xy, detour_factor, commute_km, gravity_d0_km, file)
     edges = _road_edges(xy)
     delta = xy[edges[:, 0]] - xy[edges[:, 1]]
     edge_km = np.hypot(delta[:, 0], delta[:, 1]) * detour_factor
-    road_km, gravity_weight = _commute_matrices(xy, detour_factor, commute_km, gravity_d0_km)
     return Territory(
         ids=ids,
         names=names,
@@ -478,4 +492,5 @@ def assemble(
         commute_km=road_km,
         commute_weight=gravity_weight,
         centres=centres,
+        source=str(file) if file is not None else None,
     )

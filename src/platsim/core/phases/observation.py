@@ -4,6 +4,14 @@ Every outcome is declared once in :data:`platsim.schema.outcomes.OUTCOMES` with 
 which direction is better (used by comparisons and reports), computed in :func:`measure` from
 the model's arrays with the pure functions of :mod:`platsim.numerics.metrics`, and collected by
 Mesa's DataCollector as a model reporter.
+
+Missing values. An outcome that is a ratio whose denominator is empty has no value: it is
+missing, NaN in memory (pandas' missing marker) and null in the Parquet files (pyarrow
+writes a float NaN as null; DuckDB reads NULL, which ``avg`` and the comparisons skip). It
+is never replaced by a made-up number. In a well-formed run this happens only at step 0 for
+:data:`UNDEFINED_AT_STEP_0`, and in territories that lack what a ratio is about (rural
+outcomes without rural municipality, ``platform_pay_ratio`` in a month without platform
+workers).
 """
 
 from __future__ import annotations
@@ -20,6 +28,16 @@ if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
 
 
+UNDEFINED_AT_STEP_0 = (
+    "import_share",
+    "leakage_share",
+    "platform_spending_share",
+    "platform_pay_ratio",
+)
+"""Outcomes missing at step 0 of every run: step 0 is the initial state, before any month,
+so there is no household spending yet to take a share of (the three shares: 0 / 0, not 0)
+and no platform worker yet to pay (``platform_pay_ratio``)."""
+
 # measure counts trainees as the workers in none of the other three statuses
 assert {EMPLOYEE, PLATFORM, UNEMPLOYED, TRAINING} == set(range(N_STATUSES))
 
@@ -31,6 +49,8 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     slower: every worker increments the same few counters; the trainees are the workers in
     none of the other three statuses), municipal and area totals from a few
     :func:`numpy.bincount` calls; inequality and concentration use :mod:`platsim.numerics.metrics`.
+
+    A ratio whose denominator is zero is missing (NaN, see the module docstring), never 0.
     """
     workers, firms, munis, territory = (
         model.workers,
