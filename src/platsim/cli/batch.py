@@ -162,7 +162,8 @@ def query_command(
             columns = list(relation.columns)
             rows = relation.limit(max_rows + 1).fetchall()
         except duckdb.Error as error:
-            raise InputError(f"SQL error: {error}", field="query", value=query) from None
+            message = (str(error).strip().splitlines() or ["?"])[0]
+            raise InputError(f"SQL error: {message}", field="query", value=query) from None
         table = Table(title_justify="left")
         for column in columns:
             table.add_column(column, overflow="fold")

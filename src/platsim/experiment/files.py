@@ -94,7 +94,8 @@ def check_problem(path: Path, check: Any, *, digest: bool) -> str | None:
     Args:
         path: The data file.
         check: Its record (``{"rows", "bytes", "sha256"}``), or None for a status file written
-            by a platsim that recorded none (only the file's presence is checked then).
+            by a platsim that recorded none (the file's presence is checked then, and with
+            ``digest`` that its Parquet footer is readable).
         digest: Also compare the SHA-256 (reads the whole file); else only the size.
 
     Returns:
@@ -106,7 +107,7 @@ def check_problem(path: Path, check: Any, *, digest: bool) -> str | None:
     except OSError:
         return "missing"
     if not isinstance(check, dict):
-        return None
+        return _parquet_problem(path) if digest else None
     recorded = check.get("bytes")
     if isinstance(recorded, int) and size != recorded:
         return f"size {size:,} bytes, recorded {recorded:,}"
@@ -117,4 +118,17 @@ def check_problem(path: Path, check: Any, *, digest: bool) -> str | None:
                 return "content differs from its recorded SHA-256"
         except OSError as error:
             return f"unreadable ({error.strerror or error})"
+    return None
+
+
+def _parquet_problem(path: Path) -> str | None:
+    """What is wrong with a Parquet file's footer (None: readable)."""
+    import pyarrow.parquet
+
+    try:
+        pyarrow.parquet.read_metadata(path)
+    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        return (
+            f"not a readable Parquet file ({str(error).splitlines()[0] if str(error) else error})"
+        )
     return None

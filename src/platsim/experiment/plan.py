@@ -36,9 +36,10 @@ RUN_COLUMNS: tuple[str, ...] = (
 )
 
 
-#: Most runs an experiment may plan: the driver holds a row per run (runs.parquet) in memory,
-#: about 300 bytes each, and a batch of more runs would not end in any reasonable time anyway.
-MAX_RUNS = 10_000_000
+#: Most runs an experiment may plan. The driver rebuilds the runs table (a row per run) in
+#: memory at every rewrite of runs.parquet: measured at 1 million runs, 5 s and 360 MiB, both
+#: linear in the runs; the limit keeps that under a GiB, and larger studies split well.
+MAX_RUNS = 2_000_000
 
 
 def check_plan_size(experiment: Experiment) -> None:

@@ -70,6 +70,11 @@ READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN"})
 SHOWN_RUNS = 5
 
 
+def _first_line(error: BaseException) -> str:
+    """DuckDB's message without the query excerpt it appends on later lines."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -120,7 +125,8 @@ class Results:
 
     Attributes:
         directory: The results directory.
-        connection: The DuckDB connection holding the views (in memory; nothing is written).
+        connection: The DuckDB connection holding the views (in memory; nothing is written;
+            no file outside ``directory`` readable, configuration locked).
         manifest: The directory's manifest.json.
     """
 
@@ -145,7 +151,7 @@ class Results:
         except duckdb.Error as error:
             self.connection.close()
             raise InputError(
-                f"cannot read the results ({error})",
+                f"cannot read the results ({_first_line(error)})",
                 file=self.directory,
                 allowed="a results directory written by `platsim batch` (`--resume` remakes "
                 "its damaged files)",
@@ -196,7 +202,9 @@ class Results:
         try:
             statements = duckdb.extract_statements(query)
         except duckdb.Error as error:
-            raise InputError(f"SQL error: {error}", field="query", value=query) from None
+            raise InputError(
+                f"SQL error: {_first_line(error)}", field="query", value=query
+            ) from None
         kinds = [str(statement.type).rpartition(".")[2] for statement in statements]
         if len(kinds) != 1 or kinds[0] not in READ_STATEMENTS:
             found = ", ".join(kinds) if kinds else "no statement"
@@ -209,7 +217,9 @@ class Results:
         try:
             relation = self.connection.sql(query)
         except duckdb.Error as error:
-            raise InputError(f"SQL error: {error}", field="query", value=query) from None
+            raise InputError(
+                f"SQL error: {_first_line(error)}", field="query", value=query
+            ) from None
         if relation is None:
             raise InputError(
                 "the statement returns no rows", field="query", value=query, allowed="a query"
@@ -221,7 +231,9 @@ class Results:
         try:
             return self.sql(query).df()
         except duckdb.Error as error:
-            raise InputError(f"SQL error: {error}", field="query", value=query) from None
+            raise InputError(
+                f"SQL error: {_first_line(error)}", field="query", value=query
+            ) from None
 
     @property
     def runs(self) -> duckdb.DuckDBPyRelation:
@@ -268,6 +280,8 @@ def open(directory: str | Path) -> Results:
     """Open a batch results directory for queries (see :class:`Results`).
 
     Raises:
-        InputError: Not a results directory.
+        InputError: Not a results directory; no ``runs.parquet``; a run recorded as done
+            has a missing data file or one whose size differs from its status file's record
+            (naming the runs); or DuckDB cannot read a file.
     """
     return Results(directory)
