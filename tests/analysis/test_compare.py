@@ -4,6 +4,7 @@ input."""
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -194,3 +195,23 @@ def test_failed_runs_are_excluded_and_counted(
     assert row["n"] == 2 and row["pairs"] == 2
     assert main(["compare", str(tmp_path / "results"), "--outcome", "hhi"]) == 0
     assert "1 run(s) not done ok excluded: worker_protection_p0_r1" in capsys.readouterr().err
+
+
+def test_runs_missing_from_the_files_are_named_not_silently_dropped(
+    results_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(results_dir, copy)
+    gone = "worker_protection_p0_r2"
+    (copy / "metrics" / f"{gone}.parquet").unlink()
+    assert main(["compare", str(copy)]) == 2  # recorded as done, file missing: named
+    error = capsys.readouterr().err
+    assert gone in error and "metrics: missing" in error and "Traceback" not in error
+    # with its status file gone too, runs.parquet still says ok: it is named as excluded
+    (copy / "status" / f"{gone}.json").unlink()
+    table = compare(copy)
+    assert table.attrs["failed"] == [gone]
+    row = table[(table.arm == "worker_protection") & (table.outcome == "hhi")].iloc[0]
+    assert row["n"] == 3 and row["pairs"] == 3
+    assert main(["compare", str(copy), "--outcome", "hhi"]) == 0
+    assert f"1 run(s) not done ok excluded: {gone}" in capsys.readouterr().err

@@ -4,6 +4,7 @@ results of an uninterrupted batch; its orphaned pool workers exit with it."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -117,3 +118,55 @@ def test_sigkilled_batch_resumes_to_exactly_the_uninterrupted_results(tmp_path: 
         p.name for p in (reference / "status").iterdir()
     )
     assert not list(killed.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("number", "target"),
+    [(signal.SIGTERM, "driver"), (signal.SIGTERM, "group"), (signal.SIGINT, "driver")],
+    ids=["sigterm", "sigterm-to-group", "sigint"],
+)
+def test_a_terminated_batch_records_interrupted_and_says_how_to_resume(
+    tmp_path: Path, number: signal.Signals, target: str
+) -> None:
+    experiment = experiment_file(tmp_path, replications=6)  # 24 runs
+    out = tmp_path / "stopped"
+    environment = {key: value for key, value in os.environ.items() if key != "PLATSIM_FAIL_RUNS"}
+    command = [sys.executable, "-m", "platsim.cli", "batch", str(experiment), "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--executor", "process", "--workers", "2", "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=environment,
+        start_new_session=True,  # its own process group, so the group can be signalled
+    )
+    status = out / "status"
+    deadline = time.monotonic() + 120
+    while not (status.is_dir() and len(list(status.glob("*.json"))) >= 3):
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "the batch made no run in 120 s"
+        time.sleep(0.01)
+    workers = children_of(process.pid)
+    if target == "group":
+        os.killpg(process.pid, number)
+    else:
+        os.kill(process.pid, number)
+    _, stderr = process.communicate(timeout=120)
+    message = stderr.decode()
+
+    assert process.returncode == 128 + number, message
+    assert f"interrupted ({number.name})" in message and "--resume" in message
+    assert "Traceback" not in message and "leaked" not in message, message
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert manifest["counts"]["pending"] > 0
+    assert not list(out.rglob("*.tmp")), list(out.rglob("*.tmp"))
+    deadline = time.monotonic() + 20
+    while alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(workers)
+
+    resume = ["--resume", "--executor", "local", "--quiet"]
+    assert main(["batch", str(experiment), "--out", str(out), *resume]) == 0
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 24 and (runs["status"] == "ok").all()
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

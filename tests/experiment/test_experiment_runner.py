@@ -57,6 +57,7 @@ def local_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_batch_writes_manifest_runs_and_one_file_per_run_and_kind(local_results: Path):
     out = local_results
     assert sorted(p.name for p in out.iterdir()) == [
+        ".lock",  # the batch's lock file (unlocked once it ends)
         "design.parquet",
         "lorenz",
         "manifest.json",

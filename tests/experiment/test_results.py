@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -130,7 +131,12 @@ def test_a_directory_without_lorenz_files_opens_with_an_empty_view(
 ) -> None:
     old = tmp_path / "old"
     shutil.copytree(results_dir, old)
-    shutil.rmtree(old / "lorenz")  # as written before the lorenz files existed
+    shutil.rmtree(old / "lorenz")  # as written before the lorenz files existed,
+    for path in (old / "status").glob("*.json"):  # whose status files list no lorenz, no checks
+        record = json.loads(path.read_text())
+        record["files"] = [kind for kind in record["files"] if kind != "lorenz"]
+        del record["checks"]
+        path.write_text(json.dumps(record))
     with platsim.experiment.results.open(old) as results:
         assert results.df("SELECT count(*) AS n FROM lorenz")["n"][0] == 0
         assert {"run_id", "step", "population_share", "income_share"} <= set(results.lorenz.columns)
@@ -172,3 +178,75 @@ def test_bad_query_and_bad_directory_exit_2(
     assert "manifest.json" in capsys.readouterr().err
     with pytest.raises(InputError, match=r"no manifest\.json"):
         platsim.experiment.results.open(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "COPY (SELECT * FROM runs) TO '{dir}/runs.parquet' (FORMAT parquet)",
+        "COPY (SELECT 1) TO '{tmp}/x.csv'",
+        "ATTACH '{dir}/extra.duckdb' AS extra",
+        "CREATE TABLE t AS SELECT * FROM runs",
+        "INSERT INTO runs VALUES (1)",
+        "DROP VIEW runs",
+        "SET enable_external_access = true",
+        "INSTALL httpfs",
+        "SELECT 1; SELECT 2",
+        "",
+    ],
+)
+def test_query_refuses_statements_that_write_or_reconfigure(
+    results_dir: Path, tmp_path: Path, statement: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {p: p.stat().st_mtime_ns for p in results_dir.rglob("*") if p.is_file()}
+    query = statement.format(dir=results_dir, tmp=tmp_path)
+    assert main(["query", str(results_dir), query]) == 2
+    printed = capsys.readouterr().err
+    assert "Traceback" not in printed and "query" in printed
+    assert "read-only" in printed and "one SELECT statement" in printed
+    after = {p: p.stat().st_mtime_ns for p in results_dir.rglob("*") if p.is_file()}
+    assert after == before and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM read_text('/etc/passwd')",
+        "SELECT * FROM read_csv('/etc/passwd', sep = ':')",
+        "SELECT * FROM read_parquet('{outside}')",
+        "SELECT * FROM glob('/*')",
+        "SELECT * FROM read_text('{dir}/../outside.txt')",
+    ],
+)
+def test_query_cannot_read_outside_the_results_directory(
+    results_dir: Path, query: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = results_dir.parent / "outside.parquet"
+    pd.DataFrame({"secret": [1]}).to_parquet(outside)
+    (results_dir.parent / "outside.txt").write_text("secret")
+    text = query.format(outside=outside, dir=results_dir)
+    assert main(["query", str(results_dir), text]) == 2
+    printed = capsys.readouterr().err
+    assert "Traceback" not in printed and "SQL error" in printed
+    assert len(printed.strip().splitlines()) == 1
+    with pytest.raises(InputError, match="disabled by configuration"):
+        platsim.experiment.results.open(results_dir).df(text)
+
+
+def test_query_statement_runs_once_with_csv(
+    results_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    executed: list[str] = []
+    original = duckdb.DuckDBPyConnection.sql
+
+    def counting(connection: duckdb.DuckDBPyConnection, query: str, *args, **kwargs):
+        executed.append(query)
+        return original(connection, query, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb.DuckDBPyConnection, "sql", counting)
+    query = "SELECT run_id FROM runs ORDER BY run_id"
+    assert main(["query", str(results_dir), query, "--csv"]) == 0
+    assert executed == [query]
+    assert len(pd.read_csv(io.StringIO(capsys.readouterr().out))) == RUNS

@@ -155,6 +155,12 @@ def failed_runs(results: Results) -> pd.DataFrame:
     )
 
 
+def runs_without_values(results: Results, frame: pd.DataFrame) -> list[str]:
+    """Runs done ok that have no value in ``frame`` (no metrics at the step compared)."""
+    done = results.df("SELECT run_id FROM runs WHERE status = 'ok'")["run_id"]
+    return sorted(set(done) - set(frame["run_id"]))
+
+
 def run_values(
     results: Results, at: str | At = "end", outcomes: Sequence[str] | None = None
 ) -> pd.DataFrame:
@@ -383,7 +389,9 @@ def compare(
     Returns:
         One row per arm and outcome (columns :data:`COLUMNS`: mean and interval, paired
         difference and interval, relative change, verdict). ``attrs`` hold ``baseline``,
-        ``at``, ``failed`` (runs excluded, as a list of run ids) and ``directory``.
+        ``at``, ``failed`` (runs excluded, as a list of run ids: not done ok, or without a
+        value at ``at``; the arms then have fewer replications than planned) and
+        ``directory``.
 
     Raises:
         InputError: Not a results directory, unknown baseline or outcome, bad ``at``.
@@ -396,14 +404,14 @@ def compare(
         baseline = baseline or default_baseline(results)
         base, keys = _resolve_baseline(frame, baseline, results)
         table = compare_frame(frame, base, keys, names, scenario_order(results), level)
-        failed = failed_runs(results)
+        excluded = failed_runs(results)["run_id"].tolist() + runs_without_values(results, frame)
     finally:
         if not isinstance(directory, Results):
             results.close()
     table.attrs.update(
         baseline=baseline,
         at=at.describe(),
-        failed=failed["run_id"].tolist(),
+        failed=sorted(excluded),
         directory=str(results.directory),
     )
     return table

@@ -4,7 +4,7 @@
 [--scheduler ADDRESS] [--resume] [--quiet]`` runs an experiment; ``platsim query DIR "SQL"``
 prints the result of a DuckDB query over its results. Bad input raises
 :class:`platsim.errors.InputError` (exit code 2 through ``platsim.cli.app.main``); a batch with a
-failed run exits with code 1, an interrupted one with 130.
+failed run exits with code 1, an interrupted one with 130 (SIGINT) or 143 (SIGTERM).
 
 Importing this module is cheap: the experiment machinery loads when a command runs.
 """
@@ -12,6 +12,7 @@ Importing this module is cheap: the experiment machinery loads when a command ru
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -87,13 +88,23 @@ def batch_command(
             resume=resume,
             progress=progress,
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        number = getattr(interrupt, "signal_number", signal.SIGINT)
         say(
             err,
-            f"interrupted; the results in {directory} are consistent. Complete them with:\n"
+            f"interrupted ({signal.Signals(number).name}); the results in {directory} are "
+            f"consistent. Complete them with:\n"
             f"  platsim batch {experiment} --out {directory} --resume",
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(128 + number) from None
+    if report.damaged:
+        shown = ", ".join(f"{run_id} ({problem})" for run_id, problem in report.damaged[:5])
+        more = f" and {len(report.damaged) - 5:,} more" if len(report.damaged) > 5 else ""
+        say(
+            err,
+            f"resume: {len(report.damaged):,} run(s) recorded as done had missing or damaged "
+            f"data files and were made again: {shown}{more}",
+        )
     already = f", {report.skipped:,} were done before" if report.skipped else ""
     say(
         out,
@@ -143,15 +154,16 @@ def query_command(
     from platsim.experiment import results
 
     with results.open(directory) as opened:
-        relation = opened.sql(query)
-        if csv:
-            opened.df(query).to_csv(sys.stdout, index=False)
-            return
-        columns = list(relation.columns)
+        relation = opened.sql(query)  # lazy: the statement runs once, when rows are fetched
         try:
+            if csv:
+                relation.df().to_csv(sys.stdout, index=False)
+                return
+            columns = list(relation.columns)
             rows = relation.limit(max_rows + 1).fetchall()
         except duckdb.Error as error:
-            raise InputError(f"SQL error: {error}", field="query", value=query) from None
+            message = (str(error).strip().splitlines() or ["?"])[0]
+            raise InputError(f"SQL error: {message}", field="query", value=query) from None
         table = Table(title_justify="left")
         for column in columns:
             table.add_column(column, overflow="fold")

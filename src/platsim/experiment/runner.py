@@ -15,21 +15,55 @@ with ``spawn`` and import the main module.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platsim.experiment.executors import default_workers, make_executor
+from platsim.experiment.executors import Executor, default_workers, make_executor
 from platsim.experiment.plan import RunPlan
 from platsim.experiment.progress import BatchProgress, SilentProgress
 from platsim.experiment.spec import Experiment, load_experiment
-from platsim.experiment.store import ResultsStore, check_directory
+from platsim.experiment.store import ResultsStore, check_directory, lock_directory
 from platsim.experiment.tasks import RunSummary, RunTask
 from platsim.experiment.worker import execute_run
 
 #: Failed runs listed in a report (the rest are in runs.parquet).
 REPORTED_FAILURES = 20
+
+
+class BatchTerminated(KeyboardInterrupt):
+    """Raised in the driver when it receives SIGTERM during a batch: handled like Ctrl-C
+    (the results so far are recorded, the manifest says "interrupted")."""
+
+    #: The signal, for the exit code (128 + 15 = 143).
+    signal_number = signal.SIGTERM
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`BatchTerminated` (once: a second SIGTERM
+    during the clean-up is ignored). Outside the main thread nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised = False
+
+    def terminate(number: int, frame: object) -> None:
+        nonlocal raised
+        if not raised:
+            raised = True
+            raise BatchTerminated(f"terminated by signal {number}")
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass
@@ -42,6 +76,8 @@ class BatchReport:
         executor: Where the runs ran.
         total: Runs in the experiment.
         skipped: Runs already done before this session (``--resume``).
+        damaged: ``(run_id, problem)`` of the runs recorded as done whose data files were
+            missing or damaged (``--resume``): made again in this session.
         made: Runs made in this session.
         ok: Runs done ok, all sessions together.
         failed: Runs whose last attempt failed.
@@ -55,6 +91,7 @@ class BatchReport:
     executor: str
     total: int
     skipped: int = 0
+    damaged: list[tuple[str, str]] = field(default_factory=list)
     made: int = 0
     ok: int = 0
     failed: int = 0
@@ -101,19 +138,34 @@ def run_batch(
         The batch's report; ``report.exit_code`` is 1 when a run failed.
 
     Raises:
-        InputError: Bad experiment, options or results directory; nothing has run then.
-        KeyboardInterrupt: Interrupted; the results written so far are consistent and
-            ``resume=True`` completes them.
+        InputError: Bad experiment, options or results directory (also: another batch is
+            writing it, or the plan is too big); nothing has run then.
+        KeyboardInterrupt: Interrupted (SIGINT, or SIGTERM as :class:`BatchTerminated`); the
+            results written so far are consistent and ``resume=True`` completes them.
     """
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
     directory = Path(out) if out is not None else default_directory(experiment)
-    plan = RunPlan(experiment)
+    plan = RunPlan(experiment)  # refuses a plan too big to hold, before anything is written
     if workers is None and executor != "local" and scheduler is None:
         workers = default_workers()
     if workers is not None:
         workers = min(workers, max(1, len(plan)))
     runner = make_executor(executor, workers=workers, scheduler=scheduler)
+    with lock_directory(directory), sigterm_as_interrupt():
+        return _run_locked(experiment, plan, directory, runner, resume, progress, flush_seconds)
+
+
+def _run_locked(
+    experiment: Experiment,
+    plan: RunPlan,
+    directory: Path,
+    runner: Executor,
+    resume: bool,
+    progress: BatchProgress | None,
+    flush_seconds: float,
+) -> BatchReport:
+    """The batch, once the directory is locked (see :func:`run_batch`)."""
     check_directory(directory, experiment, resume=resume)  # before starting any worker
     progress = progress or SilentProgress()
     report = BatchReport(
@@ -129,6 +181,7 @@ def run_batch(
             flush_seconds=flush_seconds,
         )
         report.skipped = len(store.done)
+        report.damaged = store.damaged
         shared = directory.resolve()  # workers elsewhere (Dask) need the full path
         tasks = (plan.task(run, shared) for run in plan if run.run_id not in store.done)
         progress.start(experiment.name, len(plan), len(store.done), 0)  # failed ones rerun

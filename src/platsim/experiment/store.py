@@ -10,11 +10,17 @@ Layout::
     DIR/panel/<run_id>.parquet     the municipal panel (when the run records one)
     DIR/platforms/<run_id>.parquet the platform table (when the run has platforms)
     DIR/lorenz/<run_id>.parquet    the Lorenz curve of household income (panel and last steps)
-    DIR/status/<run_id>.json       how the run ended; written last, by the worker
+    DIR/status/<run_id>.json       how the run ended, each data file's rows, size and SHA-256;
+                                   written last, by the worker
+    DIR/.lock                      locked (flock) by the batch writing the directory
 
-Every file is written atomically (temporary name, then rename). The per-run status files are
-the record of what is done: a run is done when its status says ok and the data files it lists
-exist (a directory from a platsim without Lorenz files lists none, and stays complete).
+Every file is written atomically (temporary name, then rename). One batch at a time writes a
+directory: it holds an exclusive ``flock`` on ``DIR/.lock`` (which holds its process id) from
+before the first check to the end; the kernel releases it when the process ends, however it
+ends. The per-run status files are the record of what is done: a run is done when its status
+says ok and the data files it lists exist with the size and SHA-256 it records (a directory
+from a platsim that recorded neither is checked for the files' presence; one without Lorenz
+files lists none, and stays complete); ``--resume`` makes the other runs again.
 ``runs.parquet`` is rebuilt from them (every few seconds while the batch runs, and at the
 end), so a batch killed at any moment and resumed ends with the same files an uninterrupted
 batch writes.
@@ -26,7 +32,8 @@ import json
 import os
 import platform
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -39,9 +46,11 @@ from platsim.errors import InputError
 from platsim.experiment.files import (
     DATA_KINDS,
     DESIGN_FILE,
+    LOCK_FILE,
     MANIFEST,
     RUNS_FILE,
     STATUS_DIR,
+    check_problem,
     data_path,
     read_manifest,
     status_path,
@@ -50,7 +59,7 @@ from platsim.experiment.plan import RunPlan, parquet_safe
 from platsim.experiment.spec import Experiment
 from platsim.experiment.tasks import RunSummary
 from platsim.experiment.worker import remove_data_files
-from platsim.output import prepare_directory, write_json, write_parquet
+from platsim.output import FILE_MODE, prepare_directory, write_json, write_parquet
 
 FORMAT = "platsim-batch/1"
 _PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "duckdb", "distributed")
@@ -91,6 +100,91 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def refuse_foreign(directory: str | Path) -> None:
+    """Refuse an existing folder that holds files but is not a results directory.
+
+    A folder holding only what a batch writes before its manifest (the lock file, empty data
+    and status folders) counts as empty.
+
+    Raises:
+        InputError: ``directory`` exists, has no manifest and holds anything else.
+    """
+    directory = Path(directory)
+    if not directory.is_dir() or (directory / MANIFEST).is_file():
+        return
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError:
+        return  # prepare_directory says why it cannot be used
+    foreign = [entry.name for entry in entries if not _fresh_entry(entry)]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+        raise InputError(
+            f"is not empty and not a batch results directory (no {MANIFEST}; holds {shown})",
+            field="--out",
+            value=str(directory),
+            allowed="a new or empty folder, or a results directory written by `platsim batch`",
+        )
+
+
+def _fresh_entry(entry: Path) -> bool:
+    if entry.name == LOCK_FILE or entry.name.startswith(".write-test-"):
+        return True
+    try:
+        return entry.name in (*DATA_KINDS, STATUS_DIR) and not any(entry.iterdir())
+    except OSError:
+        return False
+
+
+@contextmanager
+def lock_directory(directory: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on a results directory (created if need be) for the block.
+
+    The lock is an ``flock`` on ``DIR/.lock``, which holds the holder's process id; the kernel
+    releases it when the holder ends, however it ends, so a lock file left by a dead process is
+    no obstacle. On systems without ``fcntl`` (Windows) nothing is locked.
+
+    Raises:
+        InputError: Another process holds the lock (naming its process id); the folder is
+            not empty and not a results directory; or it cannot be created or written.
+    """
+    directory = Path(directory)
+    refuse_foreign(directory)
+    prepare_directory(directory)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    path = directory / LOCK_FILE
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError as error:
+        raise InputError(
+            f"cannot create the lock file ({error.strerror or error})",
+            file=path,
+            field="--out",
+            allowed="a directory you can write to",
+        ) from None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(descriptor, 64, 0).decode("ascii", "replace").strip()
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise InputError(
+                f"is being written by another platsim batch ({who}, holding {path})",
+                field="--out",
+                value=str(directory),
+                allowed="another --out, or the same once that batch has ended",
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
 def check_directory(
     directory: str | Path, experiment: Experiment, *, resume: bool
 ) -> dict[str, Any] | None:
@@ -101,9 +195,11 @@ def check_directory(
 
     Raises:
         InputError: The directory cannot be written; it holds results and ``resume`` is
-            False; or it holds the results of another experiment or platsim version.
+            False; it holds the results of another experiment or platsim version; or it is
+            not empty and not a results directory.
     """
     directory = Path(directory)
+    refuse_foreign(directory)
     if (directory / MANIFEST).is_file():
         manifest = read_manifest(directory)
         earlier = f"{manifest.get('name')!r} from {manifest.get('experiment_file')}"
@@ -150,6 +246,9 @@ class ResultsStore:
         directory: The results directory.
         done: Ids of the runs finished ok (with their files); ``--resume`` skips them.
         statuses: Summary of every finished run (ok or failed), by run id.
+        damaged: ``(run_id, problem)`` of the runs recorded as done whose data files were
+            missing or damaged when the directory was reopened; their status and data files
+            are removed and they are made again.
     """
 
     def __init__(
@@ -166,6 +265,7 @@ class ResultsStore:
         self.manifest = manifest
         self.statuses = statuses
         self.done = {run_id for run_id, summary in statuses.items() if summary.status == "ok"}
+        self.damaged: list[tuple[str, str]] = []
         self.flush_seconds = flush_seconds
         self._interval = flush_seconds
         self._last_flush = time.monotonic()
@@ -197,10 +297,13 @@ class ResultsStore:
         experiment = plan.experiment
         manifest = check_directory(directory, experiment, resume=resume)
         session_record = {"started": now(), "finished": None, **session}
+        damaged: list[tuple[str, str]] = []
+        runs = None
         if manifest is None:
+            manifest = _new_manifest(experiment, plan, session_record)
+            runs = plan.table({})  # built before anything is written: it may not fit
             for kind in (*DATA_KINDS, STATUS_DIR):
                 (directory / kind).mkdir(parents=True, exist_ok=True)
-            manifest = _new_manifest(experiment, plan, session_record)
             write_json(manifest, directory / MANIFEST)  # first: it marks the directory
             write_parquet(_design_table(experiment), directory / DESIGN_FILE)
             statuses: dict[str, RunSummary] = {}
@@ -209,12 +312,13 @@ class ResultsStore:
             for kind in (*DATA_KINDS, STATUS_DIR):
                 (directory / kind).mkdir(parents=True, exist_ok=True)
             _check_design(directory, experiment)
-            statuses = _load_statuses(directory)
+            statuses, damaged = _load_statuses(directory)
             manifest.setdefault("sessions", []).append(session_record)
             manifest.update(status="running", finished=None)
             write_json(manifest, directory / MANIFEST)
         store = cls(directory, plan, manifest, statuses, flush_seconds=flush_seconds)
-        store.flush()
+        store.damaged = damaged
+        store.flush(runs)
         return store
 
     @property
@@ -236,10 +340,12 @@ class ResultsStore:
         if time.monotonic() - self._last_flush >= self._interval:
             self.flush()
 
-    def flush(self) -> None:
-        """Rewrite ``runs.parquet`` from the plan and the finished runs."""
+    def flush(self, table: pd.DataFrame | None = None) -> None:
+        """Rewrite ``runs.parquet`` from the plan and the finished runs (or from ``table``)."""
         started = time.monotonic()
-        write_parquet(self.plan.table(self.statuses), self.directory / RUNS_FILE)
+        if table is None:
+            table = self.plan.table(self.statuses)
+        write_parquet(table, self.directory / RUNS_FILE)
         self._last_flush = time.monotonic()
         self._interval = max(self.flush_seconds, 20 * (self._last_flush - started))
 
@@ -346,17 +452,41 @@ def _remove_temporary_files(directory: Path) -> None:
                 leftover.unlink(missing_ok=True)
 
 
-def _load_statuses(directory: Path) -> dict[str, RunSummary]:
-    """Read every status file; an ok run whose data files are missing counts as not done."""
+def _load_statuses(directory: Path) -> tuple[dict[str, RunSummary], list[tuple[str, str]]]:
+    """Read every status file and check the data files of each ok run.
+
+    Returns:
+        The summaries of the runs to keep, and ``(run_id, problem)`` of the ok runs whose data
+        files are missing or differ from what their status file records (size, SHA-256):
+        their status and data files are removed, so they are pending and made again.
+        Unreadable status files are skipped (their runs are made again).
+    """
     statuses = {}
+    damaged = []
     for path in sorted((directory / STATUS_DIR).glob("*.json")):
         try:
             summary = RunSummary.from_record(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # unreadable: the run is made again
-        if summary.status == "ok" and not all(
-            data_path(directory, kind, summary.run_id).is_file() for kind in summary.files
-        ):
-            continue
+        if summary.status == "ok":
+            problem = next(
+                (
+                    f"{kind}: {found}"
+                    for kind in summary.files
+                    if (
+                        found := check_problem(
+                            data_path(directory, kind, summary.run_id),
+                            summary.checks.get(kind),
+                            digest=True,
+                        )
+                    )
+                ),
+                None,
+            )
+            if problem:
+                damaged.append((summary.run_id, problem))
+                path.unlink(missing_ok=True)
+                remove_data_files(directory, summary.run_id)
+                continue
         statuses[summary.run_id] = summary.slim()
-    return statuses
+    return statuses, damaged

@@ -49,6 +49,10 @@ class RunSummary:
         files: Which data files the run wrote (``"metrics"``, ``"panel"``, ``"platforms"``,
             ``"lorenz"``); ``--resume`` redoes an ok run when one of them is missing.
         host: Where it ran (``hostname:pid``).
+        checks: Per data file kind, its rows, size in bytes and SHA-256 (``{"rows",
+            "bytes", "sha256"}``); ``--resume`` redoes an ok run whose file differs, and
+            opening the results refuses one whose size differs. Empty in status files written
+            by a platsim that recorded none (only the files' presence is checked then).
         recorded: The worker wrote the status file itself (False when the driver must, e.g.
             when the worker process died).
     """
@@ -60,6 +64,7 @@ class RunSummary:
     wall_seconds: float = 0.0
     files: tuple[str, ...] = ()
     host: str = ""
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     recorded: bool = True
 
     def to_record(self) -> dict[str, Any]:
@@ -70,8 +75,8 @@ class RunSummary:
         return record
 
     def slim(self) -> RunSummary:
-        """The summary without what the ``runs`` table does not need (host, file list)."""
-        return replace(self, files=(), host="")
+        """The summary without what the ``runs`` table does not need (host, files, checks)."""
+        return replace(self, files=(), host="", checks={})
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> RunSummary:
@@ -91,4 +96,5 @@ class RunSummary:
             wall_seconds=float(record.get("wall_seconds") or 0.0),
             files=tuple(record.get("files") or ()),
             host=str(record.get("host") or ""),
+            checks=dict(record.get("checks") or {}),
         )

@@ -8,8 +8,9 @@ Files, each written atomically (temporary name, then rename), in this order:
 ``metrics/<run_id>.parquet``, ``panel/<run_id>.parquet`` (when the run has a panel),
 ``platforms/<run_id>.parquet`` (when it has platforms and they are recorded),
 ``lorenz/<run_id>.parquet`` (the Lorenz curve of household income; every run has one), and
-last ``status/<run_id>.json``. A run counts as done only once its status file exists, so a worker
-killed at any moment leaves at worst data files that the resumed batch rewrites.
+last ``status/<run_id>.json``, which records each data file's rows, size and SHA-256. A run
+counts as done only once its status file exists, so a worker killed at any moment leaves at
+worst data files that the resumed batch rewrites.
 
 Forcing failures (tests, drills): when the environment variable ``PLATSIM_FAIL_RUNS`` holds
 comma-separated shell patterns (``fnmatch``), every run whose id matches raises
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import signal
 import socket
 import time
 import traceback
@@ -29,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platsim.experiment.files import DATA_KINDS, MANIFEST, data_path, status_path
+from platsim.experiment.files import DATA_KINDS, MANIFEST, data_path, file_check, status_path
 from platsim.experiment.tasks import RunSummary, RunTask
 from platsim.output import write_json, write_parquet
 
@@ -44,11 +46,31 @@ class InjectedFailure(RuntimeError):
     """Raised for runs selected by ``PLATSIM_FAIL_RUNS``."""
 
 
+class WorkerTerminated(SystemExit):
+    """Raised in a pool worker by SIGTERM (see :func:`exit_on_sigterm`)."""
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM end this worker process cleanly (pool initializer).
+
+    The signal raises :class:`WorkerTerminated`: a file being written is removed as the
+    exception unwinds (the atomic writes clean up their temporary file), then the process
+    exits with code 143 instead of taking its next task; an idle worker just exits.
+    """
+
+    def terminate(number: int, frame: object) -> None:
+        raise WorkerTerminated(128 + number)
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
 def execute_run(task: RunTask) -> RunSummary:
     """Make one run, write its files, and return a small summary; never raises for the run.
 
     An exception raised by the model (or by writing its files) is caught: the run's data
     files are removed, and the summary and status file record the failure with its traceback.
+    A worker terminated by SIGTERM meanwhile (see :func:`exit_on_sigterm`) exits at once,
+    leaving no temporary file.
 
     Args:
         task: The run to make.
@@ -57,6 +79,13 @@ def execute_run(task: RunTask) -> RunSummary:
         The run's summary (``recorded`` is False only if the status file could not be
         written, e.g. the results directory is not visible from this worker).
     """
+    try:
+        return _execute(task)
+    except WorkerTerminated as stop:
+        os._exit(int(stop.code or 1))
+
+
+def _execute(task: RunTask) -> RunSummary:
     from platsim.simulation import run  # the model (and Mesa) load in the worker, on first use
 
     started = time.perf_counter()  # a run's wall time leaves that import out
@@ -75,7 +104,7 @@ def execute_run(task: RunTask) -> RunSummary:
             recorded=False,
         )
     try:
-        written = _run_and_write(run, task, directory)
+        checks = _run_and_write(run, task, directory)
     except Exception as error:
         remove_data_files(directory, task.run_id)
         summary = RunSummary(
@@ -91,8 +120,9 @@ def execute_run(task: RunTask) -> RunSummary:
             run_id=task.run_id,
             status="ok",
             wall_seconds=round(time.perf_counter() - started, 6),
-            files=written,
+            files=tuple(checks),
             host=host,
+            checks=checks,
         )
     try:
         write_json(summary.to_record(), status_path(directory, task.run_id))
@@ -103,7 +133,8 @@ def execute_run(task: RunTask) -> RunSummary:
 
 def _run_and_write(
     run: Callable[..., RunOutputs], task: RunTask, directory: Path
-) -> tuple[str, ...]:
+) -> dict[str, dict[str, int | str]]:
+    """Make the run and write its data files; return each file's check, by kind."""
     _inject_failure(task.run_id)
     outputs = run(task.scenario, task.seed, task.steps, overrides=task.overrides or None)
     frames = {
@@ -112,16 +143,17 @@ def _run_and_write(
         "platforms": outputs.platforms if task.record_platforms else None,
         "lorenz": outputs.lorenz,
     }
-    written = []
+    checks = {}
     for kind, frame in frames.items():
         if frame is None or len(frame) == 0:
             continue
         if "run_id" in frame.columns:
             frame = frame.drop(columns="run_id")
         frame.insert(0, "run_id", task.run_id)
-        write_parquet(frame, data_path(directory, kind, task.run_id))
-        written.append(kind)
-    return tuple(written)
+        path = data_path(directory, kind, task.run_id)
+        write_parquet(frame, path)
+        checks[kind] = file_check(path, len(frame))
+    return checks
 
 
 def _inject_failure(run_id: str) -> None:

@@ -48,7 +48,11 @@ def single_threaded_children() -> Iterator[None]:
 
 
 def exit_with_parent() -> None:
-    """Pool initializer: end this worker as soon as the process that started it dies."""
+    """Pool initializer: end this worker as soon as the process that started it dies, and
+    cleanly on SIGTERM (:func:`~platsim.experiment.worker.exit_on_sigterm`)."""
+    from platsim.experiment.worker import exit_on_sigterm
+
+    exit_on_sigterm()
     parent = multiprocessing.parent_process()
     if parent is None:
         return
