@@ -153,3 +153,62 @@ def test_bad_insee_territories_exit_2_naming_the_file(
     shown = captured.err + captured.out
     assert message in shown and str(scenario) in shown and "Traceback" not in shown
     assert not (tmp_path / "out").exists()
+
+
+def test_groups_are_regions_departements_and_epcis() -> None:
+    communes = select_communes(departements=["78", "91"])
+    territory = france_territory(communes, rng=np.random.default_rng(3), **SETTINGS)
+    region, regions = territory.groups("region")
+    assert regions == 1 and (region == 0).all()
+    departement, departements = territory.groups("departement")
+    assert departements == 2
+    assert (departement == (communes["departement"] == "91").to_numpy()).all()
+    epci, epcis = territory.groups("epci")
+    assert epcis == communes["epci"].nunique()
+    same = communes["epci"].to_numpy()[:, None] == communes["epci"].to_numpy()[None, :]
+    assert (same == (epci[:, None] == epci[None, :])).all()
+
+
+def test_a_commune_in_no_epci_is_a_group_of_its_own() -> None:
+    islands = select_communes(communes=["29155", "22016", "85113"])  # Ouessant, Bréhat, Yeu
+    assert (islands["epci"] == "").all()
+    territory = france_territory(islands, rng=np.random.default_rng(0), **SETTINGS)
+    index, count = territory.groups("epci")
+    assert count == 3 and sorted(index) == [0, 1, 2]
+
+
+def test_a_generated_territory_has_no_departements() -> None:
+    model = TerritoryModel(seed=1, overrides={"territory.n_municipalities": 20})
+    with pytest.raises(ValueError, match="no departement groups"):
+        model.territory.groups("departement")
+    assert "epci" not in model.panel_frame().columns
+
+
+def test_pooling_within_epcis_pools_exactly_each_epci() -> None:
+    scenario = {
+        **YVELINES,
+        "public.pooling": "epci",
+        "public.conditional_funding": True,  # every municipality joins its pool
+        "simulation.policy_start": 1,
+    }
+    model = TerritoryModel(seed=2, overrides=scenario)
+    model.run_for(2)
+    epci = model.territory.places["epci"].to_numpy()
+    pool = model.municipalities.pool
+    assert model.pool_count == len(set(epci))
+    assert (pool < model.pool_count).all()
+    same_epci = epci[:, None] == epci[None, :]
+    assert (same_epci == (pool[:, None] == pool[None, :])).all()
+    panel = model.panel_frame()
+    perray = panel[(panel["municipality"] == "78486") & (panel["step"] == 0)].iloc[0]
+    assert perray["epci"] == "200073344" and perray["departement"] == "78"
+    assert perray["region_code"] == "11"
+    assert (perray["lon"], perray["lat"]) == pytest.approx((1.855, 48.694), abs=0.01)
+
+
+def test_pooling_by_epci_needs_insee_communes(tmp_path: Path, capsys) -> None:
+    scenario = tmp_path / "pool.yaml"
+    scenario.write_text("extends: baseline\npublic:\n  pooling: epci\n")
+    assert main(["validate", str(scenario)]) == 2
+    shown = capsys.readouterr()
+    assert "public.pooling epci needs a territory of INSEE communes" in shown.err + shown.out

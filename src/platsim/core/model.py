@@ -182,6 +182,12 @@ class TerritoryModel(mesa.Model):
             self.territory, self.scenario.population, self.rng
         )
         n = self.territory.n
+        pooling = self.scenario.public.pooling
+        #: The pool group of each municipality (its region, département or EPCI) and how many
+        #: groups there are; pool ids below ``pool_count`` are those groups' pools.
+        self.pool_group, self.pool_count = self.territory.groups(
+            "region" if pooling == "none" else pooling
+        )
         residents = np.bincount(self.workers.home, minlength=n)
         self.municipalities = Municipalities(
             residents=residents,
@@ -230,8 +236,8 @@ class TerritoryModel(mesa.Model):
         record_lorenz(self)
 
     def _pools(self) -> np.ndarray:
-        """Before pooling: each municipality its own pool (ids after the regions' ids)."""
-        return self.territory.n_regions + np.arange(self.territory.n, dtype=np.int64)
+        """Before pooling: each municipality its own pool (ids after the groups' ids)."""
+        return self.pool_count + np.arange(self.territory.n, dtype=np.int64)
 
     def _open_initial_platforms(self) -> None:
         platform_market.open_due_platforms(self)

@@ -19,7 +19,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from platsim.errors import InputError, from_validation_error
@@ -83,6 +90,19 @@ class Scenario(BaseModel):
                 "name_characters", "A name cannot hold control characters (NUL, newline, tab)"
             )
         return value
+
+    @model_validator(mode="after")
+    def _check_pool_level(self) -> Scenario:
+        if self.public.pooling in ("departement", "epci") and (
+            self.territory.resolved_source != "insee"
+        ):
+            raise PydanticCustomError(
+                "pool_level",
+                "public.pooling {level} needs a territory of INSEE communes "
+                "(territory.source: insee); other territories pool by region",
+                {"level": self.public.pooling},
+            )
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """Return the resolved scenario as plain data (what gets hashed and stored)."""

@@ -435,10 +435,11 @@ class Public(Section):
         gt=0,
         le=1,
     )
-    pooling: Literal["none", "region"] = Field(
+    pooling: Literal["none", "region", "departement", "epci"] = Field(
         "none",
-        description="Inter-municipal pooling of services from policy_start: none, or every "
-        "municipality pools its service budget with its region.",
+        description="Inter-municipal pooling of services from policy_start: none, or members "
+        "pool their service budget within their region, or (INSEE territories) their "
+        "département or EPCI.",
         json_schema_extra={"unit": "choice", "source": "scenario lever"},
     )
     pooling_share: float = param(
@@ -513,8 +514,8 @@ class Public(Section):
     def _check_conditional_funding(self) -> Public:
         if self.conditional_funding and self.pooling == "none":
             raise ValueError(
-                "conditional_funding needs a pool to join: set pooling to region "
-                "(with pooling none every municipality would lose its grant)"
+                "conditional_funding needs a pool to join: set pooling to region, departement "
+                "or epci (with pooling none every municipality would lose its grant)"
             )
         return self
 

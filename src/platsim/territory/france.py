@@ -42,6 +42,18 @@ LEVELS: dict[str, str] = {
     "communes": "code",
 }
 
+#: The table's columns a territory keeps as its places, and their names there.
+PLACE_COLUMNS: dict[str, str] = {
+    "lon": "lon",
+    "lat": "lat",
+    "epci": "epci",
+    "epci_name": "epci_name",
+    "departement": "departement",
+    "departement_name": "departement_name",
+    "region": "region_code",
+    "region_name": "region_name",
+}
+
 #: Overseas régions: Guadeloupe, Martinique, Guyane, La Réunion, Mayotte.
 OVERSEAS_REGIONS: frozenset[str] = frozenset({"01", "02", "03", "04", "06"})
 
@@ -216,4 +228,13 @@ def france_territory(
         detour_factor=detour_factor,
         commute_km=commute_km,
         gravity_d0_km=gravity_d0_km,
+        places=places(communes),
     )
+
+
+def places(communes: pd.DataFrame) -> pd.DataFrame:
+    """The communes' places: lon, lat and their EPCI, département and région (codes, names)."""
+    frame = communes[list(PLACE_COLUMNS)].rename(columns=PLACE_COLUMNS).reset_index(drop=True)
+    for column in frame.columns.drop(["lon", "lat"]):
+        frame[column] = frame[column].astype(str)
+    return frame

@@ -84,6 +84,10 @@ class Territory:
             holding the gravity weight ``exp(-d / d0)`` (1 on the diagonal).
         centres: int64 index of each region's centre: ``centres[r]`` is the regional centre
             (the region's most populous municipality) of region ``r``.
+        source: The file the territory was read from, if any (for messages).
+        places: For real French territories, one row per municipality: ``lon``, ``lat``,
+            ``epci``, ``epci_name``, ``departement``, ``departement_name``, ``region_code``,
+            ``region_name`` (INSEE codes and names); None otherwise.
         source: The file the territory was loaded from (to name it in error messages), or
             None for a generated territory.
     """
@@ -103,6 +107,7 @@ class Territory:
     commute_weight: sp.csr_matrix
     centres: np.ndarray
     source: str | None = None
+    places: pd.DataFrame | None = None
     _graph: nx.Graph | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -143,6 +148,8 @@ class Territory:
             raise ValueError("Territory.centres must list one municipality per region (>= 1)")
         if n and (self.region.min() < 0 or self.region.max() >= len(self.centres)):
             raise ValueError(f"Territory.region must lie in [0, {len(self.centres)})")
+        if self.places is not None and len(self.places) != n:
+            raise ValueError(f"Territory.places has {len(self.places)} rows, expected {n}")
         for name in ("commute_km", "commute_weight"):
             matrix = getattr(self, name)
             if not sp.isspmatrix_csr(matrix) or matrix.shape != (n, n):
@@ -162,6 +169,26 @@ class Territory:
     def n_regions(self) -> int:
         """Number of regions (one centre each)."""
         return len(self.centres)
+
+    def groups(self, level: str) -> tuple[np.ndarray, int]:
+        """The group of each municipality at ``level`` and the number of groups.
+
+        ``region`` is the model's region; ``departement`` and ``epci`` come from
+        :attr:`places` (real French territories). A municipality outside any group at that
+        level (the few communes in no EPCI) is a group of its own.
+
+        Raises:
+            ValueError: A level this territory does not have.
+        """
+        if level == "region":
+            return self.region, self.n_regions
+        if self.places is None or level not in self.places.columns:
+            raise ValueError(f"this territory has no {level} groups")
+        codes = self.places[level].astype(str).to_numpy(dtype=object)
+        alone = codes == ""
+        codes[alone] = np.char.add("alone:", self.ids[alone].astype(str)).astype(object)
+        _, index = np.unique(codes, return_inverse=True)
+        return index.astype(np.int64), int(index.max()) + 1 if len(index) else 0
 
     def graph(self) -> nx.Graph:
         """Return the road network as a networkx graph (built on first call, then cached).
@@ -469,10 +496,11 @@ def assemble(
     commute_km: float,
     gravity_d0_km: float,
     file: str | Path | None = None,
+    places: pd.DataFrame | None = None,
 ) -> Territory:
     """Build links and commuting zones (within ``commute_km`` by road) for given municipalities
     and wrap everything up; ``file`` is the territory file, if any (kept as
-    :attr:`Territory.source`)."""
+    :attr:`Territory.source`); ``places`` become :attr:`Territory.places`."""
     road_km, gravity_weight = _commute_matrices(xy, detour_factor, commute_km, gravity_d0_km, file)
     edges = _road_edges(xy)
     delta = xy[edges[:, 0]] - xy[edges[:, 1]]
@@ -493,4 +521,5 @@ def assemble(
         commute_weight=gravity_weight,
         centres=centres,
         source=str(file) if file is not None else None,
+        places=places,
     )

@@ -27,6 +27,9 @@ from platsim.numerics import metrics
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
 
+#: Panel columns of a territory of INSEE communes (``Territory.places``), after the others.
+PLACE_COLUMNS = ("lon", "lat", "epci", "departement", "region_code")
+
 
 UNDEFINED_AT_STEP_0 = (
     "import_share",
@@ -211,7 +214,7 @@ def panel_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
         model.scenario.population.inhabitants_per_agent
         / model.scenario.population.working_age_share
     )
-    return {
+    columns = {
         "step": np.full(n, model.steps, dtype=np.int64),
         "municipality": territory.ids,
         "name": territory.names,
@@ -236,6 +239,9 @@ def panel_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
             digital, firm_count, out=np.full(n, np.nan), where=firm_count > 0
         ),
     }
+    if territory.places is not None:  # real French communes: where they are, and their groups
+        columns |= {name: territory.places[name].to_numpy() for name in PLACE_COLUMNS}
+    return columns
 
 
 def step(model: TerritoryModel) -> None:

@@ -17,7 +17,8 @@
   platform, skill also closes ``skills_training_gain`` of its gap).
 
 Levers, from policy_start: pooling (members spend ``pooling_share`` of their service budget
-jointly within their region, at the cost per head of the pool's whole population; a share
+jointly within their region, or their département or EPCI in a real French territory
+(``public.pooling``), at the cost per head of the pool's whole population; a share
 ``pooling_participation`` joins voluntarily, every municipality when funding is conditional
 on it), conditional funding (non-members keep only
 ``unpooled_grant_factor`` of the grant), a state broadband programme (EUR per worker agent,
@@ -87,7 +88,7 @@ def collect_taxes_and_grants(model: TerritoryModel) -> None:
     workers.savings += workers.income - workers.tax
     grants = model.scenario.public.grant_per_capita * munis.residents
     if model.policy_active and model.scenario.public.conditional_funding:
-        pooled = munis.pool < model.territory.n_regions
+        pooled = munis.pool < model.pool_count
         grants = np.where(pooled, grants, grants * model.scenario.public.unpooled_grant_factor)
     receipts = workers.sum_by_home(workers.tax, n) + grants
     munis.budget += receipts
@@ -184,14 +185,15 @@ def training_programme_places(model: TerritoryModel, unemployed: np.ndarray) -> 
 
 
 def update_pools(model: TerritoryModel) -> None:
-    """Form regional pools when pooling switches on (membership drawn once)."""
+    """Form the pools (by region, département or EPCI) when pooling switches on (membership
+    drawn once)."""
     public, munis = model.scenario.public, model.municipalities
     if model.pools_formed or not model.policy_active or public.pooling == "none":
         return
-    n, regions = model.territory.n, model.territory.n_regions
+    n, groups = model.territory.n, model.pool_count
     participation = 1.0 if public.conditional_funding else public.pooling_participation
     member = model.rng.random(n) < participation
-    munis.pool = np.where(member, model.territory.region, regions + np.arange(n)).astype(np.int64)
+    munis.pool = np.where(member, model.pool_group, groups + np.arange(n)).astype(np.int64)
     model.pools_formed = True
 
 
@@ -220,7 +222,7 @@ def service_cost_per_head(model: TerritoryModel, inhabitants: np.ndarray) -> np.
 def update_services(model: TerritoryModel) -> None:
     """Move service levels towards what spending per head buys, own and pooled.
 
-    A pool member puts ``pooling_share`` of its service budget into its region's pool, which
+    A pool member puts ``pooling_share`` of its service budget into its group's pool, which
     buys services at the cost per head of the pool's whole population; the rest buys at the
     member's own cost per head. Non-members buy everything alone.
     """
@@ -231,7 +233,7 @@ def update_services(model: TerritoryModel) -> None:
     )
     population = munis.residents * scale  # current inhabitants: mobility changes them
     heads = munis.residents.astype(float)
-    member = munis.pool < model.territory.n_regions
+    member = munis.pool < model.pool_count
     pooled = np.where(member, public.pooling_share, 0.0)
     own_per_head = np.divide(
         (1.0 - pooled) * munis.service_budget, heads, out=np.zeros(len(heads)), where=heads > 0
