@@ -218,7 +218,7 @@ def test_with_overrides_rejects_unknown_paths(path: str, allowed: str) -> None:
         ("economy.consumption_share", 1.5, "a number in [0, 1]"),
         ("simulation.steps", 0, "an integer in [1, 10000]"),
         ("population.initial_unemployment", 1.0, "a number in [0, 1)"),
-        ("public.pooling", "county", "'none' or 'region'"),
+        ("public.pooling", "county", "'none', 'region', 'departement' or 'epci'"),
     ],
 )
 def test_with_overrides_rejects_out_of_range_values(path: str, value: Any, allowed: str) -> None:
