@@ -1,6 +1,6 @@
 """Fingerprints of every bundled scenario's outputs: a refactoring changes no result.
 
-For seeds 1-3, each bundled scenario is run in full and each of its four tables (metrics,
+For seeds 1-3, each bundled scenario (and the Yvelines territory) is run in full and each of its four tables (metrics,
 panel, platforms, Lorenz) is reduced to a SHA-256 of its column names, dtypes and values, bit
 for bit. ``tests/data/fingerprints.json`` holds the expected hashes. A change meant to keep
 results (a move, a speed-up) must keep them; a change meant to alter the model rewrites them
@@ -28,10 +28,15 @@ SEEDS = (1, 2, 3)
 TABLES = ("metrics", "panel", "platforms", "lorenz")
 
 
+#: Bundled real territories fingerprinted too (the others take 1-40 s a run).
+TERRITORIES = ("yvelines",)
+
+
 def bundled_names() -> list[str]:
-    """The bundled scenarios' names, from the package's YAML files."""
+    """The bundled scenarios' names, from the package's YAML files, and :data:`TERRITORIES`."""
     folder = resources.files("platsim.scenarios")
-    return sorted(Path(item.name).stem for item in folder.iterdir() if item.name.endswith(".yaml"))
+    names = [Path(item.name).stem for item in folder.iterdir() if item.name.endswith(".yaml")]
+    return sorted([*names, *TERRITORIES])
 
 
 def table_hash(frame: pd.DataFrame) -> str:

@@ -180,12 +180,16 @@ def validate_command(
 
 
 def scenarios_command() -> None:
-    """List the bundled scenarios with their one-line description."""
-    from platsim.schema import bundled_scenarios, load_scenario
+    """List the bundled scenarios and real territories with their one-line description."""
+    from platsim.schema import bundled_scenarios, bundled_territories, load_scenario
 
-    table = Table(title="Bundled scenarios (use the name or the path)", title_justify="left")
-    table.add_column("name")
-    table.add_column("description")
-    for name in bundled_scenarios():
-        table.add_row(name, load_scenario(name).description)
-    out.print(table)
+    for title, names in (
+        ("Bundled scenarios (use the name or the path)", bundled_scenarios()),
+        ("Bundled real territories (INSEE communes, the baseline's rules)", bundled_territories()),
+    ):
+        table = Table(title=title, title_justify="left")
+        table.add_column("name")
+        table.add_column("description")
+        for name in names:
+            table.add_row(name, load_scenario(name).description)
+        out.print(table)

@@ -10,6 +10,7 @@ source), scenario files (YAML, ``extends``, bundled names) and the outcomes a ru
 
 from platsim.schema.loading import (
     bundled_scenarios,
+    bundled_territories,
     load_scenario,
     resolve_scenario,
     resolve_scenario_path,
@@ -31,6 +32,7 @@ __all__ = [
     "PlatformSpec",
     "Scenario",
     "bundled_scenarios",
+    "bundled_territories",
     "iter_parameters",
     "load_scenario",
     "param",

@@ -22,30 +22,43 @@ from platsim.schema.reading import read_yaml
 from platsim.schema.scenario import SECTIONS, Scenario, validate_scenario
 
 BUNDLED_PACKAGE = "platsim.scenarios"
+#: The folder of the bundled real territories, inside the bundled scenarios' package.
+TERRITORIES = "territories"
 
 
 def bundled_scenarios() -> dict[str, Path]:
-    """Map each bundled scenario's name to its file."""
-    folder = resources.files(BUNDLED_PACKAGE)
+    """Map each bundled policy scenario's name to its file."""
+    return _listing(resources.files(BUNDLED_PACKAGE), 0)
+
+
+def bundled_territories() -> dict[str, Path]:
+    """Map each bundled real territory's name to its file (``scenarios/territories/``:
+    French communes from INSEE's data under the baseline's rules)."""
+    return _listing(resources.files(BUNDLED_PACKAGE) / TERRITORIES, 1)
+
+
+def _listing(folder: Any, slot: int) -> dict[str, Path]:
+    """A folder's YAML files by name, listed again only when the folder changes."""
     try:  # a file added or removed changes the folder's modification time
         stamp = Path(str(folder)).stat().st_mtime_ns
     except OSError:
         stamp = None
-    if stamp is None or _BUNDLED[0] != stamp:
+    if stamp is None or _BUNDLED[slot][0] != stamp:
         listing = {
             Path(item.name).stem: Path(str(item))
             for item in sorted(folder.iterdir(), key=lambda entry: entry.name)
             if item.name.endswith(".yaml")
         }
-        _BUNDLED[:] = [stamp, listing]
-    return dict(_BUNDLED[1])
+        _BUNDLED[slot] = (stamp, listing)
+    return dict(_BUNDLED[slot][1])
 
 
-_BUNDLED: list[Any] = [None, {}]  # [folder stamp, listing] of the last bundled_scenarios()
+#: [folder stamp, listing] of the last listing of the policy scenarios and of the territories.
+_BUNDLED: list[tuple[Any, dict[str, Path]]] = [(None, {}), (None, {})]
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
-    """Turn a path, or the name of a bundled scenario, into an existing file path.
+    """Turn a path, or the name of a bundled scenario or territory, into an existing file path.
 
     Raises:
         InputError: Neither an existing file nor a bundled scenario name.
@@ -53,7 +66,7 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
-    bundled = bundled_scenarios()
+    bundled = bundled_scenarios() | bundled_territories()
     if str(name_or_path) in bundled:
         return bundled[str(name_or_path)]
     if path.exists():
