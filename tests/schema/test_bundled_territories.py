@@ -55,3 +55,12 @@ def test_run_by_name(tmp_path: Path) -> None:
     out = tmp_path / "yvelines"
     assert main(["run", "yvelines", "--steps", "2", "--out", str(out), "--quiet"]) == 0
     assert (out / "municipalities.parquet").is_file()
+
+
+def test_a_scenario_extends_a_territory_by_name(tmp_path: Path) -> None:
+    scenario = tmp_path / "pooled.yaml"
+    scenario.write_text(
+        "extends: yvelines\npublic:\n  pooling: epci\n  conditional_funding: true\n"
+    )
+    loaded = load_scenario(scenario)
+    assert loaded.territory.departements == ("78",) and loaded.public.pooling == "epci"

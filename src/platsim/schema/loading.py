@@ -138,7 +138,7 @@ def _parent_path(path: Path, parent: Any) -> Path:
     parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
     if parent_path.is_file():
         return parent_path
-    bundled = bundled_scenarios()
+    bundled = bundled_scenarios() | bundled_territories()
     if parent in bundled:
         return bundled[parent]
     raise InputError(
