@@ -440,3 +440,10 @@ def test_viz_serves_on_loopback_with_scenario_and_seed(capsys, monkeypatch) -> N
     assert env["PLATSIM_VIZ_SEED"] == "3"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert "http://127.0.0.1:8899/" in capsys.readouterr().err
+
+
+def test_the_app_shows_a_bundled_real_territory(viz: Any) -> None:
+    rc = render_app(viz, "yvelines")
+    shown = " ".join(texts(rc, viz))
+    assert "Traceback" not in shown and "error" not in shown.lower()
+    assert "the 259 communes of the département 78 (INSEE)" in shown
