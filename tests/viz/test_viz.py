@@ -447,3 +447,16 @@ def test_the_app_shows_a_bundled_real_territory(viz: Any) -> None:
     shown = " ".join(texts(rc, viz))
     assert "Traceback" not in shown and "error" not in shown.lower()
     assert "the 259 communes of the département 78 (INSEE)" in shown
+
+
+def test_the_map_of_a_real_territory_draws_its_departements_outlines() -> None:
+    from matplotlib.collections import LineCollection
+
+    from platsim.core.model import TerritoryModel
+    from platsim.viz.figures import map_figure
+
+    model = TerritoryModel(scenario="bourgogne_franche_comte", seed=1)
+    axes = map_figure(model).axes[0]
+    lines = [c for c in axes.collections if isinstance(c, LineCollection)]
+    outlines = [c for c in lines if len(c.get_segments()) < 100]  # road links are thousands
+    assert len(outlines) == 1 and len(outlines[0].get_segments()) >= 8  # 8 départements

@@ -31,8 +31,9 @@ import pandas as pd
 from platsim.errors import InputError
 from platsim.territory.network import Territory, assemble, draw_connectivity, draw_services
 
-#: The bundled commune table.
+#: The bundled commune table, and the départements' and régions' outlines.
 TABLE = "france_communes.parquet"
+OUTLINES = "france_outlines.parquet"
 
 #: The selection levels, as scenario fields, and the table column each selects on.
 LEVELS: dict[str, str] = {
@@ -175,12 +176,42 @@ def lambert93(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.stack([x, y], axis=1) / 1000.0
 
 
-def _tangent_plane(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """km on the plane tangent at the points' centre (an overseas région is small)."""
-    lon0, lat0 = float(np.mean(lon)), float(np.mean(lat))
+def _tangent_plane(
+    lon: np.ndarray, lat: np.ndarray, centre: tuple[float, float] | None = None
+) -> np.ndarray:
+    """km on the plane tangent at ``centre`` (default: the points' mean; an overseas région is
+    small)."""
+    lon0, lat0 = centre if centre is not None else (float(np.mean(lon)), float(np.mean(lat)))
     radius = _A_M / 1000.0
     x = radius * np.radians(lon - lon0) * math.cos(math.radians(lat0))
     return np.stack([x, radius * np.radians(lat - lat0)], axis=1)
+
+
+def project(lon: Sequence[float], lat: Sequence[float], where: pd.DataFrame) -> np.ndarray:
+    """km coordinates (``(n, 2)``) of points, projected as the territory of the places
+    ``where`` (:attr:`Territory.places`) is: Lambert-93 for metropolitan France, the plane
+    tangent at the communes' mean for an overseas région."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if where["region_code"].isin(OVERSEAS_REGIONS).any():
+        centre = (float(where["lon"].mean()), float(where["lat"].mean()))
+        return _tangent_plane(lon, lat, centre)
+    return lambert93(lon, lat)
+
+
+@cache
+def _outlines() -> pd.DataFrame:
+    with resources.as_file(resources.files("platsim") / "data" / OUTLINES) as path:
+        return pd.read_parquet(path)
+
+
+def outlines_km(where: pd.DataFrame, level: str = "departement") -> list[np.ndarray]:
+    """The outer rings (km, projected as the territory is) of the départements (or régions)
+    the places ``where`` lie in, for maps; built by ``tools/build_france.py``."""
+    column = {"departement": "departement", "region": "region_code"}[level]
+    codes = set(where[column].astype(str))
+    table = _outlines()
+    rows = table[(table["level"] == level) & table["code"].isin(codes)]
+    return [project(row.lon, row.lat, where) for row in rows.itertuples()]
 
 
 def france_territory(
@@ -201,10 +232,7 @@ def france_territory(
     on its most populous commune (the first in code order on ties). Connectivity and services
     are drawn as for a generated territory.
     """
-    lon = communes["lon"].to_numpy(dtype=float)
-    lat = communes["lat"].to_numpy(dtype=float)
-    overseas = bool(communes["region"].astype(str).isin(OVERSEAS_REGIONS).any())
-    xy = _tangent_plane(lon, lat) if overseas else lambert93(lon, lat)
+    xy = project(communes["lon"], communes["lat"], places(communes))
     population = communes["population"].to_numpy(dtype=float)
     codes = communes["region"].astype(str).to_numpy()
     _, region = np.unique(codes, return_inverse=True)

@@ -40,6 +40,7 @@ from PIL import Image
 
 from platsim.core.phases.observation import panel_rows
 from platsim.schema.platforms import ENTRANT
+from platsim.territory.france import outlines_km
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -215,7 +216,8 @@ class MapView(LiveFigure):
 
     Municipalities are discs at ``(x_km, y_km)`` with an area proportional to population,
     urban ones ringed in black; grey lines are the road links (``territory.edges``, the
-    Delaunay network). Colours use a fixed scale (:func:`colour_scale`).
+    Delaunay network); a territory of INSEE communes also shows its départements' outlines
+    (Lambert-93 km). Colours use a fixed scale (:func:`colour_scale`).
 
     Args:
         colour_by: ``"unemployment"`` or ``"adoption"``; may be changed between draws.
@@ -257,6 +259,12 @@ class MapView(LiveFigure):
         if len(edges):
             axes.add_collection(
                 LineCollection(xy[edges], colors="#9a9a9a", linewidths=0.6, alpha=0.7, zorder=1)
+            )
+        if territory.places is not None:  # INSEE communes: their départements' outlines
+            axes.add_collection(
+                LineCollection(
+                    outlines_km(territory.places), colors="#4a4a4a", linewidths=0.9, zorder=1.5
+                )
             )
         population = np.asarray(territory.population, dtype=float)
         self._order = np.argsort(-population, kind="stable")  # small discs drawn on top
