@@ -1,10 +1,10 @@
 """Fingerprints of every bundled scenario's outputs: a refactoring changes no result.
 
 For seeds 1-3, each bundled scenario (and the Yvelines territory) is run in full and each of
-its four tables (metrics, panel, platforms, Lorenz) is reduced to a SHA-256 of its column names, dtypes and values, bit
-for bit. ``tests/data/fingerprints.json`` holds the expected hashes. A change meant to keep
-results (a move, a speed-up) must keep them; a change meant to alter the model rewrites them
-deliberately, in its own commit, with::
+its four tables (metrics, panel, platforms, Lorenz) is reduced to a SHA-256 of its column
+names, dtypes and values, bit for bit. ``tests/data/fingerprints.json`` holds the expected
+hashes. A change meant to keep results (a move, a speed-up) must keep them; a change meant to
+alter the model rewrites them deliberately, in its own commit, with::
 
     python tests/test_fingerprints.py --write
 """

@@ -460,3 +460,12 @@ def test_the_map_of_a_real_territory_draws_its_departements_outlines() -> None:
     lines = [c for c in axes.collections if isinstance(c, LineCollection)]
     outlines = [c for c in lines if len(c.get_segments()) < 100]  # road links are thousands
     assert len(outlines) == 1 and len(outlines[0].get_segments()) >= 8  # 8 départements
+
+
+def test_pooling_by_epci_is_offered_only_on_a_territory_of_insee_communes() -> None:
+    from platsim.schema import load_scenario
+
+    generated = {lever.path: lever for lever in scenario_levers(load_scenario("baseline"))}
+    real = {lever.path: lever for lever in scenario_levers(load_scenario("yvelines"))}
+    assert generated["public.pooling"].choices == ("none", "region")
+    assert real["public.pooling"].choices == ("none", "region", "departement", "epci")

@@ -190,10 +190,15 @@ def _round_up(value: float, step: float) -> float:
     return math.ceil(value / step - 1e-9) * step
 
 
+#: Choices offered only on a territory of INSEE communes (they need its départements, EPCIs).
+INSEE_ONLY: dict[str, tuple[str, ...]] = {"public.pooling": ("departement", "epci")}
+
+
 def make_lever(spec: LeverSpec, scenario: Scenario) -> Lever:
     """Build the lever of ``spec`` for ``scenario``: its kind, bounds and starting value.
 
-    Choices are the schema's ``Literal`` values. A slider runs over the schema's range; an
+    Choices are the schema's ``Literal`` values (less :data:`INSEE_ONLY`'s unless the territory
+    is of INSEE communes). A slider runs over the schema's range; an
     open bound (``gt``/``lt``) is moved inside by one step; a missing upper bound becomes
     ``spec.teaching_max``, raised to the scenario's value when that is larger.
 
@@ -208,12 +213,14 @@ def make_lever(spec: LeverSpec, scenario: Scenario) -> Lever:
     value = scenario.get(spec.path)
     annotation = info.annotation
     if typing.get_origin(annotation) is Literal:
+        insee = scenario.territory.resolved_source == "insee"
+        choices = [str(choice) for choice in typing.get_args(annotation)]
         return Lever(
             spec.path,
             spec.label,
             "choice",
             value,
-            choices=tuple(str(choice) for choice in typing.get_args(annotation)),
+            choices=tuple(c for c in choices if insee or c not in INSEE_ONLY.get(spec.path, ())),
             unit=unit,
             help=spec.help,
         )
