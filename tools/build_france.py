@@ -146,8 +146,9 @@ def area_and_centroid(polygons: list[list[np.ndarray]]) -> tuple[float, float, f
             area, cx, cy = _shoelace((ring[:, 0] - lon0) * kx, (ring[:, 1] - lat0) * ky)
             sign = 1.0 if index == 0 else -1.0  # outer ring, then holes
             total += sign * abs(area)
-            sx += sign * math.copysign(cx, area)
-            sy += sign * math.copysign(cy, area)
+            orientation = math.copysign(1.0, area)  # the moments carry the ring's direction
+            sx += sign * orientation * cx
+            sy += sign * orientation * cy
     return total, lon0 + sx / total / kx, lat0 + sy / total / ky
 
 
