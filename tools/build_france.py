@@ -185,8 +185,12 @@ def build(wheel_path: Path) -> pd.DataFrame:
         if row["type"] in ("COMD", "COMA") and row["geometry"] != "\\N":
             parts.setdefault(row["commune_parent_id"], []).append(row["geometry"])
     records = []
+    unpopulated: list[str] = []  # Mayotte's communes and a few new ones
     for row in communes:
-        if row["type"] != "COM" or row["population_municipale"] == "\\N":
+        if row["type"] != "COM":
+            continue
+        if row["population_municipale"] == "\\N":
+            unpopulated.append(f"{row['code']} {ARTICLES[row['type_nom']]}{row['nom']}")
             continue
         departement = departements[row["departement_id"]]
         region = regions[departement["region_id"]]
@@ -218,7 +222,10 @@ def build(wheel_path: Path) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records).sort_values("code", ignore_index=True)
     unplaced = frame["lon"].isna()
     METADATA["left_out"] = (
-        "; ".join(
+        f"{len(unpopulated)} communes without a population in the source: "
+        + ", ".join(unpopulated)
+        + ". "
+        + "; ".join(
             f"{row.code} {row.name} ({row.population} inhabitants)"
             for row in frame[unplaced].itertuples()
         )

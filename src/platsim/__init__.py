@@ -10,9 +10,9 @@ scenarios or results stay light):
   (:mod:`platsim.experiment.results`);
 - :func:`compare`: each scenario of a batch against a baseline (:mod:`platsim.analysis.compare`).
 
-The folders are the layers: ``schema``, ``territory`` and ``numerics`` at the bottom, ``core``
-(the model) above them, then ``simulation`` and ``output``, ``experiment``, ``analysis``, and
-``cli`` and ``viz`` on top. A layer imports only from the layers below it.
+The folders are the layers, bottom to top: ``errors``; ``schema``, ``numerics`` and ``output``;
+``territory``; ``core`` (the model); ``simulation``; ``experiment``; ``analysis``; ``cli`` and
+``viz``. A module imports only from its own layer and those below (``tests/test_layers.py``).
 """
 
 from importlib import import_module

@@ -64,3 +64,21 @@ def test_a_scenario_extends_a_territory_by_name(tmp_path: Path) -> None:
     )
     loaded = load_scenario(scenario)
     assert loaded.territory.departements == ("78",) and loaded.public.pooling == "epci"
+
+
+@pytest.mark.parametrize(
+    ("territory", "expected"),
+    [
+        ('regions: ["84"]', {"regions": ("84",), "departements": ()}),
+        ("source: generator\n  n_municipalities: 50", {"source": "generator", "departements": ()}),
+        ("urban_density: 300", {"departements": ("78",), "urban_density": 300.0}),
+    ],
+)
+def test_a_child_that_sets_where_its_communes_come_from_replaces_its_parents_choice(
+    tmp_path: Path, territory: str, expected: dict[str, object]
+) -> None:
+    scenario = tmp_path / "child.yaml"
+    scenario.write_text(f"extends: yvelines\nterritory:\n  {territory}\n")
+    loaded = load_scenario(scenario).territory
+    for name, value in expected.items():
+        assert getattr(loaded, name) == value, name

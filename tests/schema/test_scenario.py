@@ -516,3 +516,16 @@ def test_parameter_paths_lists_each_parameter_once() -> None:
         f"{section}.{name}" for section, cls in SECTIONS.items() for name in cls.model_fields
     }
     assert {"simulation.steps", "territory.file", "public.pooling"} <= set(paths)
+
+
+def test_fields_added_at_their_defaults_keep_the_hash_of_older_results() -> None:
+    # the baseline's hash before the INSEE territory fields existed: a results directory made
+    # then can still be resumed; setting one of them changes the hash
+    assert (
+        load_scenario("baseline").hash()
+        == "c086e53f76ea6506d87ad29ce49a0436bae8a41d64fb2c75e1a370989c8c1009"
+    )
+    assert (
+        load_scenario("baseline", {"territory.urban_density": 300.0}).hash()
+        != "c086e53f76ea6506d87ad29ce49a0436bae8a41d64fb2c75e1a370989c8c1009"
+    )

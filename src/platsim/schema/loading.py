@@ -20,6 +20,7 @@ from typing import Any
 from platsim.errors import InputError
 from platsim.schema.reading import read_yaml
 from platsim.schema.scenario import SECTIONS, Scenario, validate_scenario
+from platsim.schema.sections import CODE_FIELDS
 
 BUNDLED_PACKAGE = "platsim.scenarios"
 #: The folder of the bundled real territories, inside the bundled scenarios' package.
@@ -181,8 +182,26 @@ def _resolve_extends(path: Path, read: list[FileStamp] | None = None) -> dict[st
     while layers:
         merged.pop("name", None)
         merged.pop("description", None)
-        merged = _deep_merge(merged, layers.pop())
+        child = layers.pop()
+        merged = _deep_merge(_without_inherited_origin(merged, child), child)
     return merged
+
+
+#: The territory keys that say where the municipalities come from: a file that sets one of
+#: them replaces its parent's choice whole (``extends: yvelines`` with ``regions: ["84"]`` is
+#: Auvergne-Rhone-Alpes, not Yvelines and Auvergne-Rhone-Alpes).
+TERRITORY_ORIGIN = ("source", "file", *CODE_FIELDS)
+
+
+def _without_inherited_origin(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """The parent's data less its territory origin when the child sets its own."""
+    own, inherited = child.get("territory"), parent.get("territory")
+    if not (isinstance(own, dict) and isinstance(inherited, dict)):
+        return parent
+    if not any(key in own for key in TERRITORY_ORIGIN):
+        return parent
+    kept = {key: value for key, value in inherited.items() if key not in TERRITORY_ORIGIN}
+    return {**parent, "territory": kept}
 
 
 FileStamp = tuple[Path, bytes | None]

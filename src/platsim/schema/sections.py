@@ -48,7 +48,7 @@ class Territory(Section):
         description="Where the municipalities come from: generator (the generator parameters "
         "below), file (territory.file) or insee (French communes from the bundled INSEE "
         "table, chosen by the codes below; no code: metropolitan France). Default: file when "
-        "territory.file is set, generator otherwise.",
+        "territory.file is set, insee when codes are, generator otherwise.",
         json_schema_extra={"unit": "choice", "source": "user choice"},
     )
     regions: tuple[str, ...] = Field(
@@ -189,8 +189,13 @@ class Territory(Section):
 
     @property
     def resolved_source(self) -> str:
-        """``source``, or its default: file when ``file`` is set, generator otherwise."""
-        return self.source or ("file" if self.file is not None else "generator")
+        """``source``, or its default: file when ``file`` is set, insee when codes are,
+        generator otherwise."""
+        if self.source is not None:
+            return self.source
+        if self.file is not None:
+            return "file"
+        return "insee" if any(getattr(self, name) for name in CODE_FIELDS) else "generator"
 
 
 class Population(Section):

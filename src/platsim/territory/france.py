@@ -10,12 +10,13 @@ with the same road links and commuting zones as any other territory.
 
 Positions are projected to Lambert-93 (EPSG:2154, the French official conformal conic
 projection, scale error under 0.3% over metropolitan France); an overseas région, small, is
-projected on the plane tangent at its centre. Urban and rural follow density: a commune is
-urban when it has at least ``urban_density`` inhabitants per km2. At the default, 200, the rule
-classes 87.8% of metropolitan communes and 33.6% of the population as rural, INSEE's shares
-for its 2020 commune density grid (88% and 33%): the grid itself classifies 1 km cells, which
-commune-level data cannot reproduce commune by commune. Régions are the model's regions (the
-reach of regional platforms); the centre of each is its most populous selected commune.
+projected on a local equirectangular plane about its centre. Urban and rural follow density: a
+commune is urban when it has at least ``urban_density`` inhabitants per km2. At the default,
+200, the rule classes 87.8% of metropolitan communes and 33.6% of the population as rural,
+INSEE's shares for its 2020 commune density grid (88% and 33%): the grid itself classifies 1 km
+cells, which commune-level data cannot reproduce commune by commune. Régions are the model's
+regions (the reach of regional platforms); the centre of each is its most populous selected
+commune.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ PLACE_COLUMNS: dict[str, str] = {
     "region_name": "region_name",
 }
 
-#: Overseas régions: Guadeloupe, Martinique, Guyane, La Réunion, Mayotte.
+#: Overseas régions: Guadeloupe, Martinique, Guyane, La Réunion, Mayotte (whose communes the
+#: source gives no population: none is in the table).
 OVERSEAS_REGIONS: frozenset[str] = frozenset({"01", "02", "03", "04", "06"})
 
 #: Inhabitants per km2 from which a commune is urban (see the module docstring).
@@ -84,12 +86,11 @@ def select_communes(
     departements: Sequence[str] = (),
     epcis: Sequence[str] = (),
     communes: Sequence[str] = (),
-    overseas: bool = False,
 ) -> pd.DataFrame:
     """The communes of the given codes (any mix of levels), in INSEE code order.
 
-    With no code at all, every commune of metropolitan France (and of the overseas régions
-    too when ``overseas``).
+    With no code at all, every commune of metropolitan France (an overseas région is chosen
+    by its code).
 
     Raises:
         InputError: An unknown code (naming the nearest valid ones), a commune selected twice
@@ -101,8 +102,7 @@ def select_communes(
     given = {"regions": regions, "departements": departements, "epcis": epcis}
     given["communes"] = communes
     if not any(given.values()):
-        chosen = table if overseas else table[~table["region"].isin(OVERSEAS_REGIONS)]
-        return chosen.reset_index(drop=True)
+        return table[~table["region"].isin(OVERSEAS_REGIONS)].reset_index(drop=True)
     owner = pd.Series("", index=table.index, dtype=object)
     for level, codes in given.items():
         column = table[LEVELS[level]].astype(str)
@@ -176,11 +176,12 @@ def lambert93(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.stack([x, y], axis=1) / 1000.0
 
 
-def _tangent_plane(
+def _local_plane(
     lon: np.ndarray, lat: np.ndarray, centre: tuple[float, float] | None = None
 ) -> np.ndarray:
-    """km on the plane tangent at ``centre`` (default: the points' mean; an overseas région is
-    small)."""
+    """km on a local equirectangular plane about ``centre`` (default: the points' mean):
+    longitudes scaled by the cosine of the centre's latitude, exact enough over an overseas
+    région (at most about 150 km across)."""
     lon0, lat0 = centre if centre is not None else (float(np.mean(lon)), float(np.mean(lat)))
     radius = _A_M / 1000.0
     x = radius * np.radians(lon - lon0) * math.cos(math.radians(lat0))
@@ -189,12 +190,12 @@ def _tangent_plane(
 
 def project(lon: Sequence[float], lat: Sequence[float], where: pd.DataFrame) -> np.ndarray:
     """km coordinates (``(n, 2)``) of points, projected as the territory of the places
-    ``where`` (:attr:`Territory.places`) is: Lambert-93 for metropolitan France, the plane
-    tangent at the communes' mean for an overseas région."""
+    ``where`` (:attr:`Territory.places`) is: Lambert-93 for metropolitan France, a local
+    equirectangular plane about the communes' mean for an overseas région."""
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     if where["region_code"].isin(OVERSEAS_REGIONS).any():
         centre = (float(where["lon"].mean()), float(where["lat"].mean()))
-        return _tangent_plane(lon, lat, centre)
+        return _local_plane(lon, lat, centre)
     return lambert93(lon, lat)
 
 

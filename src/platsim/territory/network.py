@@ -68,9 +68,11 @@ class Territory:
         names: Municipality names (``str``, object array).
         x_km: Planar x coordinate (km, float64).
         y_km: Planar y coordinate (km, float64).
-        population: Inhabitants (float64, > 0).
+        population: Inhabitants (float64, > 0; INSEE territories may hold the six Meuse
+            villages destroyed in 1916, whose population is 0).
         region: Region index in ``[0, n_regions)`` (int64).
-        urban: True where ``population >= urban_threshold`` (bool).
+        urban: True where ``population >= urban_threshold`` (bool); in INSEE territories
+            where the density is at least ``urban_density``.
         connectivity: Broadband connectivity in ``[0, 1]`` (float64).
         services: Public service level in ``[0, 1]`` (float64).
         edges: ``(n_edges, 2)`` int64 road-like links with ``edges[k, 0] < edges[k, 1]``,
@@ -84,7 +86,6 @@ class Territory:
             holding the gravity weight ``exp(-d / d0)`` (1 on the diagonal).
         centres: int64 index of each region's centre: ``centres[r]`` is the regional centre
             (the region's most populous municipality) of region ``r``.
-        source: The file the territory was read from, if any (for messages).
         places: For real French territories, one row per municipality: ``lon``, ``lat``,
             ``epci``, ``epci_name``, ``departement``, ``departement_name``, ``region_code``,
             ``region_name`` (INSEE codes and names); None otherwise.
