@@ -127,6 +127,15 @@ def levers(manifest: Mapping[str, Any], baseline: str) -> dict[str, dict[str, tu
     return result
 
 
+def lever_text(manifest: Mapping[str, Any], baseline: str) -> dict[str, str]:
+    """Each scenario's changes from the baseline as the levers table prints them."""
+    rows = {}
+    for name, changed in levers(manifest, baseline).items():
+        text = "; ".join(f"{p}: {b!r} → {v!r}" for p, (b, v) in changed.items())
+        rows[name] = "(the baseline)" if name == baseline else text or "(none)"
+    return rows
+
+
 def _table_html(frame: pd.DataFrame, verdict_column: str | None = None) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
@@ -143,11 +152,28 @@ def _table_html(frame: pd.DataFrame, verdict_column: str | None = None) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _arm_runs(results: Results) -> pd.DataFrame:
-    runs = results.df(
-        "SELECT run_id, scenario, design_point, replication FROM runs WHERE status = 'ok'"
+def register_arms(results: Results) -> tuple[pd.DataFrame, list[str]]:
+    """Register the temporary view ``arms`` (the runs done ok with their arm) on the results'
+    connection.
+
+    Returns:
+        The runs done ok (``run_id``, ``scenario``, ``design_point``, ``replication``,
+        ``arm``) and the arms in the experiment's scenario order.
+    """
+    runs = add_arms(
+        results.df(
+            "SELECT run_id, scenario, design_point, replication FROM runs WHERE status = 'ok'"
+        ),
+        results,
     )
-    return add_arms(runs, results)
+    results.connection.register("arms_frame", runs)
+    results.connection.execute("CREATE OR REPLACE TEMP VIEW arms AS SELECT * FROM arms_frame")
+    order = scenario_order(results)
+    arms = sorted(
+        runs["arm"].unique(),
+        key=lambda a: (order.index(a.split("@")[0]) if a.split("@")[0] in order else 99, a),
+    )
+    return runs, arms
 
 
 def _series_figure(results: Results, arms: list[str], names: list[str], family: str) -> str:
@@ -357,6 +383,66 @@ def _household_lorenz(results: Results, arms: list[str], baseline: str) -> str:
     )
 
 
+def municipal_lorenz(
+    results: Results, arms: list[str]
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, float]]:
+    """Lorenz curves of municipal income per head at the last panel step, runs of an arm pooled.
+
+    Needs the ``arms`` view (:func:`register_arms`).
+
+    Returns:
+        ``{arm: (cumulative population share, cumulative income share)}`` (each starting at 0;
+        no arm when the panel lacks ``income_per_head`` or ``population``) and what was left
+        out: ``{"rows", "left_out", "population_left_out"}``.
+    """
+    left = {"rows": 0, "left_out": 0, "population_left_out": 0.0}
+    if not {"income_per_head", "population"} <= set(results.panel.columns):
+        return {}, left
+    panel = results.df(
+        "SELECT a.arm, p.run_id, p.income_per_head AS y, p.population AS w FROM panel p "
+        "JOIN arms a USING (run_id) WHERE p.step = (SELECT max(step) FROM panel)"
+    )
+    curves = {}
+    for arm in arms:
+        part = panel[panel["arm"] == arm].sort_values("y")
+        if part.empty:
+            continue
+        weights = part["w"].to_numpy(dtype=float)
+        income = (part["y"] * part["w"]).to_numpy(dtype=float)
+        x = np.concatenate([[0], np.cumsum(weights) / weights.sum()])
+        y = np.concatenate([[0], np.cumsum(income) / income.sum()])
+        curves[arm] = (x, y)
+    left["rows"] = len(panel)
+    return curves, left
+
+
+def gini_figure(gini: pd.DataFrame, arms: list[str]) -> Any:
+    """The bar chart of each arm's mean Gini of household income with its 95% interval.
+
+    Args:
+        gini: The comparison table's ``gini_income`` rows indexed by arm, in ``arms`` order.
+    """
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(arms)), 3.2))
+    low = (gini["mean"] - gini["mean_low"]).fillna(0).to_numpy()
+    high = (gini["mean_high"] - gini["mean"]).fillna(0).to_numpy()
+    ax.bar(
+        range(len(arms)),
+        gini["mean"],
+        yerr=[low, high],
+        capsize=3,
+        color=[_style(i)["color"] for i in range(len(arms))],
+    )
+    ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("Gini of household income (index 0-1)")
+    ax.set_title("Gini of household income with 95% interval", fontsize=10)
+    lo = float(np.nanmin(gini["mean_low"].fillna(gini["mean"])))
+    hi = float(np.nanmax(gini["mean_high"].fillna(gini["mean"])))
+    ax.set_ylim(lo - (hi - lo + 1e-6), hi + (hi - lo + 1e-6))
+    return figure
+
+
 def _inequality(
     results: Results, table: pd.DataFrame, arms: list[str], baseline: str | None = None
 ) -> str:
@@ -365,51 +451,40 @@ def _inequality(
     parts = []
     gini = table[table["outcome"] == "gini_income"].set_index("arm").reindex(arms)
     if not gini.empty and gini["mean"].notna().any():
-        figure, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(arms)), 3.2))
-        low = (gini["mean"] - gini["mean_low"]).fillna(0).to_numpy()
-        high = (gini["mean_high"] - gini["mean"]).fillna(0).to_numpy()
-        ax.bar(
-            range(len(arms)),
-            gini["mean"],
-            yerr=[low, high],
-            capsize=3,
-            color=[_style(i)["color"] for i in range(len(arms))],
-        )
-        ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right", fontsize=8)
-        ax.set_ylabel("Gini of household income (index 0-1)")
-        ax.set_title("Gini of household income with 95% interval", fontsize=10)
-        lo = float(np.nanmin(gini["mean_low"].fillna(gini["mean"])))
-        hi = float(np.nanmax(gini["mean_high"].fillna(gini["mean"])))
-        ax.set_ylim(lo - (hi - lo + 1e-6), hi + (hi - lo + 1e-6))
-        parts.append(_png(figure))
+        parts.append(_png(gini_figure(gini, arms)))
     parts.append(_household_lorenz(results, arms, baseline or arms[0]))
-    if {"income_per_head", "population"} <= set(results.panel.columns):
-        panel = results.df(
-            "SELECT a.arm, p.run_id, p.income_per_head AS y, p.population AS w FROM panel p "
-            "JOIN arms a USING (run_id) WHERE p.step = (SELECT max(step) FROM panel)"
+    curves, _ = municipal_lorenz(results, arms)
+    if curves:
+        figure, ax = plt.subplots(figsize=(4.5, 4.2))
+        for index, arm in enumerate(arms):
+            if arm in curves:
+                ax.plot(*curves[arm], label=arm, lw=1.2, **_style(index))
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, linestyle=":")
+        ax.set_xlabel("cumulative share of population")
+        ax.set_ylabel("cumulative share of income")
+        ax.set_title("Lorenz curve of municipal income per head (last panel step)", fontsize=9)
+        ax.legend(fontsize=7)
+        parts.append(
+            "<h3>Lorenz curve of municipal income per head</h3><p>Municipalities ranked by "
+            "income per head, weighted by population (municipal panel, last panel step, "
+            "the runs of a scenario pooled).</p>" + _png(figure)
         )
-        if not panel.empty:
-            figure, ax = plt.subplots(figsize=(4.5, 4.2))
-            for index, arm in enumerate(arms):
-                part = panel[panel["arm"] == arm].sort_values("y")
-                if part.empty:
-                    continue
-                weights = part["w"].to_numpy(dtype=float)
-                income = (part["y"] * part["w"]).to_numpy(dtype=float)
-                x = np.concatenate([[0], np.cumsum(weights) / weights.sum()])
-                y = np.concatenate([[0], np.cumsum(income) / income.sum()])
-                ax.plot(x, y, label=arm, lw=1.2, **_style(index))
-            ax.plot([0, 1], [0, 1], color="grey", lw=0.8, linestyle=":")
-            ax.set_xlabel("cumulative share of population")
-            ax.set_ylabel("cumulative share of income")
-            ax.set_title("Lorenz curve of municipal income per head (last panel step)", fontsize=9)
-            ax.legend(fontsize=7)
-            parts.append(
-                "<h3>Lorenz curve of municipal income per head</h3><p>Municipalities ranked by "
-                "income per head, weighted by population (municipal panel, last panel step, "
-                "the runs of a scenario pooled).</p>" + _png(figure)
-            )
     return "".join(parts)
+
+
+def platform_shares(results: Results) -> pd.DataFrame:
+    """The share of each kind of platform per arm and step, mean over the arm's runs.
+
+    Needs the ``arms`` view (:func:`register_arms`) and a platform table with ``kind`` and
+    ``market_share``.
+
+    Returns:
+        Columns ``arm``, ``step``, ``kind``, ``share``.
+    """
+    return results.df(
+        "SELECT a.arm, p.step, p.kind, sum(p.market_share) / count(DISTINCT p.run_id) AS share "
+        "FROM platforms p JOIN arms a USING (run_id) GROUP BY ALL ORDER BY a.arm, p.step"
+    )
 
 
 def _platforms(results: Results, arms: list[str]) -> str:
@@ -417,10 +492,7 @@ def _platforms(results: Results, arms: list[str]) -> str:
 
     if not {"kind", "market_share"} <= set(results.platforms.columns):
         return '<p class="note">No platform table was recorded (outputs.platforms: false).</p>'
-    frame = results.df(
-        "SELECT a.arm, p.step, p.kind, sum(p.market_share) / count(DISTINCT p.run_id) AS share "
-        "FROM platforms p JOIN arms a USING (run_id) GROUP BY ALL ORDER BY a.arm, p.step"
-    )
+    frame = platform_shares(results)
     if frame.empty:
         return '<p class="note">The platform table is empty.</p>'
     kinds = sorted(frame["kind"].unique())
@@ -495,14 +567,7 @@ def build_report(
         at = parse_at(at)
         baseline = baseline or default_baseline(results)
         table = compare(results, baseline=baseline, at=at)
-        runs = _arm_runs(results)
-        results.connection.register("arms_frame", runs)
-        results.connection.execute("CREATE OR REPLACE TEMP VIEW arms AS SELECT * FROM arms_frame")
-        order = scenario_order(results)
-        arms = sorted(
-            runs["arm"].unique(),
-            key=lambda a: (order.index(a.split("@")[0]) if a.split("@")[0] in order else 99, a),
-        )
+        runs, arms = register_arms(results)
         manifest = results.manifest
         sections = [_what_was_run(manifest, baseline, table, runs)]
         sections.append(
@@ -566,12 +631,10 @@ def _what_was_run(
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in items
     )
-    lever_rows = []
-    for name, changed in levers(manifest, baseline).items():
-        text = "; ".join(f"{p}: {b!r} → {v!r}" for p, (b, v) in changed.items())
-        if name == baseline:
-            text = "(the baseline)"
-        lever_rows.append({"scenario": name, f"changes from {baseline}": text or "(none)"})
+    lever_rows = [
+        {"scenario": name, f"changes from {baseline}": text}
+        for name, text in lever_text(manifest, baseline).items()
+    ]
     overrides = (manifest.get("experiment") or {}).get("overrides") or {}
     note = (
         f"<p>Overrides applied to every scenario: {html.escape(str(overrides))}</p>"
