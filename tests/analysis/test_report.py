@@ -312,3 +312,12 @@ def test_levers_name_a_new_platform_in_one_line(market_dir: Path, market_report:
     assert rows["no_global"] == "removes platform global (global)"
     assert rows["cheaper"] == "platforms.catalogue.global.commission: 0.15 → 0.1"
     assert "adds platform territorial (territorial, " in market_report
+
+
+def test_report_says_what_the_replications_can_tell(market_report: str) -> None:
+    """A simple power statement after the comparison (issue 18, item 5)."""
+    section = market_report.split("<h3>Are there enough replications?</h3>")[1].split("<h2>")[0]
+    assert "With 2 paired replications per scenario" in section
+    assert "80% power" in section and "no clear difference" in section
+    assert "<details><summary>Detectable difference per outcome" in section
+    assert "<td>gini_income</td>" in section

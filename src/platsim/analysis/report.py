@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from platsim.analysis import power
 from platsim.analysis.compare import (
     At,
     add_arms,
@@ -557,6 +558,17 @@ def _platforms(results: Results, arms: list[str]) -> str:
     )
 
 
+def _power(table: pd.DataFrame) -> str:
+    text, shown = power.summary(table)
+    if not text:
+        return ""
+    return (
+        f"<h3>Are there enough replications?</h3><p>{html.escape(text)}</p><details><summary>"
+        "Detectable difference per outcome (median over the scenarios) and the replications "
+        f"the unclear differences would need (median)</summary>{_table_html(shown)}</details>"
+    )
+
+
 def _sensitivity(results: Results, at: At) -> str:
     method = (results.manifest.get("design") or {}).get("method")
     if method not in ("sobol", "morris"):
@@ -605,6 +617,7 @@ def build_report(
             "paired by replication (same seeds) with its 95% t-interval; verdict from the "
             "outcome's better direction when the paired interval excludes 0.</p>"
             + _table_html(display_table(table), "verdict")
+            + _power(table)
         )
         names = outcome_names(results)
         sections.append("<h2>Time series</h2>")
