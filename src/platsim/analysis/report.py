@@ -3,11 +3,12 @@
 The file has no external resource: figures are PNG images embedded as base64 ``data:`` URIs,
 the style sheet is inline, so it opens offline in any browser and can be sent by e-mail.
 Sections: what was run (scenarios and the levers each changes from the baseline,
-replications, seeds, versions), the comparison table (:func:`platsim.analysis.compare.compare`),
-time series of each outcome family with replication bands, maps of the municipal panel,
-income inequality (Gini; Lorenz curves of household income at the last step from the
-``lorenz`` files, and of municipal income per head from the panel), the platform market over
-time, and Sobol'/Morris indices when the design allows. Figures use the Okabe-Ito
+replications, seeds, versions), the comparison table (:func:`platsim.analysis.compare.compare`)
+and what its replications can tell (:mod:`platsim.analysis.power`), time series of each
+outcome family with replication bands, maps of the municipal panel, income inequality (Gini;
+Lorenz curves of household income at the last step from the ``lorenz`` files, and of
+municipal income per head from the panel), each kind of platform's share of transactions
+over time, and Sobol'/Morris indices when the design allows. Figures use the Okabe-Ito
 colour-blind-safe palette; aggregation runs in DuckDB.
 """
 
