@@ -300,6 +300,8 @@ def test_levers_name_a_new_platform_in_one_line(market_dir: Path, market_report:
     ]
     assert "competition.commission_cap: 1.0 → 0.15" in mix  # other levers as before
     assert "platform" not in rows["antitrust"]
+    # a baseline that is no scenario name (a grid arm) is read as the first scenario, as levers()
+    assert "platform" not in lever_text(manifest, "baseline@p0")["antitrust"]
     # a scenario removing the baseline's platform, and one changing a field of it
     removed = json.loads(json.dumps(manifest["scenarios"][0]))
     removed["name"] = "no_global"

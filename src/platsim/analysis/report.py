@@ -156,7 +156,7 @@ def lever_text(manifest: Mapping[str, Any], baseline: str) -> dict[str, str]:
         s["name"]: ((s.get("parameters") or {}).get("platforms") or {}).get("catalogue") or {}
         for s in manifest["scenarios"]
     }
-    base = catalogues.get(baseline, {})
+    base = catalogues.get(baseline, next(iter(catalogues.values()), {}))  # as levers()
     rows = {}
     for name, changed in levers(manifest, baseline).items():
         own = catalogues.get(name, {})
