@@ -8,11 +8,20 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import platsim.experiment.results
 from headless_chromium import CHROMIUM, CHROMIUM_ARGS
-from platsim.analysis.report import levers
+from platsim.analysis.report import (
+    gini_figure,
+    lever_text,
+    levers,
+    municipal_lorenz,
+    platform_shares,
+    register_arms,
+)
 from platsim.cli import main
 from platsim.experiment.runner import run_batch
 
@@ -28,6 +37,18 @@ overrides:
 outputs:
   panel_every: 6
 """
+#: Scenarios whose platforms multi-home (antitrust) or that add a platform (policy_mix), on the
+#: bundled 100-municipality territory where a few municipalities end with no worker agent.
+MARKET = """
+name: market
+scenarios: [baseline, antitrust, policy_mix]
+replications: 2
+steps: 60
+seed: 20261125
+outputs:
+  panel_every: 30
+  platforms: true
+"""
 ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
 
 
@@ -38,6 +59,22 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "tiny.yaml").write_text(EXPERIMENT)
     assert run_batch(folder / "tiny.yaml", folder / "results", executor="local").exit_code == 0
     return folder / "results"
+
+
+@pytest.fixture(scope="module")
+def market_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real batch with a platform market of several platforms (about 2 s)."""
+    folder = tmp_path_factory.mktemp("market")
+    (folder / "market.yaml").write_text(MARKET)
+    assert run_batch(folder / "market.yaml", folder / "results", executor="local").exit_code == 0
+    return folder / "results"
+
+
+@pytest.fixture(scope="module")
+def market_report(market_dir: Path) -> str:
+    """The text of the report of ``market_dir``, written through the command line."""
+    assert main(["report", str(market_dir), "-o", str(market_dir.parent / "market.html")]) == 0
+    return (market_dir.parent / "market.html").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +191,135 @@ def test_report_renders_in_headless_chromium(report_file: Path) -> None:
     assert all(width > 0 for width in widths), widths
     assert errors == []
     assert shot.is_file() and shot.stat().st_size > 50_000
+
+
+def test_municipal_lorenz_leaves_out_municipalities_without_income(
+    market_dir: Path, market_report: str
+) -> None:
+    """Municipalities with no worker agent have no income per head (NaN): they are left out and
+    counted, so that no curve is NaN (the figure was empty)."""
+    with platsim.experiment.results.open(market_dir) as results:
+        _, arms = register_arms(results)
+        curves, left = municipal_lorenz(results, arms)
+        last = results.df(
+            "SELECT count(*) AS rows, count(*) FILTER (WHERE income_per_head IS NULL "
+            "OR isnan(income_per_head)) AS missing, sum(population) FILTER (WHERE "
+            "income_per_head IS NULL OR isnan(income_per_head)) AS people "
+            "FROM panel WHERE step = (SELECT max(step) FROM panel)"
+        ).iloc[0]
+    assert last["missing"] > 0, "the case tested: municipalities without income per head"
+    assert set(curves) == {"baseline", "antitrust", "policy_mix"}
+    for arm, (x, y) in curves.items():
+        assert np.isfinite(x).all() and np.isfinite(y).all(), arm
+        assert x[0] == y[0] == 0 and x[-1] == pytest.approx(1) and y[-1] == pytest.approx(1)
+        assert (np.diff(x) >= 0).all() and (y <= x + 1e-12).all(), arm  # a Lorenz curve
+    assert left["rows"] == last["rows"] and left["left_out"] == last["missing"]
+    assert left["population_left_out"] == (last["people"] or 0)
+    assert (
+        f"{int(last['missing']):,} of the {int(last['rows']):,} municipality rows" in market_report
+    )
+
+
+def test_platform_shares_add_up(market_dir: Path, market_report: str) -> None:
+    """The stacked shares are each kind's share of the transactions of the open platforms:
+    at most 1 at every step (they reached 1.07 with closed platforms' frozen market_share) and
+    1 at the last step."""
+    with platsim.experiment.results.open(market_dir) as results:
+        _, arms = register_arms(results)
+        shares = platform_shares(results)
+        raw = results.df(
+            "SELECT max(total) AS most FROM (SELECT run_id, step, sum(market_share) AS total "
+            "FROM platforms GROUP BY ALL)"
+        )["most"].iloc[0]
+    assert raw > 1 + 1e-6, "the case tested: market_share columns that do not add up"
+    assert set(shares["arm"]) == set(arms) and shares["share"].notna().all()
+    totals = shares.groupby(["arm", "step"])["share"].sum()
+    assert (totals <= 1 + 1e-9).all(), totals[totals > 1 + 1e-9]
+    last = totals.xs(totals.index.get_level_values("step").max(), level="step")
+    assert np.allclose(last, 1.0), last
+    assert (shares["share"] >= 0).all()
+    assert "share of the month's transactions" in market_report
+
+
+def test_gini_chart_labels_lie_inside_the_figure() -> None:
+    """The scenario names under the bars were cut off at the bottom."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    arms = [
+        "baseline",
+        "trusted_third_party",
+        "open_data",
+        "territorial_platform",
+        "cooperative_platform",
+        "skills_platform",
+        "intermunicipal_pooling",
+        "worker_protection",
+        "antitrust",
+        "broadband",
+        "policy_mix",
+    ]
+    mean = np.linspace(0.24, 0.25, len(arms))
+    gini = pd.DataFrame(
+        {"mean": mean, "mean_low": mean - 0.004, "mean_high": mean + 0.004}, index=arms
+    )
+    figure = gini_figure(gini, arms)
+    try:
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        box = figure.bbox
+        (ax,) = figure.axes
+        low, high = ax.get_ylim()  # the y tick labels drawn, not those beyond the limits
+        shown = [t for t in ax.get_yticklabels() if low <= t.get_position()[1] <= high]
+        texts = [*ax.get_xticklabels(), *shown, ax.title, ax.xaxis.label, ax.yaxis.label]
+        assert [t.get_text() for t in ax.get_xticklabels()] == arms
+        for text in texts:
+            if not text.get_text():
+                continue
+            extent = text.get_window_extent(renderer)
+            assert extent.x0 >= box.x0 - 0.5 and extent.x1 <= box.x1 + 0.5, text.get_text()
+            assert extent.y0 >= box.y0 - 0.5 and extent.y1 <= box.y1 + 0.5, text.get_text()
+    finally:
+        plt.close(figure)
+
+
+def test_levers_name_a_new_platform_in_one_line(market_dir: Path, market_report: str) -> None:
+    """A platform added by a scenario reads as one item, not one path per field."""
+    manifest = json.loads((market_dir / "manifest.json").read_text())
+    rows = lever_text(manifest, "baseline")
+    assert rows["baseline"] == "(the baseline)"
+    mix = rows["policy_mix"]
+    assert "platforms.catalogue" not in mix and "None" not in mix
+    added = [item for item in mix.split("; ") if item.startswith("adds platform")]
+    assert added == [
+        "adds platform territorial (territorial, start policy_start, quality 1.0, "
+        "commission 5%, commission_slope 0.0, connectivity_threshold 0.3, "
+        "outside_supplier_share 0%, partner_share 30%, adviser_boost 1.0, operating_cost 5%)"
+    ]
+    assert "competition.commission_cap: 1.0 → 0.15" in mix  # other levers as before
+    assert "platform" not in rows["antitrust"]
+    # a baseline that is no scenario name (a grid arm) is read as the first scenario, as levers()
+    assert "platform" not in lever_text(manifest, "baseline@p0")["antitrust"]
+    # a scenario removing the baseline's platform, and one changing a field of it
+    removed = json.loads(json.dumps(manifest["scenarios"][0]))
+    removed["name"] = "no_global"
+    del removed["parameters"]["platforms"]["catalogue"]["global"]
+    cheaper = json.loads(json.dumps(manifest["scenarios"][0]))
+    cheaper["name"] = "cheaper"
+    cheaper["parameters"]["platforms"]["catalogue"]["global"]["commission"] = 0.1
+    manifest["scenarios"] += [removed, cheaper]
+    rows = lever_text(manifest, "baseline")
+    assert rows["no_global"] == "removes platform global (global)"
+    assert rows["cheaper"] == "platforms.catalogue.global.commission: 0.15 → 0.1"
+    assert "adds platform territorial (territorial, " in market_report
+
+
+def test_report_says_what_the_replications_can_tell(market_report: str) -> None:
+    """A simple power statement after the comparison (issue 18, item 5)."""
+    section = market_report.split("<h3>Are there enough replications?</h3>")[1].split("<h2>")[0]
+    assert "With 2 paired replications per scenario" in section
+    assert "80% power" in section and "no clear difference" in section
+    assert "<details><summary>Detectable difference per outcome" in section
+    assert "<td>gini_income</td>" in section

@@ -3,11 +3,12 @@
 The file has no external resource: figures are PNG images embedded as base64 ``data:`` URIs,
 the style sheet is inline, so it opens offline in any browser and can be sent by e-mail.
 Sections: what was run (scenarios and the levers each changes from the baseline,
-replications, seeds, versions), the comparison table (:func:`platsim.analysis.compare.compare`),
-time series of each outcome family with replication bands, maps of the municipal panel,
-income inequality (Gini; Lorenz curves of household income at the last step from the
-``lorenz`` files, and of municipal income per head from the panel), the platform market over
-time, and Sobol'/Morris indices when the design allows. Figures use the Okabe-Ito
+replications, seeds, versions), the comparison table (:func:`platsim.analysis.compare.compare`)
+and what its replications can tell (:mod:`platsim.analysis.power`), time series of each
+outcome family with replication bands, maps of the municipal panel, income inequality (Gini;
+Lorenz curves of household income at the last step from the ``lorenz`` files, and of
+municipal income per head from the panel), each kind of platform's share of transactions
+over time, and Sobol'/Morris indices when the design allows. Figures use the Okabe-Ito
 colour-blind-safe palette; aggregation runs in DuckDB.
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from platsim.analysis import power
 from platsim.analysis.compare import (
     At,
     add_arms,
@@ -112,19 +114,63 @@ def levers(manifest: Mapping[str, Any], baseline: str) -> dict[str, dict[str, tu
 
     Returns:
         ``{scenario: {path: (baseline value, scenario value)}}`` from the scenario parameters
-        stored in the manifest (name and description left out).
+        stored in the manifest (name and description left out); a value a scenario or the
+        baseline does not have (a platform added or removed) is None.
     """
     scenarios = {s["name"]: _flatten(s.get("parameters", {})) for s in manifest["scenarios"]}
     base = scenarios.get(baseline) or next(iter(scenarios.values()))
     result: dict[str, dict[str, tuple[Any, Any]]] = {}
     for name, params in scenarios.items():
-        changed = {
-            path: (base.get(path), value)
-            for path, value in params.items()
-            if path not in ("name", "description") and base.get(path) != value
+        paths = dict.fromkeys([*params, *base])
+        result[name] = {
+            path: (base.get(path), params.get(path))
+            for path in paths
+            if path not in ("name", "description") and base.get(path) != params.get(path)
         }
-        result[name] = changed
     return result
+
+
+def _platform_text(name: str, spec: Mapping[str, Any]) -> str:
+    from platsim.schema.platforms import PlatformSpec
+
+    items = [str(spec.get("kind"))]
+    for field, value in spec.items():
+        info = PlatformSpec.model_fields.get(field)
+        extra = info.json_schema_extra if info else None
+        unit = extra.get("unit") if isinstance(extra, dict) else None
+        if field == "kind":
+            continue
+        if unit in ("share", "share of sales") and isinstance(value, int | float):
+            items.append(f"{field} {100 * value:g}%")
+        else:
+            items.append(f"{field} {value}")
+    return f"{name} ({', '.join(items)})"
+
+
+def lever_text(manifest: Mapping[str, Any], baseline: str) -> dict[str, str]:
+    """Each scenario's changes from the baseline as the levers table prints them: ``path: old
+    → new``, and a platform of the catalogue the scenario adds or removes as one item
+    (``adds platform territorial (territorial, start policy_start, ..., commission 5%, ...)``).
+    """
+    catalogues = {
+        s["name"]: ((s.get("parameters") or {}).get("platforms") or {}).get("catalogue") or {}
+        for s in manifest["scenarios"]
+    }
+    base = catalogues.get(baseline, next(iter(catalogues.values()), {}))  # as levers()
+    rows = {}
+    for name, changed in levers(manifest, baseline).items():
+        own = catalogues.get(name, {})
+        added, removed = [p for p in own if p not in base], [p for p in base if p not in own]
+        whole = {f"platforms.catalogue.{p}." for p in added + removed}
+        items = [
+            f"{path}: {old!r} → {new!r}"
+            for path, (old, new) in changed.items()
+            if not any(path.startswith(prefix) for prefix in whole)
+        ]
+        items += [f"adds platform {_platform_text(p, own[p])}" for p in added]
+        items += [f"removes platform {p} ({base[p].get('kind')})" for p in removed]
+        rows[name] = "(the baseline)" if name == baseline else "; ".join(items) or "(none)"
+    return rows
 
 
 def _table_html(frame: pd.DataFrame, verdict_column: str | None = None) -> str:
@@ -143,11 +189,19 @@ def _table_html(frame: pd.DataFrame, verdict_column: str | None = None) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _arm_runs(results: Results) -> pd.DataFrame:
-    runs = results.df(
-        "SELECT run_id, scenario, design_point, replication FROM runs WHERE status = 'ok'"
+def register_arms(results: Results) -> tuple[pd.DataFrame, list[str]]:
+    """Register the temporary view ``arms`` (the runs done ok with their ``arm``) on the
+    results' connection; return those runs and the arms in the experiment's scenario order."""
+    done = "SELECT run_id, scenario, design_point, replication FROM runs WHERE status = 'ok'"
+    runs = add_arms(results.df(done), results)
+    results.connection.register("arms_frame", runs)
+    results.connection.execute("CREATE OR REPLACE TEMP VIEW arms AS SELECT * FROM arms_frame")
+    order = scenario_order(results)
+    arms = sorted(
+        runs["arm"].unique(),
+        key=lambda a: (order.index(a.split("@")[0]) if a.split("@")[0] in order else 99, a),
     )
-    return add_arms(runs, results)
+    return runs, arms
 
 
 def _series_figure(results: Results, arms: list[str], names: list[str], family: str) -> str:
@@ -186,14 +240,7 @@ def _series_figure(results: Results, arms: list[str], names: list[str], family: 
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    figure.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(6, len(arms)),
-        fontsize=8,
-        bbox_to_anchor=(0.5, 0.0),
-    )
+    figure.legend(handles, labels, loc="lower center", ncol=min(6, len(arms)), fontsize=8)
     figure.suptitle(f"{family}: mean over replications, band 10th-90th percentile", fontsize=11)
     legend_height = 0.25 * math.ceil(len(arms) / 6) + 0.1  # inches
     height = figure.get_figheight()
@@ -240,30 +287,16 @@ def _maps(results: Results, arms: list[str], baseline: str) -> str:
         for ax, arm, change in zip(axes.flat, shown, changes, strict=False):
             part = panel[panel["arm"] == arm]
             size = 8 + part["population"].to_numpy(dtype=float) * scale
-            if arm == base_arm:
-                points = ax.scatter(
-                    part["x_km"],
-                    part["y_km"],
-                    s=size,
-                    c=part[column],
-                    cmap="cividis",
-                    edgecolors="k",
-                    linewidths=0.3,
-                )
-                label = f"{column} ({unit})"
-            else:
-                points = ax.scatter(
-                    part["x_km"],
-                    part["y_km"],
-                    s=size,
-                    c=change,
-                    cmap="PuOr",
-                    vmin=-span,
-                    vmax=span,
-                    edgecolors="k",
-                    linewidths=0.3,
-                )
-                label = f"change in {column} ({unit})"
+            level = arm == base_arm
+            colour = (
+                {"c": part[column], "cmap": "cividis"}
+                if level
+                else {"c": change, "cmap": "PuOr", "vmin": -span, "vmax": span}
+            )
+            points = ax.scatter(
+                part["x_km"], part["y_km"], s=size, edgecolors="k", linewidths=0.3, **colour
+            )
+            label = f"{'' if level else 'change in '}{column} ({unit})"
             figure.colorbar(points, ax=ax, shrink=0.8).set_label(label, fontsize=7)
             ax.set_title(arm, fontsize=9)
             ax.set_xlabel("x (km)")
@@ -357,6 +390,73 @@ def _household_lorenz(results: Results, arms: list[str], baseline: str) -> str:
     )
 
 
+def municipal_lorenz(
+    results: Results, arms: list[str]
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, float]]:
+    """Lorenz curves of municipal income per head at the last panel step, runs of an arm pooled
+    (needs the ``arms`` view, :func:`register_arms`).
+
+    Returns:
+        ``{arm: (cumulative population share, cumulative income share)}`` (from 0; empty
+        without ``income_per_head`` and ``population``) and ``{"rows", "left_out",
+        "population_left_out"}``: the rows without income per head are left out.
+    """
+    if not {"income_per_head", "population"} <= set(results.panel.columns):
+        return {}, {"rows": 0, "left_out": 0, "population_left_out": 0.0}
+    panel = results.df(
+        "SELECT a.arm, p.run_id, p.income_per_head AS y, p.population AS w FROM panel p "
+        "JOIN arms a USING (run_id) WHERE p.step = (SELECT max(step) FROM panel)"
+    )
+    # A municipality with no worker agent has no income per head (NaN): it would make every
+    # cumulative sum after it NaN, so it is left out (and counted for the caption).
+    y, w = panel["y"].to_numpy(dtype=float), panel["w"].to_numpy(dtype=float)
+    defined = np.isfinite(y) & np.isfinite(w)
+    left = {
+        "rows": len(panel),
+        "left_out": int((~defined).sum()),
+        "population_left_out": float(np.nansum(w[~defined])),
+    }
+    curves = {}
+    for arm in arms:
+        part = panel[defined & (panel["arm"] == arm).to_numpy()].sort_values("y")
+        weights = part["w"].to_numpy(dtype=float)
+        income = (part["y"] * part["w"]).to_numpy(dtype=float)
+        if part.empty or weights.sum() <= 0 or income.sum() <= 0:
+            continue
+        x = np.concatenate([[0], np.cumsum(weights) / weights.sum()])
+        y = np.concatenate([[0], np.cumsum(income) / income.sum()])
+        curves[arm] = (x, y)
+    return curves, left
+
+
+def gini_figure(gini: pd.DataFrame, arms: list[str]) -> Any:
+    """The bar chart of each arm's mean Gini of household income with its 95% interval.
+
+    Args:
+        gini: The comparison table's ``gini_income`` rows indexed by arm, in ``arms`` order.
+    """
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(arms)), 3.8))
+    low = (gini["mean"] - gini["mean_low"]).fillna(0).to_numpy()
+    high = (gini["mean_high"] - gini["mean"]).fillna(0).to_numpy()
+    ax.bar(
+        range(len(arms)),
+        gini["mean"],
+        yerr=[low, high],
+        capsize=3,
+        color=[_style(i)["color"] for i in range(len(arms))],
+    )
+    ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("Gini (index 0-1)")
+    ax.set_title("Gini of household income with 95% interval", fontsize=10)
+    lo = float(np.nanmin(gini["mean_low"].fillna(gini["mean"])))
+    hi = float(np.nanmax(gini["mean_high"].fillna(gini["mean"])))
+    ax.set_ylim(lo - (hi - lo + 1e-6), hi + (hi - lo + 1e-6))
+    figure.tight_layout()  # room for the rotated scenario names under the bars
+    return figure
+
+
 def _inequality(
     results: Results, table: pd.DataFrame, arms: list[str], baseline: str | None = None
 ) -> str:
@@ -365,51 +465,52 @@ def _inequality(
     parts = []
     gini = table[table["outcome"] == "gini_income"].set_index("arm").reindex(arms)
     if not gini.empty and gini["mean"].notna().any():
-        figure, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(arms)), 3.2))
-        low = (gini["mean"] - gini["mean_low"]).fillna(0).to_numpy()
-        high = (gini["mean_high"] - gini["mean"]).fillna(0).to_numpy()
-        ax.bar(
-            range(len(arms)),
-            gini["mean"],
-            yerr=[low, high],
-            capsize=3,
-            color=[_style(i)["color"] for i in range(len(arms))],
-        )
-        ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right", fontsize=8)
-        ax.set_ylabel("Gini of household income (index 0-1)")
-        ax.set_title("Gini of household income with 95% interval", fontsize=10)
-        lo = float(np.nanmin(gini["mean_low"].fillna(gini["mean"])))
-        hi = float(np.nanmax(gini["mean_high"].fillna(gini["mean"])))
-        ax.set_ylim(lo - (hi - lo + 1e-6), hi + (hi - lo + 1e-6))
-        parts.append(_png(figure))
+        parts.append(_png(gini_figure(gini, arms)))
     parts.append(_household_lorenz(results, arms, baseline or arms[0]))
-    if {"income_per_head", "population"} <= set(results.panel.columns):
-        panel = results.df(
-            "SELECT a.arm, p.run_id, p.income_per_head AS y, p.population AS w FROM panel p "
-            "JOIN arms a USING (run_id) WHERE p.step = (SELECT max(step) FROM panel)"
+    curves, left = municipal_lorenz(results, arms)
+    if curves:
+        figure, ax = plt.subplots(figsize=(4.5, 4.2))
+        for index, arm in enumerate(arms):
+            if arm in curves:
+                ax.plot(*curves[arm], label=arm, lw=1.2, **_style(index))
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, linestyle=":")
+        ax.set_xlabel("cumulative share of population")
+        ax.set_ylabel("cumulative share of income")
+        ax.set_title("Lorenz curve of municipal income per head (last panel step)", fontsize=9)
+        ax.legend(fontsize=7)
+        parts.append(
+            "<h3>Lorenz curve of municipal income per head</h3><p>Municipalities ranked by "
+            "income per head, weighted by population (municipal panel, last panel step, "
+            f"the runs of a scenario pooled). Left out: {left['left_out']:,} of the "
+            f"{left['rows']:,} municipality rows (one municipality in one run) that have no "
+            "worker agent, hence no income per head; they hold "
+            f"{left['population_left_out']:,.0f} inhabitants.</p>" + _png(figure)
         )
-        if not panel.empty:
-            figure, ax = plt.subplots(figsize=(4.5, 4.2))
-            for index, arm in enumerate(arms):
-                part = panel[panel["arm"] == arm].sort_values("y")
-                if part.empty:
-                    continue
-                weights = part["w"].to_numpy(dtype=float)
-                income = (part["y"] * part["w"]).to_numpy(dtype=float)
-                x = np.concatenate([[0], np.cumsum(weights) / weights.sum()])
-                y = np.concatenate([[0], np.cumsum(income) / income.sum()])
-                ax.plot(x, y, label=arm, lw=1.2, **_style(index))
-            ax.plot([0, 1], [0, 1], color="grey", lw=0.8, linestyle=":")
-            ax.set_xlabel("cumulative share of population")
-            ax.set_ylabel("cumulative share of income")
-            ax.set_title("Lorenz curve of municipal income per head (last panel step)", fontsize=9)
-            ax.legend(fontsize=7)
-            parts.append(
-                "<h3>Lorenz curve of municipal income per head</h3><p>Municipalities ranked by "
-                "income per head, weighted by population (municipal panel, last panel step, "
-                "the runs of a scenario pooled).</p>" + _png(figure)
-            )
     return "".join(parts)
+
+
+def platform_shares(results: Results) -> pd.DataFrame:
+    """Columns ``arm``, ``step``, ``kind``, ``share``: each kind's share of the transactions of
+    the open platforms, mean over the arm's runs, so a step's shares add up to 1 (or 0).
+
+    Not ``market_share`` summed: closed platforms keep their last one, and the sum could pass 1.
+    Needs the ``arms`` view (:func:`register_arms`) and a platform table with ``kind`` and
+    ``market_share``."""
+    columns = set(results.platforms.columns)
+    volume = "transactions" if "transactions" in columns else "market_share"
+    open_only = "WHERE active" if "active" in columns else ""
+    return results.df(
+        f"WITH open AS (SELECT run_id, step, kind, sum({volume}) AS v FROM platforms "
+        f"{open_only} GROUP BY ALL), "
+        "total AS (SELECT run_id, step, sum(v) AS total FROM open GROUP BY ALL), "
+        "runs AS (SELECT a.arm, p.step, count(DISTINCT p.run_id) AS n FROM platforms p "
+        "JOIN arms a USING (run_id) GROUP BY ALL) "
+        "SELECT a.arm, o.step, o.kind, "
+        "sum(CASE WHEN t.total > 0 THEN o.v / t.total ELSE 0 END) / any_value(r.n) AS share "
+        "FROM open o JOIN total t USING (run_id, step) JOIN arms a USING (run_id) "
+        "JOIN runs r ON r.arm = a.arm AND r.step = o.step "
+        "GROUP BY a.arm, o.step, o.kind ORDER BY a.arm, o.step"
+    )
 
 
 def _platforms(results: Results, arms: list[str]) -> str:
@@ -417,10 +518,7 @@ def _platforms(results: Results, arms: list[str]) -> str:
 
     if not {"kind", "market_share"} <= set(results.platforms.columns):
         return '<p class="note">No platform table was recorded (outputs.platforms: false).</p>'
-    frame = results.df(
-        "SELECT a.arm, p.step, p.kind, sum(p.market_share) / count(DISTINCT p.run_id) AS share "
-        "FROM platforms p JOIN arms a USING (run_id) GROUP BY ALL ORDER BY a.arm, p.step"
-    )
+    frame = platform_shares(results)
     if frame.empty:
         return '<p class="note">The platform table is empty.</p>'
     kinds = sorted(frame["kind"].unique())
@@ -445,7 +543,7 @@ def _platforms(results: Results, arms: list[str]) -> str:
         )
         ax.set_title(arm, fontsize=9)
         ax.set_xlabel("step (month)")
-        ax.set_ylabel("market share (of transactions)")
+        ax.set_ylabel("share of transactions")
     for ax in list(axes.flat)[len(shown) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -453,7 +551,23 @@ def _platforms(results: Results, arms: list[str]) -> str:
         handles, labels, loc="upper center", ncol=len(kinds), fontsize=8, bbox_to_anchor=(0.5, 1.0)
     )
     figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / figure.get_figheight()))
-    return "<p>Market share of each kind of platform, mean over replications.</p>" + _png(figure)
+    return (
+        "<p>Each kind of platform's share of the month's transactions on the platforms open "
+        "that month (stacked: the shares add up to 1; with multihoming a sale still counts "
+        "once, on the platform it is made on), mean over replications. Closed platforms are "
+        "left out.</p>" + _png(figure)
+    )
+
+
+def _power(table: pd.DataFrame) -> str:
+    text, shown = power.summary(table)
+    if not text:
+        return ""
+    return (
+        f"<h3>Are there enough replications?</h3><p>{html.escape(text)}</p><details><summary>"
+        "Detectable difference per outcome (median over the scenarios) and the replications "
+        f"the unclear differences would need (median)</summary>{_table_html(shown)}</details>"
+    )
 
 
 def _sensitivity(results: Results, at: At) -> str:
@@ -495,14 +609,7 @@ def build_report(
         at = parse_at(at)
         baseline = baseline or default_baseline(results)
         table = compare(results, baseline=baseline, at=at)
-        runs = _arm_runs(results)
-        results.connection.register("arms_frame", runs)
-        results.connection.execute("CREATE OR REPLACE TEMP VIEW arms AS SELECT * FROM arms_frame")
-        order = scenario_order(results)
-        arms = sorted(
-            runs["arm"].unique(),
-            key=lambda a: (order.index(a.split("@")[0]) if a.split("@")[0] in order else 99, a),
-        )
+        runs, arms = register_arms(results)
         manifest = results.manifest
         sections = [_what_was_run(manifest, baseline, table, runs)]
         sections.append(
@@ -511,6 +618,7 @@ def build_report(
             "paired by replication (same seeds) with its 95% t-interval; verdict from the "
             "outcome's better direction when the paired interval excludes 0.</p>"
             + _table_html(display_table(table), "verdict")
+            + _power(table)
         )
         names = outcome_names(results)
         sections.append("<h2>Time series</h2>")
@@ -566,34 +674,21 @@ def _what_was_run(
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in items
     )
-    lever_rows = []
-    for name, changed in levers(manifest, baseline).items():
-        text = "; ".join(f"{p}: {b!r} → {v!r}" for p, (b, v) in changed.items())
-        if name == baseline:
-            text = "(the baseline)"
-        lever_rows.append({"scenario": name, f"changes from {baseline}": text or "(none)"})
+    lever_rows = [
+        {"scenario": name, f"changes from {baseline}": text}
+        for name, text in lever_text(manifest, baseline).items()
+    ]
     overrides = (manifest.get("experiment") or {}).get("overrides") or {}
-    note = (
-        f"<p>Overrides applied to every scenario: {html.escape(str(overrides))}</p>"
-        if overrides
-        else ""
-    )
+    note = f"<p>Overrides applied to every scenario: {html.escape(str(overrides))}</p>"
     params = design.get("parameters") or []
-    design_text = ""
-    if params:
-        design_text = (
-            "<p>Varied parameters: "
-            + html.escape(
-                "; ".join(
-                    f"{p['name']} {p.get('values', [p.get('low'), p.get('high')])}" for p in params
-                )
-            )
-            + "</p>"
-        )
+    varied = "; ".join(
+        f"{p['name']} {p.get('values', [p.get('low'), p.get('high')])}" for p in params
+    )
+    design_text = f"<p>Varied parameters: {html.escape(varied)}</p>" if params else ""
     return (
         "<h2>What was run</h2>"
         + f"<table>{rows}</table>"
-        + note
+        + (note if overrides else "")
         + design_text
         + "<h3>Scenarios and their levers</h3>"
         + _table_html(pd.DataFrame(lever_rows))
