@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import platsim
+
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "platsim"
 
 #: Bottom to top; a module may import from its own layer and those listed before it.
@@ -26,6 +28,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"cli", "viz"}),
 )
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
+
+#: ``from platsim import NAME``: the module each public name comes from.
+PUBLIC = {name: module for name, (module, _) in platsim._PUBLIC.items()}
 #: Every module but the package's own __init__ (the public API) and the scenario files' folder.
 MODULES = sorted(
     path
@@ -46,13 +51,20 @@ def imported_parts(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            raise AssertionError(f"{path}: a relative import; platsim imports absolutely")
+        elif isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-            if node.module == "platsim":  # from platsim import core
-                names = [f"platsim.{alias.name}" for alias in node.names]
+            if node.module == "platsim":  # from platsim import core, or a public name
+                names = [PUBLIC.get(alias.name, f"platsim.{alias.name}") for alias in node.names]
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "import_module":
+            names = [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
         else:
             continue
-        parts.update(part for part in map(part_of, names) if part in RANK)
+        for part in map(part_of, names):
+            if part is not None and part != "__version__":
+                assert part in RANK, f"{path}: imports platsim.{part}, which has no layer"
+                parts.add(part)
     return parts
 
 
@@ -70,5 +82,8 @@ def test_a_module_imports_only_from_its_layer_or_below(path: Path) -> None:
 
 def test_the_check_sees_a_lazy_import_inside_a_function(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    from platsim.cli.app import main\n    import platsim.viz\n")
-    assert imported_parts(module) == {"cli", "viz"}
+    module.write_text(
+        "def f():\n    from platsim.cli.app import main\n    import platsim.viz\n"
+        "    from platsim import run\n    import_module('platsim.analysis.compare')\n"
+    )
+    assert imported_parts(module) == {"cli", "viz", "simulation", "analysis"}
