@@ -323,3 +323,24 @@ def test_report_says_what_the_replications_can_tell(market_report: str) -> None:
     assert "80% power" in section and "no clear difference" in section
     assert "<details><summary>Detectable difference per outcome" in section
     assert "<td>gini_income</td>" in section
+
+
+def test_maps_of_insee_communes_draw_their_departements_outlines(
+    tmp_path: Path, results_dir: Path
+) -> None:
+    from platsim.analysis.report import _outlines
+
+    experiment = tmp_path / "real.yaml"
+    experiment.write_text(
+        "name: real\nscenarios: [yvelines]\nreplications: 1\nsteps: 2\noutputs:\n  panel_every: 1\n"
+    )
+    run_batch(experiment, tmp_path / "out", executor="local")
+    real = platsim.experiment.results.open(tmp_path / "out")
+    rings = _outlines(real, set(real.panel.columns))
+    assert len(rings) == 1  # the one département, Yvelines
+    panel = real.df("SELECT x_km, y_km FROM panel")
+    from matplotlib.path import Path as Outline
+
+    assert Outline(rings[0]).contains_points(panel.to_numpy(), radius=-1.5).mean() > 0.99
+    generated = platsim.experiment.results.open(results_dir)
+    assert _outlines(generated, set(generated.panel.columns)) == []

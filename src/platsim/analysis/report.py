@@ -250,6 +250,7 @@ def _series_figure(results: Results, arms: list[str], names: list[str], family: 
 
 def _maps(results: Results, arms: list[str], baseline: str) -> str:
     import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
 
     columns = set(results.panel.columns)
     mapped = [c for c in MAPPED if c in columns]
@@ -266,6 +267,7 @@ def _maps(results: Results, arms: list[str], baseline: str) -> str:
     )
     base_arm = baseline if baseline in arms else arms[0]
     base = panel[panel["arm"] == base_arm].set_index("municipality")
+    outlines = _outlines(results, columns)
     parts = [
         f"<p>Municipalities at their coordinates at step {int(last)} (mean over "
         f"replications), sized by population. The baseline ({html.escape(base_arm)}) is "
@@ -293,6 +295,8 @@ def _maps(results: Results, arms: list[str], baseline: str) -> str:
                 if level
                 else {"c": change, "cmap": "PuOr", "vmin": -span, "vmax": span}
             )
+            if outlines:
+                ax.add_collection(LineCollection(outlines, colors="#4a4a4a", linewidths=0.7))
             points = ax.scatter(
                 part["x_km"], part["y_km"], s=size, edgecolors="k", linewidths=0.3, **colour
             )
@@ -309,6 +313,20 @@ def _maps(results: Results, arms: list[str], baseline: str) -> str:
     if len(arms) > len(shown):
         parts.append(f'<p class="note">First {len(shown)} of {len(arms)} scenarios shown.</p>')
     return "".join(parts)
+
+
+def _outlines(results: Results, columns: set[str]) -> list[np.ndarray]:
+    """The départements' outlines (km, as the panel's coordinates) when the runs are on INSEE
+    communes, whose panel carries their places; none otherwise."""
+    if not {"lon", "lat", "departement", "region_code"} <= columns:
+        return []
+    from platsim.territory.france import outlines_km
+
+    places = results.df(
+        "SELECT DISTINCT municipality, lon, lat, departement, region_code FROM panel "
+        "WHERE departement IS NOT NULL"
+    )
+    return outlines_km(places) if len(places) else []
 
 
 def _household_lorenz(results: Results, arms: list[str], baseline: str) -> str:

@@ -61,6 +61,7 @@ from platsim.schema import (
     SECTIONS,
     Scenario,
     bundled_scenarios,
+    bundled_territories,
     load_scenario,
     read_yaml,
     safe_name,
@@ -325,7 +326,7 @@ def _resolve_scenario_file(entry: str, index: int, file: Path) -> Path:
         candidate = file.parent / candidate
     if candidate.is_file():
         return candidate
-    bundled = bundled_scenarios()
+    bundled = bundled_scenarios() | bundled_territories()
     if entry in bundled:
         return bundled[entry]
     raise InputError(
