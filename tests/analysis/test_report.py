@@ -14,10 +14,9 @@ import pytest
 
 import platsim.experiment.results
 from headless_chromium import CHROMIUM, CHROMIUM_ARGS
+from platsim.analysis.levers import lever_text, levers
 from platsim.analysis.report import (
     gini_figure,
-    lever_text,
-    levers,
     municipal_lorenz,
     platform_shares,
     register_arms,

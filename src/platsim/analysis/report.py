@@ -37,6 +37,7 @@ from platsim.analysis.compare import (
     parse_at,
     scenario_order,
 )
+from platsim.analysis.levers import lever_text
 from platsim.errors import InputError
 from platsim.experiment.results import Results
 from platsim.experiment.results import open as open_results
@@ -96,81 +97,6 @@ def _png(figure: Any, alt: str = "figure") -> str:
     plt.close(figure)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-
-
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, path + "."))
-        else:
-            flat[path] = value
-    return flat
-
-
-def levers(manifest: Mapping[str, Any], baseline: str) -> dict[str, dict[str, tuple[Any, Any]]]:
-    """For each scenario, the parameters it sets differently from the baseline.
-
-    Returns:
-        ``{scenario: {path: (baseline value, scenario value)}}`` from the scenario parameters
-        stored in the manifest (name and description left out); a value a scenario or the
-        baseline does not have (a platform added or removed) is None.
-    """
-    scenarios = {s["name"]: _flatten(s.get("parameters", {})) for s in manifest["scenarios"]}
-    base = scenarios.get(baseline) or next(iter(scenarios.values()))
-    result: dict[str, dict[str, tuple[Any, Any]]] = {}
-    for name, params in scenarios.items():
-        paths = dict.fromkeys([*params, *base])
-        result[name] = {
-            path: (base.get(path), params.get(path))
-            for path in paths
-            if path not in ("name", "description") and base.get(path) != params.get(path)
-        }
-    return result
-
-
-def _platform_text(name: str, spec: Mapping[str, Any]) -> str:
-    from platsim.schema.platforms import PlatformSpec
-
-    items = [str(spec.get("kind"))]
-    for field, value in spec.items():
-        info = PlatformSpec.model_fields.get(field)
-        extra = info.json_schema_extra if info else None
-        unit = extra.get("unit") if isinstance(extra, dict) else None
-        if field == "kind":
-            continue
-        if unit in ("share", "share of sales") and isinstance(value, int | float):
-            items.append(f"{field} {100 * value:g}%")
-        else:
-            items.append(f"{field} {value}")
-    return f"{name} ({', '.join(items)})"
-
-
-def lever_text(manifest: Mapping[str, Any], baseline: str) -> dict[str, str]:
-    """Each scenario's changes from the baseline as the levers table prints them: ``path: old
-    → new``, and a platform of the catalogue the scenario adds or removes as one item
-    (``adds platform territorial (territorial, start policy_start, ..., commission 5%, ...)``).
-    """
-    catalogues = {
-        s["name"]: ((s.get("parameters") or {}).get("platforms") or {}).get("catalogue") or {}
-        for s in manifest["scenarios"]
-    }
-    base = catalogues.get(baseline, next(iter(catalogues.values()), {}))  # as levers()
-    rows = {}
-    for name, changed in levers(manifest, baseline).items():
-        own = catalogues.get(name, {})
-        added, removed = [p for p in own if p not in base], [p for p in base if p not in own]
-        whole = {f"platforms.catalogue.{p}." for p in added + removed}
-        items = [
-            f"{path}: {old!r} → {new!r}"
-            for path, (old, new) in changed.items()
-            if not any(path.startswith(prefix) for prefix in whole)
-        ]
-        items += [f"adds platform {_platform_text(p, own[p])}" for p in added]
-        items += [f"removes platform {p} ({base[p].get('kind')})" for p in removed]
-        rows[name] = "(the baseline)" if name == baseline else "; ".join(items) or "(none)"
-    return rows
 
 
 def _table_html(frame: pd.DataFrame, verdict_column: str | None = None) -> str:
