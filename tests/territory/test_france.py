@@ -202,6 +202,7 @@ def test_pooling_within_epcis_pools_exactly_each_epci() -> None:
     assert (same_epci == (pool[:, None] == pool[None, :])).all()
     panel = model.panel_frame()
     perray = panel[(panel["municipality"] == "78486") & (panel["step"] == 0)].iloc[0]
+    assert perray["code"] == "78486"
     assert perray["epci"] == "200073344" and perray["departement"] == "78"
     assert perray["region_code"] == "11"
     assert (perray["lon"], perray["lat"]) == pytest.approx((1.855, 48.694), abs=0.01)

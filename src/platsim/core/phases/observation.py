@@ -27,7 +27,8 @@ from platsim.numerics import metrics
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
 
-#: Panel columns of a territory of INSEE communes (``Territory.places``), after the others.
+#: Panel columns of a territory of INSEE communes (``Territory.places``), after the others and
+#: ``code`` (the commune's INSEE code, also its ``municipality`` id).
 PLACE_COLUMNS = ("lon", "lat", "epci", "departement", "region_code")
 
 
@@ -240,6 +241,7 @@ def panel_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
         ),
     }
     if territory.places is not None:  # real French communes: where they are, and their groups
+        columns["code"] = territory.ids
         columns |= {name: territory.places[name].to_numpy() for name in PLACE_COLUMNS}
     return columns
 
