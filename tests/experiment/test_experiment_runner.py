@@ -157,10 +157,12 @@ def test_a_failing_run_is_isolated_recorded_and_made_again_by_resume(
     assert len(json.loads((out / "manifest.json").read_text())["sessions"]) == 2
 
 
-def test_local_process_pool_and_dask_give_bit_identical_results_and_isolate_failures(
-    local_results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_process_pool_and_dask_give_the_local_bit_identical_results_and_isolate_failures(
+    executor: str, local_results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("distributed")
+    if executor == "dask":
+        pytest.importorskip("distributed")  # the process pool is checked without it
     failing = "small_baseline_p1_r0"
     kinds = ("metrics", "panel", "lorenz")
     expected = {kind: file_digests(local_results, kind) for kind in kinds}
@@ -168,15 +170,14 @@ def test_local_process_pool_and_dask_give_bit_identical_results_and_isolate_fail
         del digests[f"{failing}.parquet"]
     reference = runs_table(local_results).set_index("run_id").drop(index=failing)
     monkeypatch.setenv(FAIL_RUNS_VARIABLE, failing)  # workers inherit the driver's environment
-    for executor in ("process", "dask"):
-        out = tmp_path / executor
-        assert batch(out, "--executor", executor, "--workers", "2") == 1
-        for kind in kinds:
-            assert file_digests(out, kind) == expected[kind], (executor, kind)
-        runs = runs_table(out).set_index("run_id")
-        assert runs.loc[failing, "status"] == "failed", executor
-        assert "InjectedFailure" in runs.loc[failing, "error"]
-        pd.testing.assert_frame_equal(runs.drop(index=failing), reference)
+    out = tmp_path / executor
+    assert batch(out, "--executor", executor, "--workers", "2") == 1
+    for kind in kinds:
+        assert file_digests(out, kind) == expected[kind], (executor, kind)
+    runs = runs_table(out).set_index("run_id")
+    assert runs.loc[failing, "status"] == "failed", executor
+    assert "InjectedFailure" in runs.loc[failing, "error"]
+    pd.testing.assert_frame_equal(runs.drop(index=failing), reference)
 
 
 def test_resume_skips_done_runs_and_remakes_missing_or_partial_ones(
