@@ -101,6 +101,20 @@ def test_every_outcome_is_documented(odd: str) -> None:
     assert not missing, f"outcomes missing from section 8 of docs/ODD.md: {missing}"
 
 
+def test_every_outcomes_better_direction_is_the_odd_tables(odd: str) -> None:
+    """Comparisons and reports read ``OUTCOMES[name].better``: it must be the ODD's column."""
+    documented: dict[str, str | None] = {}
+    for line in subsection(odd, "8.1").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`"):
+            better = cells[3].split()[0]
+            documented[cells[0].strip("`")] = None if better == "–" else better
+    assert set(documented) == set(OUTCOMES)
+    declared = {name: outcome.better for name, outcome in OUTCOMES.items()}
+    assert declared == documented
+    assert {"higher", "lower", None} == set(documented.values())
+
+
 def test_every_phase_is_in_the_process_overview(odd: str) -> None:
     overview = section(odd, 3)
     missing = [name for name, _ in PHASES if f"`{name}`" not in overview]

@@ -112,10 +112,37 @@ def test_pairs_only_matching_replications() -> None:
         ("higher", -1.0, 2.0, "no clear difference"),
         (None, 1.0, 2.0, "higher"),
         ("lower", math.nan, math.nan, "no clear difference"),
+        # an interval touching 0 does not exclude it
+        ("lower", 0.0, 0.0, "no clear difference"),
+        ("lower", -1.0, 0.0, "no clear difference"),
+        ("higher", 0.0, 1.0, "no clear difference"),
+        (None, 0.0, 0.0, "no clear difference"),
     ],
 )
 def test_verdict(better: str | None, low: float, high: float, expected: str) -> None:
     assert verdict(better, (low + high) / 2, low, high) == expected
+
+
+def test_an_arm_identical_to_the_baseline_is_no_clear_difference() -> None:
+    """Every paired difference is 0 (interval [0, 0]): neither better, worse, higher nor lower."""
+    values = [3.0, 1.0, 4.0, 1.5]
+    frame = pd.DataFrame(
+        {
+            "run_id": [f"b_{i}" for i in range(4)] + [f"c_{i}" for i in range(4)],
+            "arm": ["base"] * 4 + ["copy"] * 4,
+            "scenario": ["base"] * 4 + ["copy"] * 4,
+            "design_point": 0,
+            "replication": list(range(4)) * 2,
+            "gini_income": values * 2,
+            "employment_rate": values * 2,
+            "vacancies": values * 2,
+        }
+    )
+    names = ["gini_income", "employment_rate", "vacancies"]
+    table = compare_frame(frame, frame[frame.arm == "base"], ["replication"], names)
+    copy = table[table.arm == "copy"].set_index("outcome")
+    assert (copy["diff"] == 0.0).all() and (copy["diff_low"] == 0.0).all()
+    assert set(copy["verdict"]) == {"no clear difference"}
 
 
 def test_parse_at() -> None:
@@ -135,8 +162,32 @@ def test_compare_on_a_real_batch(results_dir: Path) -> None:
     assert (table["n"] == 4).all()
     gini = table[(table.arm == "worker_protection") & (table.outcome == "gini_income")].iloc[0]
     assert gini["pairs"] == 4
-    assert gini["mean_low"] <= gini["mean"] <= gini["mean_high"]
-    assert gini["verdict"] in {"better", "worse", "no clear difference"}
+    # the numbers recomputed from the raw files at the last step (16), paired by replication
+    end = {
+        scenario: np.array(
+            [
+                pd.read_parquet(results_dir / "metrics" / f"{scenario}_p0_r{r}.parquet")
+                .set_index("step")
+                .loc[16, "gini_income"]
+                for r in range(4)
+            ]
+        )
+        for scenario in ("baseline", "worker_protection")
+    }
+    other, base = end["worker_protection"], end["baseline"]
+    assert not np.allclose(other, base)  # the scenario changes the Gini
+    assert gini["mean"] == pytest.approx(other.mean())
+    assert (gini["mean_low"], gini["mean_high"]) == pytest.approx(
+        stats.t.interval(0.95, 3, loc=other.mean(), scale=stats.sem(other))
+    )
+    assert gini["baseline_mean"] == pytest.approx(base.mean())
+    assert gini["diff"] == pytest.approx((other - base).mean())
+    ci = stats.ttest_rel(other, base).confidence_interval(0.95)
+    assert (gini["diff_low"], gini["diff_high"]) == pytest.approx((ci.low, ci.high))
+    expected = (
+        "no clear difference" if ci.low <= 0 <= ci.high else "better" if ci.high < 0 else "worse"
+    )
+    assert gini["verdict"] == expected  # a lower Gini is better
     assert table.attrs["failed"] == []
     # the DuckDB reductions agree with pandas on the raw files
     raw = pd.read_parquet(results_dir / "metrics" / "baseline_p0_r0.parquet")

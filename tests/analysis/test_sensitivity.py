@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from SALib.analyze import morris as salib_morris
+from SALib.analyze import sobol as salib_sobol
 from SALib.test_functions import Ishigami
 
-from platsim.analysis.sensitivity import analyse, design_from_manifest
+from platsim.analysis.sensitivity import analyse, design_from_manifest, sensitivity
 from platsim.cli import main
 from platsim.errors import InputError
 from platsim.experiment.runner import run_batch
@@ -16,6 +19,11 @@ from platsim.experiment.samplers import get_sampler
 from platsim.experiment.samplers.parameters import Parameter
 
 PI = float(np.pi)
+
+
+def _seed() -> np.random.Generator:
+    """platsim's bootstrap seed (0) as SALib's Sobol' analysis honours it."""
+    return np.random.default_rng(0)
 
 
 def _manifest(method: str, **raw: object) -> dict[str, object]:
@@ -36,7 +44,23 @@ def test_sobol_indices_of_ishigami() -> None:
     st = [0.5576, 0.4424, 0.2437]
     assert table["S1"].to_numpy() == pytest.approx(s1, abs=0.04)
     assert table["ST"].to_numpy() == pytest.approx(st, abs=0.04)
-    assert (table["S1_low"] <= table["S1"]).all() and (table["ST"] <= table["ST_high"]).all()
+    # each interval is its own index +- its own confidence, as SALib computes them
+    # the bootstrap intervals are reproducible (SALib alone draws unseeded for seed 0)
+    again = analyse(design, x, Ishigami.evaluate(x)).set_index("parameter")
+    pd.testing.assert_frame_equal(table, again)
+    salib = salib_sobol.analyze(
+        design.problem, Ishigami.evaluate(x), calc_second_order=False, seed=_seed(), conf_level=0.95
+    )
+    for index in ("S1", "ST"):
+        assert table[index].to_numpy() == pytest.approx(salib[index])
+        assert (table[f"{index}_high"] - table[index]).to_numpy() == pytest.approx(
+            salib[f"{index}_conf"]
+        )
+        assert (table[index] - table[f"{index}_low"]).to_numpy() == pytest.approx(
+            salib[f"{index}_conf"]
+        )
+    # the two confidences differ, so one cannot stand for the other
+    assert not np.allclose(salib["S1_conf"], salib["ST_conf"], rtol=0.05)
 
 
 def test_morris_ranks_ishigami() -> None:
@@ -46,7 +70,16 @@ def test_morris_ranks_ishigami() -> None:
     x = points[list(design.names)].to_numpy()
     table = analyse(design, x, Ishigami.evaluate(x)).set_index("parameter")
     assert table["mu_star"].idxmax() == "x1"  # x1 has the largest total effect
-    assert table.loc["x2", "mu_star"] > 0 and (table["sigma"] >= 0).all()
+    salib = salib_morris.analyze(
+        design.problem, x, Ishigami.evaluate(x), num_levels=4, seed=0, conf_level=0.95
+    )
+    for column in ("mu_star", "sigma", "mu"):
+        assert table[column].to_numpy() == pytest.approx(np.asarray(salib[column]))
+    conf = np.asarray(salib["mu_star_conf"])
+    assert (table["mu_star_high"] - table["mu_star"]).to_numpy() == pytest.approx(conf)
+    assert (table["mu_star"] - table["mu_star_low"]).to_numpy() == pytest.approx(conf)
+    # x3 acts only through its interaction with x1: its mean effect is near 0, not its spread
+    assert table.loc["x3", "sigma"] > 2 * abs(table.loc["x3", "mu"])
 
 
 @pytest.mark.parametrize("method", [None, "grid", "lhs"])
@@ -59,7 +92,7 @@ def test_sensitivity_on_a_real_sobol_batch(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "s.yaml").write_text(
-        "name: s\nscenarios: [baseline]\nreplications: 1\nsteps: 4\nseed: 3\n"
+        "name: s\nscenarios: [baseline]\nreplications: 2\nsteps: 4\nseed: 3\n"
         "overrides: {territory.n_municipalities: 12, simulation.policy_start: 1}\n"
         "design:\n  method: sobol\n  samples: 4\n  second_order: false\n  parameters:\n"
         "    competition.commission_cap: {low: 0.05, high: 0.3}\n"
@@ -85,3 +118,30 @@ def test_sensitivity_on_a_real_sobol_batch(
     assert "competition.commission_cap" in text and "ST" in text
     assert figure.read_bytes()[:4] == b"\x89PNG"
     assert main(["sensitivity", str(tmp_path / "r"), "--outcome", "nope"]) == 2
+    # with replications, each design point's value is the mean over its replications
+    result = sensitivity(tmp_path / "r", "employment_rate")
+    assert (result.points, result.replications) == (16, 2)
+    design = pd.read_parquet(tmp_path / "r" / "design.parquet").sort_values("design_point")
+    names = ["competition.commission_cap", "labour.earnings_floor"]
+    ends = np.array(
+        [
+            [
+                pd.read_parquet(tmp_path / "r" / "metrics" / f"baseline_p{p:02d}_r{r}.parquet")
+                .set_index("step")
+                .loc[4, "employment_rate"]
+                for r in range(2)
+            ]
+            for p in design["design_point"]
+        ]
+    )
+    assert not np.allclose(ends[:, 0], ends[:, 1])  # the replications differ
+    problem = {"num_vars": 2, "names": names, "bounds": [[0.05, 0.3], [0.0, 1500.0]]}
+    salib = salib_sobol.analyze(
+        problem, ends.mean(axis=1), calc_second_order=False, seed=_seed(), conf_level=0.95
+    )
+    table = result.table.set_index("parameter").loc[names]
+    for index in ("S1", "ST"):
+        np.testing.assert_allclose(table[index], salib[index], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            table[f"{index}_high"] - table[index], salib[f"{index}_conf"], rtol=1e-9, atol=1e-12
+        )

@@ -98,10 +98,24 @@ def recompute(model) -> dict[str, float]:
             model.flows.get("global_leakage", 0.0) / spending if spending else math.nan
         )
         transactions = np.array([p.last_transactions for p in platforms])
+        commissions = np.array([p.commission for p in platforms])
         if transactions.sum() > 0:
             market_share = transactions / transactions.sum()
             expected["hhi"] = float(((100 * market_share) ** 2).sum())
             expected["top_share"] = float(market_share.max())
+            # each transaction pays its platform's commission
+            expected["mean_commission"] = float((market_share * commissions).sum())
+        elif platforms:
+            expected["mean_commission"] = float(commissions.mean())
+        else:
+            expected["mean_commission"] = 0.0
+        data = np.array([p.data for p in platforms])
+        if data.sum() > 0:
+            expected["data_hhi"] = float(((100 * data / data.sum()) ** 2).sum())
+        gig_paid = sum(p.gig_paid for p in platforms)
+        expected["platform_pay_ratio"] = (
+            (gig_paid / gig) / expected["mean_wage"] if gig else math.nan
+        )
     return expected
 
 
@@ -144,6 +158,35 @@ def test_outcomes_equal_direct_recomputation_every_step(make_model) -> None:
         collected = model.datacollector.get_model_vars_dataframe().iloc[-1]
         for name in OUTCOMES:
             np.testing.assert_equal(collected[name], model.outcomes[name])
+
+
+def test_platform_outcomes_equal_direct_recomputation_with_three_platforms(make_model) -> None:
+    """Platforms with different commissions and sizes: the transaction-weighted mean
+    commission, the data HHI and the gig pay ratio differ from their naive versions."""
+    catalogue = {
+        "global": {"kind": "global"},
+        "coop": {"kind": "cooperative", "commission": 0.08, "outside_supplier_share": 0.0},
+        "terr": {"kind": "territorial", "commission": 0.05, "commission_slope": 0.0},
+    }
+    model = make_model(
+        seed=4,
+        overrides={
+            "platforms.catalogue": catalogue,
+            "platforms.acquisition_rate": 0.0,
+            "platforms.entry_rate": 0.0,
+        },
+        n=25,
+    )
+    for _ in range(4):
+        model.step()
+        assert_outcomes_match(model)
+    active = [p for p in model.platforms if p.active]
+    commissions = [p.commission for p in active]
+    assert len(set(commissions)) == 3  # one territorial platform per region
+    plain = float(np.mean(commissions))
+    assert model.outcomes["mean_commission"] != pytest.approx(plain, rel=1e-3)
+    gig = (model.workers.status == Status.PLATFORM).sum()
+    assert gig > 0 and not math.isnan(model.outcomes["platform_pay_ratio"])
 
 
 def test_theil_between_plus_within_is_total(make_model) -> None:

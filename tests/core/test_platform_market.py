@@ -536,3 +536,32 @@ def test_one_platform_households_join_where_it_reaches_and_draw_the_same_noise()
         model.workers.platform[households], np.where(reached, platform.index, -1)
     )
     assert model.rng.bit_generator.state == expected_state.bit_generator.state
+
+
+def test_firms_prefer_the_platform_with_the_lower_commission() -> None:
+    """Two cooperatives alike in all but the commission: digitised firms choosing between
+    them (switching costs alike: none is a member yet) take the cheaper one more often."""
+    cheap = {**COOPERATIVE, "commission": 0.02}
+    dear = {**COOPERATIVE, "commission": 0.6}
+    model = build(
+        seed=3,
+        **{
+            "platforms.entry_rate": 0.0,
+            "platforms.catalogue": {"cheap": cheap, "dear": dear},
+            "platforms.revision_share": 1.0,
+            "platforms.commission_weight": 4.0,
+            "platforms.outside_option": -20.0,  # every revising firm joins one
+        },
+    )
+    first, second = model.platforms
+    assert (first.commission, second.commission) == (0.02, 0.6)
+    firms = model.firms
+    firms.digital[:] = True
+    firms.platforms[:] = 0
+    market.revise_firms(model)
+    revising = firms.alive & first.reach[firms.municipality] & second.reach[firms.municipality]
+    on_cheap = (firms.platforms[revising] == np.int64(1) << first.index).sum()
+    on_dear = (firms.platforms[revising] == np.int64(1) << second.index).sum()
+    assert on_cheap + on_dear > 200
+    # logit odds: exp(commission_weight * 0.58) ~ 10, whatever the noise
+    assert on_cheap > 4 * on_dear

@@ -8,6 +8,8 @@ import io
 import json
 import shutil
 import signal
+import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
@@ -157,10 +159,12 @@ def test_a_failing_run_is_isolated_recorded_and_made_again_by_resume(
     assert len(json.loads((out / "manifest.json").read_text())["sessions"]) == 2
 
 
-def test_local_process_pool_and_dask_give_bit_identical_results_and_isolate_failures(
-    local_results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_process_pool_and_dask_give_the_local_bit_identical_results_and_isolate_failures(
+    executor: str, local_results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("distributed")
+    if executor == "dask":
+        pytest.importorskip("distributed")  # the process pool is checked without it
     failing = "small_baseline_p1_r0"
     kinds = ("metrics", "panel", "lorenz")
     expected = {kind: file_digests(local_results, kind) for kind in kinds}
@@ -168,15 +172,14 @@ def test_local_process_pool_and_dask_give_bit_identical_results_and_isolate_fail
         del digests[f"{failing}.parquet"]
     reference = runs_table(local_results).set_index("run_id").drop(index=failing)
     monkeypatch.setenv(FAIL_RUNS_VARIABLE, failing)  # workers inherit the driver's environment
-    for executor in ("process", "dask"):
-        out = tmp_path / executor
-        assert batch(out, "--executor", executor, "--workers", "2") == 1
-        for kind in kinds:
-            assert file_digests(out, kind) == expected[kind], (executor, kind)
-        runs = runs_table(out).set_index("run_id")
-        assert runs.loc[failing, "status"] == "failed", executor
-        assert "InjectedFailure" in runs.loc[failing, "error"]
-        pd.testing.assert_frame_equal(runs.drop(index=failing), reference)
+    out = tmp_path / executor
+    assert batch(out, "--executor", executor, "--workers", "2") == 1
+    for kind in kinds:
+        assert file_digests(out, kind) == expected[kind], (executor, kind)
+    runs = runs_table(out).set_index("run_id")
+    assert runs.loc[failing, "status"] == "failed", executor
+    assert "InjectedFailure" in runs.loc[failing, "error"]
+    pd.testing.assert_frame_equal(runs.drop(index=failing), reference)
 
 
 def test_resume_skips_done_runs_and_remakes_missing_or_partial_ones(
@@ -267,18 +270,45 @@ def test_resume_into_an_empty_directory_starts_the_batch(tmp_path: Path) -> None
     assert report.ok == 4 and report.skipped == 0
 
 
-def test_a_dead_worker_process_fails_only_its_tasks_and_the_pool_restarts() -> None:
-    # signal.raise_signal(SIGKILL) kills the worker as the out-of-memory killer would;
-    # SIGWINCH is ignored by default, so those tasks return None.
-    tasks = [signal.SIGWINCH] * 3 + [signal.SIGKILL] + [signal.SIGWINCH] * 4
-    with ProcessExecutor(1) as executor:
-        outcomes = [outcome for _, outcome in executor.map_unordered(signal.raise_signal, tasks)]
-    assert len(outcomes) == len(tasks)
-    assert outcomes[:3] == [None] * 3  # before the crash
-    lost = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
-    assert 1 <= len(lost) <= 2  # the killed task, and the one queued behind it
+KILLER = [signal.SIGWINCH] * 3 + [signal.SIGKILL] + [signal.SIGWINCH] * 4
+
+
+def check_a_dead_worker_fails_only_its_tasks(pairs: list[tuple[int, object]]) -> None:
+    """What the pool of one worker guarantees when task 3 kills its worker.
+
+    ``map_unordered`` yields outcomes as tasks end, and tasks ending together (the killed task
+    and one queued behind it or the one before it) come in any order: only what holds
+    whatever the timing is checked. SIGWINCH is ignored by default (those tasks return None);
+    raising SIGKILL kills the worker as the out-of-memory killer would.
+    """
+    assert sorted(task for task, _ in pairs) == sorted(KILLER)  # every task once
+    outcomes = [outcome for _, outcome in pairs]
+    # the killer is submitted only once two tasks have ended (2 tasks in flight per worker)
+    assert outcomes[:2] == [None, None]
+    killed = [outcome for task, outcome in pairs if task == signal.SIGKILL]
+    assert isinstance(killed[0], BrokenProcessPool)
+    lost = [outcome for outcome in outcomes if outcome is not None]
+    assert 1 <= len(lost) <= 2  # the killed task, and at most the one queued behind it
+    assert all(isinstance(e, BrokenProcessPool) for e in lost)
     assert all("terminated abruptly" in str(error) for error in lost)
     assert outcomes[-3:] == [None] * 3  # after the restart
+
+
+def test_a_dead_worker_process_fails_only_its_tasks_and_the_pool_restarts() -> None:
+    with ProcessExecutor(1) as executor:
+        pairs = list(executor.map_unordered(signal.raise_signal, KILLER))
+    check_a_dead_worker_fails_only_its_tasks(pairs)
+
+
+def test_a_worker_dying_while_the_driver_is_busy_does_not_end_the_batch() -> None:
+    """The driver writes a run's files between outcomes: the worker dies meanwhile, and the
+    next submission meets a broken pool; that task goes to the restarted pool."""
+    pairs = []
+    with ProcessExecutor(1) as executor:
+        for pair in executor.map_unordered(signal.raise_signal, KILLER):
+            pairs.append(pair)
+            time.sleep(0.2)
+    check_a_dead_worker_fails_only_its_tasks(pairs)
 
 
 def tiny_experiment(tmp_path: Path) -> Path:

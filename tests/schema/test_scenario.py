@@ -242,6 +242,11 @@ def test_with_overrides_checks_rules_across_fields() -> None:
         base.with_overrides({"territory.n_municipalities": 3, "territory.n_regions": 4})
     with pytest.raises(InputError, match="cannot exceed 1"):
         base.with_overrides({"public.broadband_share": 0.6, "public.training_share": 0.5})
+    # the whole budget may go to the two programmes: a sum of exactly 1 is allowed
+    whole = base.with_overrides({"public.broadband_share": 0.5, "public.training_share": 0.5})
+    assert whole.public.broadband_share + whole.public.training_share == 1.0
+    whole = base.with_overrides({"public.broadband_share": 1.0, "public.training_share": 0.0})
+    assert whole.public.broadband_share == 1.0
 
 
 # --------------------------------------------------------------------------------------------

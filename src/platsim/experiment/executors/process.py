@@ -91,6 +91,11 @@ class ProcessExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def _restart_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._start_pool()
+
     def map_unordered(
         self, function: Callable[[Any], Any], tasks: Iterable[Any]
     ) -> Iterator[tuple[Any, Any]]:
@@ -101,16 +106,29 @@ class ProcessExecutor(Executor):
         waiting = iter(tasks)
         pending: dict[Future[Any], Any] = {}
         exhausted = False
+        held: Any = _END  # a task refused by a pool that broke since the last wait
         try:
             while True:
                 while not exhausted and len(pending) < window:
-                    task = next(waiting, _END)
+                    if held is _END:
+                        task = next(waiting, _END)
+                    else:
+                        task, held = held, _END
                     if task is _END:
                         exhausted = True
                         break
-                    pending[self._pool.submit(function, task)] = task
+                    try:
+                        pending[self._pool.submit(function, task)] = task
+                    except BrokenProcessPool:
+                        # a worker died while the caller handled the last outcome: the task
+                        # never ran; it goes to the restarted pool
+                        held = task
+                        break
                 if not pending:
-                    return
+                    if held is _END:
+                        return
+                    self._restart_pool()
+                    continue
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 broken = False
                 for future in finished:
@@ -132,8 +150,7 @@ class ProcessExecutor(Executor):
                             outcome = error
                         yield task, outcome
                     pending.clear()
-                    self._pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = self._start_pool()
+                    self._restart_pool()
         finally:
             for future in pending:
                 future.cancel()

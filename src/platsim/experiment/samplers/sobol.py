@@ -106,7 +106,8 @@ def analyze(
         calc_second_order=second_order,
         conf_level=level,
         print_to_console=False,
-        seed=seed,
+        # SALib ignores a falsy seed (0) and draws unseeded: a Generator is always used
+        seed=np.random.default_rng(seed),
     )
     return pd.DataFrame(
         {
