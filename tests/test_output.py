@@ -93,8 +93,16 @@ def test_prepare_directory_creates_or_refuses_with_one_clear_error(tmp_path: Pat
     made = output.prepare_directory(tmp_path / "a" / "b")
     assert made.is_dir() and list(made.iterdir()) == []  # the write probe is gone
     (tmp_path / "file").write_text("x")
-    with pytest.raises(InputError, match="--out") as error:
+    with pytest.raises(InputError, match=r"^--out: cannot write there") as error:
         output.prepare_directory(tmp_path / "file" / "sub")
     assert "file" in str(error.value)
     with pytest.raises(InputError, match="--results"):
         output.prepare_directory(tmp_path / "file", field="--results")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_an_existing_directory_where_no_file_can_be_created_is_refused() -> None:
+    # /proc refuses new files even to root: the write probe must be made in the directory
+    with pytest.raises(InputError, match=r"^--out: cannot write there") as error:
+        output.prepare_directory("/proc")
+    assert "got '/proc'" in str(error.value)

@@ -266,3 +266,102 @@ def test_runs_missing_from_the_files_are_named_not_silently_dropped(
     assert row["n"] == 3 and row["pairs"] == 3
     assert main(["compare", str(copy), "--outcome", "hhi"]) == 0
     assert f"1 run(s) not done ok excluded: {gone}" in capsys.readouterr().err
+
+
+def test_t_interval_of_one_and_two_values() -> None:
+    mean, low, high = t_interval([2.0])
+    assert mean == 2.0 and math.isnan(low) and math.isnan(high)
+    two = np.array([1.0, 3.0])
+    expected = stats.t.interval(0.95, 1, loc=2.0, scale=stats.sem(two))
+    assert t_interval(two)[1:] == pytest.approx(expected)
+    assert t_interval([1.0, math.nan, 3.0])[1:] == pytest.approx(expected)  # NaN dropped
+    assert all(math.isnan(v) for v in t_interval([]))
+
+
+def test_compare_frame_rows_describe_each_arm_and_outcome() -> None:
+    """Columns in order, the outcome's metadata (none for an undeclared one), the scenario of
+    an arm named otherwise, the design point of a one-point arm, -1 for several, a single-run
+    arm, pairs without NaN, a zero baseline mean and another confidence level."""
+    frame = pd.DataFrame(
+        {
+            "run_id": ["b0", "b1", "b2", "b3", "s0", "s1", "s2", "s3", "m0", "m1", "o0"],
+            "arm": ["base"] * 4 + ["s_p2"] * 4 + ["multi"] * 2 + ["one"],
+            "scenario": ["base"] * 4 + ["s"] * 4 + ["m", "m", "o"],
+            "design_point": [0, 0, 0, 0, 2, 2, 2, 2, 0, 1, 0],
+            "replication": [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 0],
+            "gini_income": [0.3, 0.31, 0.29, 0.3, 0.2, math.nan, 0.21, 0.19, 0.3, 0.3, 0.4],
+            "custom": [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 5.0, 1.0, 1.0, 1.0],
+        }
+    )
+    names = ["gini_income", "custom"]
+    order = ["nothing", "base", "s_p2", "multi", "one"]  # an arm without runs is skipped
+    table = compare_frame(frame, frame[frame.arm == "base"], ["replication"], names, order)
+    assert list(table.columns) == [
+        "arm",
+        "scenario",
+        "design_point",
+        "outcome",
+        "family",
+        "unit",
+        "better",
+        "n",
+        "mean",
+        "mean_low",
+        "mean_high",
+        "pairs",
+        "baseline_mean",
+        "diff",
+        "diff_low",
+        "diff_high",
+        "rel_change",
+        "verdict",
+    ]
+    assert list(table["arm"]) == ["base", "base", "s_p2", "s_p2", "multi", "multi", "one", "one"]
+    rows = table.set_index(["arm", "outcome"])
+    gini, custom = rows.loc[("s_p2", "gini_income")], rows.loc[("s_p2", "custom")]
+    assert (gini["family"], gini["unit"], gini["better"]) == ("cohesion", "index 0-1", "lower")
+    assert (custom["family"], custom["unit"]) == ("", "") and pd.isna(custom["better"])
+    assert custom["verdict"] == "higher"  # no better direction
+    assert (gini["scenario"], gini["design_point"]) == ("s", 2)
+    assert rows.loc[("multi", "gini_income"), "design_point"] == -1
+    assert (gini["n"], gini["pairs"]) == (3, 3)  # the NaN run is neither counted nor paired
+    assert gini["diff"] == pytest.approx(np.mean([0.2 - 0.3, 0.21 - 0.29, 0.19 - 0.3]))
+    assert math.isnan(custom["rel_change"])  # the baseline mean is 0: no relative change
+    assert custom["diff"] == pytest.approx(2.75)
+    one = rows.loc[("one", "gini_income")]
+    assert (one["scenario"], one["n"], one["mean"]) == ("o", 1, 0.4)
+    # the confidence level reaches both intervals
+    narrow = compare_frame(
+        frame, frame[frame.arm == "base"], ["replication"], ["custom"], level=0.8
+    ).set_index("arm")
+    values = np.array([1.0, 2.0, 3.0, 5.0])
+    expected = stats.t.interval(0.8, 3, loc=values.mean(), scale=stats.sem(values))
+    assert (narrow.loc["s_p2", "mean_low"], narrow.loc["s_p2", "mean_high"]) == pytest.approx(
+        expected
+    )
+    assert (narrow.loc["s_p2", "diff_low"], narrow.loc["s_p2", "diff_high"]) == pytest.approx(
+        expected
+    )
+
+
+def test_parse_at_accepts_a_one_step_window_and_names_what_is_allowed() -> None:
+    at = parse_at("mean:8-8")
+    assert (at.kind, at.start, at.end) == ("mean", 8, 8)
+    with pytest.raises(InputError) as error:
+        parse_at("last")
+    message = str(error.value)
+    assert "--at" in message and "got 'last'" in message
+    assert message.endswith(
+        "; allowed: end, a step (e.g. 60) or mean:START-END with START <= END (e.g. mean:60-120)"
+    )
+
+
+def test_compare_frame_without_runs_still_has_every_column() -> None:
+    frame = pd.DataFrame(
+        {"run_id": ["b0"], "arm": ["b"], "scenario": ["b"], "design_point": [0]}
+        | {"replication": [0], "hhi": [1.0]}
+    )
+    empty = frame.iloc[:0]
+    table = compare_frame(empty, empty, ["replication"], ["hhi"])
+    assert table.empty and list(table.columns)[:4] == ["arm", "scenario", "design_point", "outcome"]
+    assert len(table.columns) == 18
