@@ -35,7 +35,8 @@ def brute_force_gini(x: np.ndarray) -> float:
     x = np.asarray(x, dtype=float)
     if x.size == 0 or x.sum() == 0:
         return 0.0
-    return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * x.size**2 * x.mean()))
+    # divided by n * sum, not n^2 * mean: the mean of tiny values underflows to 0
+    return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * x.size * x.sum()))
 
 
 # --------------------------------------------------------------------------------------------
