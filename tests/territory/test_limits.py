@@ -271,3 +271,28 @@ def test_projection_is_unchanged_away_from_the_antimeridian(tmp_path: Path) -> N
     t = load(path)
     plain_x = EARTH_RADIUS_KM * np.radians(lon - lon.mean()) * math.cos(math.radians(lat.mean()))
     assert np.array_equal(t.x_km, plain_x)  # bit for bit
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        (
+            "territory:\n  source: insee\npopulation:\n  inhabitants_per_agent: 1\n"
+            "  working_age_share: 0.9\n",
+            "use population.inhabitants_per_agent >= 2",
+        ),
+        (
+            "territory:\n  file: tiny.csv\n  n_regions: 1\n",
+            "would create no worker agent",
+        ),
+    ],
+)
+def test_validate_estimates_the_worker_agents_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], scenario: str, message: str
+) -> None:
+    (tmp_path / "tiny.csv").write_text("id,name,x,y,population\na,A,0,0,0.001\nb,B,1,1,0.002\n")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(scenario)
+    assert main(["validate", str(path)]) == 2
+    shown = capsys.readouterr()
+    assert message in shown.err + shown.out and "Traceback" not in shown.err + shown.out

@@ -382,8 +382,9 @@ def _load_scenarios(spec: ExperimentSpec, file: Path) -> tuple[ScenarioEntry, ..
 
 def check_territory_file(scenario: Scenario, *, origin: str | Path | None = None) -> None:
     """Load the scenario's ``territory.file``, if it has one, as a run would (same settings),
-    or check its INSEE codes, so that a missing or broken file or an unknown code is reported
-    now rather than by every run.
+    or check its INSEE codes, and estimate the worker agents either would make, so that a
+    missing or broken file, an unknown code, or a territory with no agent or too many to hold
+    is reported now rather than by every run.
 
     Args:
         scenario: The scenario.
@@ -399,12 +400,13 @@ def check_territory_file(scenario: Scenario, *, origin: str | Path | None = None
         from platsim.territory.france import select_communes
 
         try:
-            select_communes(
+            communes = select_communes(
                 regions=territory.regions,
                 departements=territory.departements,
                 epcis=territory.epcis,
                 communes=territory.communes,
             )
+            _check_agents(communes["population"].to_numpy(dtype=float), scenario)
         except InputError as error:
             raise InputError(
                 error.problem,
@@ -419,7 +421,8 @@ def check_territory_file(scenario: Scenario, *, origin: str | Path | None = None
     from platsim.core.initialise import build_territory
 
     try:
-        build_territory(scenario.territory, np.random.default_rng(0))
+        built = build_territory(scenario.territory, np.random.default_rng(0))
+        _check_agents(built.population, scenario, file=built.source)
     except InputError as error:
         raise InputError(error.message(), file=where, field="territory.file") from None
     except (OSError, ValueError, MemoryError) as error:
@@ -429,6 +432,18 @@ def check_territory_file(scenario: Scenario, *, origin: str | Path | None = None
             field="territory.file",
             value=scenario.territory.file,
         ) from None
+
+
+def _check_agents(population: np.ndarray, scenario: Scenario, file: str | None = None) -> None:
+    """The worker agents a run would create are at least 1 and not too many to hold."""
+    from platsim.territory.limits import check_worker_agents
+
+    check_worker_agents(
+        population,
+        working_age_share=scenario.population.working_age_share,
+        inhabitants_per_agent=scenario.population.inhabitants_per_agent,
+        file=file,
+    )
 
 
 def _rejected(error: InputError, file: Path, prefix: str, scenario: str) -> InputError:
