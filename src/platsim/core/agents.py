@@ -152,8 +152,10 @@ class Workers(ArrayPopulation):
         savings: Accumulated savings (EUR; may be negative: consumer credit).
         months_unemployed: Consecutive months without a job.
         training_left: Months of training remaining (0 when not in training).
-        platform: Platform the household shops through (index), -1 for none.
-        gig_platform: Platform a gig worker works on (index), -1 unless status PLATFORM.
+        platforms: Platforms the household buys on, as bits of an integer (bit p = platform
+            p; goods and local-services platforms only).
+        gig_platform: Platform a gig worker or freelancer works on (index), -1 unless status
+            PLATFORM.
     """
 
     record_name: ClassVar[str] = "Worker"
@@ -170,7 +172,7 @@ class Workers(ArrayPopulation):
     savings: np.ndarray
     months_unemployed: np.ndarray
     training_left: np.ndarray
-    platform: np.ndarray
+    platforms: np.ndarray
     gig_platform: np.ndarray
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -244,7 +246,7 @@ class Workers(ArrayPopulation):
             savings=np.zeros(n),
             months_unemployed=np.zeros(n, dtype=np.int64),
             training_left=np.zeros(n, dtype=np.int64),
-            platform=np.full(n, -1, dtype=np.int64),
+            platforms=np.zeros(n, dtype=np.int64),
             gig_platform=np.full(n, -1, dtype=np.int64),
         )
 
@@ -290,7 +292,10 @@ class Firms(ArrayPopulation):
         age: Months since entry.
         market_access: Weight of the firm in its sector's external market, before productivity
             (traded sectors); set at start so initial sales match initial employment.
-        platforms: Platforms the firm sells on, as bits of an integer (bit p = platform p).
+        platforms: Platforms the firm is on, as bits of an integer (bit p = platform p): it
+            sells on goods and local-services platforms and buys on freelance ones.
+        platform_purchases: Freelance work bought through platforms this month (EUR), part
+            of its fixed cost.
     """
 
     record_name: ClassVar[str] = "Firm"
@@ -313,6 +318,7 @@ class Firms(ArrayPopulation):
     age: np.ndarray
     market_access: np.ndarray
     platforms: np.ndarray
+    platform_purchases: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> Self:
@@ -336,6 +342,7 @@ class Firms(ArrayPopulation):
             age=np.zeros(n, dtype=np.int64),
             market_access=np.zeros(n),
             platforms=np.zeros(n, dtype=np.int64),
+            platform_purchases=np.zeros(n),
         )
 
     @property

@@ -218,8 +218,9 @@ class TerritoryModel(mesa.Model):
             ),
             1.0,
         )
-        self.platform_share = np.full(self.territory.n, self.scenario.platforms.adoption_start)
         self.platforms: list[Platform] = create_catalogue(self)
+        #: Each segment's open platforms and their utilities (set by the platform market).
+        self.market: platform_market.Market = {}
         self.platform_rows: list[tuple[object, ...]] = []
         self.demand_cycle = 0.0
         self._commute_keys: np.ndarray | None = None
@@ -240,8 +241,7 @@ class TerritoryModel(mesa.Model):
         return self.pool_count + np.arange(self.territory.n, dtype=np.int64)
 
     def _open_initial_platforms(self) -> None:
-        platform_market.open_due_platforms(self)
-        platform_market.count_members(self)
+        platform_market.set_up_market(self)
 
     @property
     def policy_active(self) -> bool:
@@ -251,10 +251,6 @@ class TerritoryModel(mesa.Model):
     def add_flow(self, name: str, amount: float) -> None:
         """Add to one of this step's named flows (``self.flows``), for outcomes and checks."""
         self.flows[name] = self.flows.get(name, 0.0) + float(amount)
-
-    def multihoming_allowed(self) -> bool:
-        """Whether firms may sell on several platforms (interoperability in force)."""
-        return self.policy_active and self.scenario.competition.multihoming
 
     def in_commuting_zone(self, origin: np.ndarray, destination: np.ndarray) -> np.ndarray:
         """Whether each ``destination`` municipality is in the commuting zone of ``origin``.

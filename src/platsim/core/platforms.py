@@ -1,16 +1,17 @@
 """Platforms: few agents with rich decisions, as Mesa agents.
 
-A platform has a kind (global, territorial, cooperative, entrant), a reach (the municipalities
-where it can be used), a data stock that decays, an effective data level set by the data
-regime, a quality rising with log data, a commission rule, members on each side (households,
-firms, gig workers) and accounts. Platforms are few (1 to ~20), so loops over platforms are
+A platform has a kind (global, territorial, cooperative, entrant), a segment (goods,
+local_services, freelance: the market it serves), a reach (the municipalities where it can be
+used), a data stock that decays, an effective data level set by the data regime, a quality
+rising with log data, a commission it sets, members on each side (households, firms, gig
+workers or freelancers) and accounts. Platforms are few (1 to ~20), so loops over platforms are
 fine; everything over households, firms or workers is vectorised in the phases.
 
 Where a platform's money goes is decided here, once, by :meth:`Platform.book_commission`:
 a global platform's commissions leave the territory; a territorial (public) platform pays its
 operating costs outside and returns its surplus to the municipal budgets of its region (the
 state covers a deficit); cooperatives and entrants keep their result in their own cash (a
-cooperative pays its surplus to its gig workers).
+cooperative pays its surplus to its gig workers) and close when it runs out.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from platsim.schema.platforms import GLOBAL, TERRITORIAL, PlatformSpec
+from platsim.schema.segments import FREELANCE, SEGMENTS
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -36,6 +38,8 @@ class Platform(mesa.Agent):
         index: Position in ``model.platforms`` and bit of firms' membership masks.
         name: Catalogue name (with the region for territorial platforms).
         kind: global, territorial, cooperative or entrant.
+        segment: goods, local_services or freelance; ``segment_code`` its position in
+            :data:`~platsim.schema.segments.SEGMENTS`.
         region: Home region, or -1 (global platforms have none).
         spec: Its catalogue entry (quality, commission rule, reach threshold, ...).
         opens: Step at which it opens; ``active`` is True from then until it closes.
@@ -62,12 +66,16 @@ class Platform(mesa.Agent):
         self.index = index
         self.name = name
         self.kind = spec.kind
+        self.segment = spec.segment
+        self.segment_code = SEGMENTS.index(spec.segment)
         self.spec = spec
         self.region = region
         self.opens = opens
         self.active = False
         self.closed = False
         self.age = 0
+        #: Step until which it charges the promotional entrant commission (entrants only).
+        self.promotion_until = -1
         self.data = 0.0
         self.effective_data = 0.0
         self.quality = spec.quality
@@ -105,7 +113,6 @@ class Platform(mesa.Agent):
         ledger = self.model.ledger
         if self.kind == GLOBAL:
             ledger.outflow("platform_commissions", amount)
-            self.model.add_flow("global_leakage", amount)
         elif self.kind == TERRITORIAL:
             # Public platform: its result goes to the municipalities of its region.
             munis = self.model.municipalities
@@ -134,13 +141,14 @@ class Platform(mesa.Agent):
         self._shares_for = (residents, shares)
         return shares
 
-    def pay_operating_cost(self) -> None:
-        """Pay the operating cost of the month's transactions (bought outside the territory).
+    def pay_operating_cost(self, fixed: float = 0.0) -> None:
+        """Pay the operating cost of the month's transactions and the ``fixed`` cost (EUR),
+        bought outside the territory.
 
         A global platform's costs are outside the territory's accounts; a territorial
         platform's are paid by the state; cooperatives and entrants pay from their cash.
         """
-        cost = self.spec.operating_cost * self.last_transactions
+        cost = self.spec.operating_cost * self.last_transactions + fixed
         if cost <= 0 or self.kind == GLOBAL:
             return
         ledger = self.model.ledger
@@ -150,6 +158,14 @@ class Platform(mesa.Agent):
         else:
             self.cash -= cost
 
+    def pay_pool_outside(self) -> None:
+        """Pay the gig pool to contractors outside the territory (no gig worker here to do
+        the tasks); for a household segment it is leakage of household spending."""
+        self.model.ledger.outflow("outside_suppliers", self.gig_pool)
+        if self.segment != FREELANCE:
+            self.model.add_flow("platform_leakage", self.gig_pool)
+        self.gig_pool = 0.0
+
     def close(self) -> None:
         """Close the platform: its cash is paid out (or its debt written off)."""
         if self.cash > 0:
@@ -157,9 +173,7 @@ class Platform(mesa.Agent):
         elif self.cash < 0:
             self.model.ledger.inflow("debt_writeoff", -self.cash)
         if self.gig_pool > 0:
-            self.model.ledger.outflow("outside_suppliers", self.gig_pool)
-            if self.kind == GLOBAL:
-                self.model.add_flow("global_leakage", self.gig_pool)
+            self.pay_pool_outside()
         self.cash = 0.0
         self.gig_pool = 0.0
         self.active = False
@@ -173,6 +187,7 @@ class Platform(mesa.Agent):
             step,
             self.name,
             self.kind,
+            self.segment,
             self.region,
             self.active,
             self.market_share,
@@ -185,6 +200,7 @@ class Platform(mesa.Agent):
             self.firms,
             self.gig_workers,
             self.gig_paid / self.gig_workers if self.gig_workers else np.nan,
+            self.cash,
         )
 
 
@@ -208,6 +224,7 @@ PLATFORM_COLUMNS: tuple[str, ...] = (
     "step",
     "platform",
     "kind",
+    "segment",
     "region",
     "active",
     "market_share",
@@ -220,6 +237,7 @@ PLATFORM_COLUMNS: tuple[str, ...] = (
     "firms",
     "gig_workers",
     "gig_pay",
+    "cash",
 )
 
 

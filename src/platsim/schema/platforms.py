@@ -8,22 +8,34 @@ from typing import Literal
 from pydantic import Field
 
 from platsim.schema.parameters import Section, param
+from platsim.schema.segments import FREELANCE, GOODS, LOCAL_SERVICES
 
 #: The kinds of platform, as scenario files name them.
 GLOBAL, TERRITORIAL, COOPERATIVE, ENTRANT = "global", "territorial", "cooperative", "entrant"
 
 
 PlatformKind = Literal["global", "territorial", "cooperative", "entrant"]
+SegmentName = Literal["goods", "local_services", "freelance"]
+
+#: Kinds whose commission follows the market rule (the others charge their set commission).
+MARKET_PRICED = (GLOBAL, ENTRANT)
 
 
 class PlatformSpec(Section):
     """One platform of the catalogue (a territorial spec creates one platform per region)."""
 
     kind: PlatformKind = Field(
-        description="global: private mega-platform whose commissions and outside sales leave "
-        "the territory; territorial: public, one per region; cooperative: worker-owned; "
-        "entrant: a private local start-up.",
+        description="global: private platform owned outside the territory (its commissions "
+        "and profits leave it), pricing by the market rule; territorial: public, one per "
+        "region, its result goes to the region's municipalities; cooperative: owned by its "
+        "freelancers or gig workers; entrant: a private start-up owned in the territory, "
+        "pricing by the market rule after a promotional start.",
         json_schema_extra={"unit": "choice", "source": "brief"},
+    )
+    segment: SegmentName = Field(
+        GOODS,
+        description="The market it serves: goods, local_services or freelance.",
+        json_schema_extra={"unit": "choice", "source": "scenario lever"},
     )
     start: int | Literal["policy_start"] = Field(
         0,
@@ -34,17 +46,34 @@ class PlatformSpec(Section):
     commission: float = param(
         0.15,
         "share",
-        "Commission on sales (global: the rate at zero market share).",
+        "Commission on sales: the rate territorial and cooperative platforms charge, and the "
+        "starting rate of market-priced ones (global, entrant).",
         ge=0,
         le=1,
         source="typical platform commissions 15-30%",
     )
-    commission_slope: float = param(
-        0.15,
-        "share / market share",
-        "Global platforms: commission rise per unit market share.",
+    pricing: Literal["market", "fixed"] | None = Field(
+        None,
+        description="market: the commission follows the market rule (markup over cost rising "
+        "with market share); fixed: the set commission. Default: market for global and "
+        "entrant platforms, fixed for territorial and cooperative ones.",
+        json_schema_extra={"unit": "choice", "source": "Heinrich & Gräbner 2019; brief"},
+    )
+    initial_share: float = param(
+        0.0,
+        "share of the segment's platform transactions",
+        "Share of its segment's platform transactions at month 0 (incumbents opening at 0): "
+        "sets its initial data stock, the history it starts with.",
         ge=0,
         le=1,
+    )
+    capital: float = param(
+        0.0,
+        "x initial monthly household spending",
+        "Capital brought from outside at opening (cooperative, entrant: it pays losses; the "
+        "platform closes when its cash runs out).",
+        ge=0,
+        le=10,
     )
     connectivity_threshold: float = param(
         0.3, "index 0-1", "Municipalities below this connectivity are out of reach.", ge=0, le=1
@@ -73,37 +102,67 @@ class PlatformSpec(Section):
     operating_cost: float = param(
         0.05, "share of sales", "Operating cost (bought outside the territory).", ge=0, le=1
     )
+    fixed_cost: float = param(
+        0.0,
+        "x initial monthly household spending",
+        "Fixed monthly cost of running the platform (bought outside the territory).",
+        ge=0,
+        le=1,
+    )
+
+
+def _incumbent(segment: str, share: float, quality: float, commission: float, **more: object):
+    return PlatformSpec(
+        kind=more.pop("kind", GLOBAL),
+        segment=segment,
+        initial_share=share,
+        quality=quality,
+        commission=commission,
+        **more,
+    )
 
 
 def _default_catalogue() -> dict[str, PlatformSpec]:
-    return {GLOBAL: PlatformSpec(kind=GLOBAL)}
+    """French incumbents of each segment at month 0 (shares of the segment's platform
+    transactions): a leader, a national challenger and smaller ones; see docs/ODD.md 5.8."""
+    return {
+        "goods-leader": _incumbent(GOODS, 0.25, 1.0, 0.15, outside_supplier_share=0.9),
+        "goods-challenger": _incumbent(GOODS, 0.12, 0.3, 0.12, outside_supplier_share=0.9),
+        "goods-retailer": _incumbent(GOODS, 0.12, 0.3, 0.10, outside_supplier_share=0.8),
+        "goods-secondhand": _incumbent(GOODS, 0.16, 0.5, 0.08, outside_supplier_share=0.5),
+        "goods-webshops": _incumbent(
+            GOODS, 0.35, 0.8, 0.03, outside_supplier_share=0.9, pricing="fixed"
+        ),
+        "services-leader": _incumbent(LOCAL_SERVICES, 0.5, 1.0, 0.25, outside_supplier_share=0.0),
+        "services-challenger": _incumbent(
+            LOCAL_SERVICES, 0.35, 0.7, 0.22, outside_supplier_share=0.0
+        ),
+        "services-local": _incumbent(
+            LOCAL_SERVICES,
+            0.15,
+            0.3,
+            0.12,
+            kind=ENTRANT,
+            outside_supplier_share=0.0,
+            capital=0.005,
+            fixed_cost=0.0002,
+        ),
+        "freelance-leader": _incumbent(FREELANCE, 0.5, 1.0, 0.10, outside_supplier_share=0.3),
+        "freelance-challenger": _incumbent(
+            FREELANCE, 0.3, 0.6, 0.15, outside_supplier_share=0.5
+        ),
+        "freelance-global": _incumbent(FREELANCE, 0.2, 0.4, 0.20, outside_supplier_share=0.8),
+    }
 
 
 class Platforms(Section):
-    """Digital platforms: the catalogue and the market's behaviour."""
+    """Digital platforms: the catalogue and the rules platforms follow."""
 
     catalogue: dict[str, PlatformSpec] = Field(
         default_factory=_default_catalogue,
         description="Platforms by name. A scenario adds one by giving a new name; a name "
         "set to null removes it.",
         json_schema_extra={"unit": "mapping", "source": "scenario lever"},
-    )
-    adoption_start: float = param(
-        0.05,
-        "share",
-        "Share of household spending made on platforms at the start.",
-        ge=0,
-        le=1,
-    )
-    adoption_ceiling: float = param(
-        0.15,
-        "share",
-        "Largest share of spending on platforms (full connectivity, top quality).",
-        ge=0,
-        le=1,
-    )
-    adoption_speed: float = param(
-        0.04, "per month", "Logistic growth rate of the platform share of spending.", ge=0, le=1
     )
     data_decay: float = param(
         0.02, "per month", "lambda: data stock depreciation.", ge=0, le=1, source="brief"
@@ -114,26 +173,6 @@ class Platforms(Section):
         "Transaction value worth one unit of data in the quality function.",
         gt=0,
     )
-    data_effect: float = param(
-        0.5,
-        "utility / log data",
-        "beta: data network effect q = q0 + beta ln(1 + E).",
-        ge=0,
-        le=10,
-    )
-    network_effect: float = param(
-        0.5, "utility / log users", "gamma: weight of users on the other side.", ge=0, le=10
-    )
-    commission_weight: float = param(
-        4.0,
-        "utility / commission",
-        "omega: firms' dislike of commissions.",
-        ge=0,
-        le=100,
-    )
-    outside_option: float = param(
-        1.0, "utility", "Utility of staying off platforms (digitised firms).", ge=-20, le=20
-    )
     revision_share: float = param(
         0.1,
         "per month",
@@ -142,32 +181,67 @@ class Platforms(Section):
         le=1,
         source="brief",
     )
+    commission_adjustment: float = param(
+        0.1,
+        "per month",
+        "Share of the gap to its target commission a market-priced platform closes a month.",
+        gt=0,
+        le=1,
+    )
+    commission_ceiling: float = param(
+        0.45,
+        "share",
+        "Highest commission a market-priced platform sets without regulation.",
+        gt=0,
+        le=1,
+        source="app stores and food delivery charge up to 30-35%",
+    )
     reach_gain: float = param(
         0.1,
         "share",
-        "External market reach gained by a traded firm on a platform.",
+        "Extra external demand a traded firm selling on a goods platform reaches (new "
+        "customers outside the territory).",
         ge=0,
         le=10,
     )
     entry_rate: float = param(
-        0.03, "per month", "Probability that a new entrant platform appears.", ge=0, le=1
+        0.03,
+        "per month",
+        "Probability that a start-up platform (kind entrant) opens in a random segment.",
+        ge=0,
+        le=1,
     )
     entrant_quality: float = param(0.8, "utility", "q0 of entrant platforms.", ge=-10, le=10)
-    entrant_commission: float = param(0.12, "share", "Commission of entrants.", ge=0, le=1)
-    entrant_survival_data: float = param(
-        200.0,
-        "data units",
-        "Effective data an entrant needs by the end of its grace period.",
+    entrant_commission: float = param(
+        0.02,
+        "share",
+        "Promotional commission of an entrant during its grace months (subsidised entry, "
+        "Caillaud & Jullien 2003); the market rule applies after.",
         ge=0,
+        le=1,
     )
     entrant_grace_months: int = param(
-        12, "months", "Months an entrant has to reach the survival data level.", ge=1, le=600
+        12, "months", "Months of an entrant's promotional commission.", ge=0, le=600
+    )
+    entrant_capital: float = param(
+        0.005,
+        "x initial monthly household spending",
+        "Capital an entrant brings from outside; it closes when its cash runs out.",
+        ge=0,
+        le=10,
+    )
+    entrant_fixed_cost: float = param(
+        0.0002,
+        "x initial monthly household spending",
+        "Fixed monthly cost of an entrant (bought outside the territory).",
+        ge=0,
+        le=1,
     )
     acquisition_rate: float = param(
         0.05,
         "per month per unit share",
-        "Monthly probability that a global platform buys its smallest private rival, times "
-        "its market share.",
+        "Monthly probability that a global platform buys its smallest entrant rival in its "
+        "segment, times its market share.",
         ge=0,
         le=1,
     )
@@ -179,9 +253,11 @@ class Data(Section):
     regime: Literal["closed", "trusted_third_party", "open", "portability"] = Field(
         "closed",
         description="closed: each platform uses its own data; trusted_third_party: "
-        "participants pool `share` of their data and all participants use the pool; open: "
-        "every platform publishes `share` of its data; portability: users take their history "
-        "along, so switching costs fall by `share`.",
+        "participants pool `share` of their data through the third party and only they use "
+        "the pool (municipalities and local platforms take part; private platforms take part "
+        "when they gain more than they give, or when mandated); open: every platform "
+        "publishes `share` of its data and anyone uses it; portability: users take their "
+        "history along, so switching costs fall by `share`.",
         json_schema_extra={"unit": "choice", "source": "scenario lever"},
     )
     share: float = param(
@@ -194,8 +270,9 @@ class Data(Section):
     )
     global_participates: bool = Field(
         False,
-        description="Trusted third party: the global platform takes part (mandated) rather "
-        "than staying out (voluntary participation).",
+        description="Trusted third party: private platforms (global, entrant) must take "
+        "part (mandated) rather than choose (voluntary: they join when the pool gives them "
+        "more data than they put in).",
         json_schema_extra={"unit": "switch", "source": "scenario lever"},
     )
     municipalities_participate: bool = Field(
@@ -240,26 +317,30 @@ class Competition(Section):
     )
     multihoming: bool = Field(
         False,
-        description="Interoperability: firms may join several platforms at once.",
+        description="Interoperability: a seller's listing works on every platform of a "
+        "segment, so selling on several costs interoperable_homing_cost instead of the "
+        "segment's seller_homing_cost.",
         json_schema_extra={"unit": "switch", "source": "scenario lever"},
     )
-    switching_cost: float = param(1.0, "utility", "Cost of changing platform.", ge=0, le=20)
-    interoperable_switching_cost: float = param(
-        0.3, "utility", "Switching cost when multihoming (interoperability) is on.", ge=0, le=20
+    switching_cost: float = param(
+        1.0,
+        "logit utility",
+        "Cost to a buyer or seller of opening an account on a platform it is not on.",
+        ge=0,
+        le=20,
+    )
+    interoperable_homing_cost: float = param(
+        0.2,
+        "logit utility",
+        "Sellers' cost of each extra platform under interoperability.",
+        ge=0,
+        le=20,
     )
 
 
 class Labour(Section):
     """Platform work and its protection; the skills-matching platform."""
 
-    gig_task_share: float = param(
-        0.1,
-        "share",
-        "Share of platform household sales that are local tasks (delivery, "
-        "services) done by gig workers.",
-        ge=0,
-        le=1,
-    )
     gig_connectivity_threshold: float = param(
         0.5, "index 0-1", "Connectivity needed to do platform work.", ge=0, le=1
     )
@@ -299,6 +380,16 @@ class Labour(Section):
         ge=0,
         le=1,
         source="scenario lever",
+    )
+    freelance_skill_threshold: float = param(
+        0.6, "index 0-1", "Skill needed to sell freelance work.", ge=0, le=1
+    )
+    freelance_premium: float = param(
+        0.2,
+        "share of wage",
+        "Extra pay over their wage an employee needs to leave the job for freelance work.",
+        ge=0,
+        le=10,
     )
     skills_platform: bool = Field(
         False,

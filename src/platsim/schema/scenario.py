@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 from platsim.errors import InputError, from_validation_error
 from platsim.schema.parameters import Section, range_text
 from platsim.schema.platforms import Competition, Data, Labour, Platforms, PlatformSpec
+from platsim.schema.segments import Freelance, Goods, LocalServices
 from platsim.schema.sections import (
     CODE_FIELDS,
     INSEE_FIELDS,
@@ -54,6 +55,9 @@ SECTIONS: dict[str, type[Section]] = {
     "public": Public,
     "mobility": Mobility,
     "platforms": Platforms,
+    "goods": Goods,
+    "local_services": LocalServices,
+    "freelance": Freelance,
     "data": Data,
     "competition": Competition,
     "labour": Labour,
@@ -78,6 +82,9 @@ class Scenario(BaseModel):
     public: Public = Public()
     mobility: Mobility = Mobility()
     platforms: Platforms = Platforms()
+    goods: Goods = Goods()  # type: ignore[valid-type]
+    local_services: LocalServices = LocalServices()  # type: ignore[valid-type]
+    freelance: Freelance = Freelance()  # type: ignore[valid-type]
     data: Data = Data()
     competition: Competition = Competition()
     labour: Labour = Labour()

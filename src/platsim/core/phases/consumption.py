@@ -1,23 +1,28 @@
-"""Phase 1, consumption: households and municipalities buy; platforms take their channel.
+"""Phase 1, consumption: households, municipalities and firms buy; platforms take their part.
 
-Households spend a share ``c`` of last month's disposable income. A household using a
-platform spends the municipality's platform share ``pi`` of it through that platform; the
-rest is offline. Of offline spending, ``local_share`` goes to local-services firms in the
-commuting zone and the rest is bought outside the territory (imports). Municipalities spend
-the service budget set last month on the same local firms (public procurement).
+Households spend a share ``c`` of last month's disposable income: ``local_share`` of it on
+local services, the rest on goods. In each of the two segments a household splits its budget
+between the offline channel and the platforms it uses by logit shares
+(:mod:`platsim.core.spending`); firms split their freelance budget (part of their fixed cost)
+the same way on freelance platforms.
 
-Offline demand from municipality ``m`` reaches destination ``j`` with weight ``W[m, j] A_j``
-(gravity weight times the competitiveness of j's local firms); within ``j`` each firm gets a
-share proportional to its productivity. Demand from a zone without any local firm leaves the
-territory.
+Offline, goods are bought outside the territory (imports) and local services from the
+local-services firms of the commuting zone: demand from municipality ``m`` reaches destination
+``j`` with weight ``W[m, j] A_j`` (gravity weight times the productivity of j's local firms),
+each firm getting a share proportional to its productivity; municipalities spend the service
+budget set last month on the same firms (public procurement). Demand from a zone without any
+local firm leaves the territory.
 
-Platform spending ``T_p`` is split: ``outside_supplier_share`` to suppliers outside the
-territory; ``gig_task_share`` to local tasks, whose value net of commission goes to the
-platform's gig pool (paid to gig workers in phase 5); the rest to the platform's member firms
-anywhere in the territory (∝ productivity), net of the commission. The commission goes where
-the platform's kind sends it (see :mod:`platsim.core.platforms`). Without member firms the goods
-come from outside suppliers. The identity household spending = firm revenue + platform
-commissions + gig pools + leakage holds every step.
+A platform's sales ``T`` are split: ``outside_supplier_share`` to suppliers outside the
+territory; the segment's ``task_share`` to tasks, whose value net of commission goes to its
+gig pool (paid to gig workers or freelancers in phase 5); the rest to its member firms, net
+of the commission: anywhere in the territory for goods (in proportion to productivity),
+within the buyer's commuting zone for local services (as offline demand is spread; demand
+that finds no member firm there is bought offline instead). Freelance sales net of commission
+go to the gig pool, but for ``outside_supplier_share`` of them, done by freelancers outside
+the territory. The commission goes where the platform's owner is (:mod:`platsim.core.platforms`).
+The identity household spending = firm revenue + commissions + gig pools + imports and outside
+suppliers holds every step.
 """
 
 from __future__ import annotations
@@ -26,14 +31,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.core.agents import LOCAL_SERVICES
-from platsim.core.platforms import codes_bound
+from platsim.core.agents import LOCAL_SERVICES as LOCAL_SECTOR
+from platsim.core.phases.platform_market import members, seller_eligible
 from platsim.core.rules import distribute_local_demand
-from platsim.numerics.codes import sum_codes
+from platsim.core.spending import split_by_platform, spending_budgets
 from platsim.schema.platforms import GLOBAL
+from platsim.schema.segments import FREELANCE, GOODS, LOCAL_SERVICES
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
+    from platsim.core.platforms import Platform
 
 
 def step(model: TerritoryModel) -> None:
@@ -44,103 +51,178 @@ def step(model: TerritoryModel) -> None:
 
     workers.spending = economy.consumption_share * np.maximum(workers.income - workers.tax, 0.0)
     workers.savings -= workers.spending
-    on_platform = workers.platform >= 0
-    # (take and a product with the flags: the same as fancy indexing and np.where on these
-    # finite, non-negative amounts, in fewer instructions per household)
-    via_platform = model.platform_share.take(workers.home) * workers.spending * on_platform
-    offline = workers.spending - via_platform
-    by_home = workers.sum_by_home(offline, n)
-    household_local = economy.local_share * by_home
+    budgets = spending_budgets(model, workers.spending)
+    firms.revenue_local = np.zeros(len(firms))
+    flows = {"spending": 0.0, "to_firms": 0.0, "commissions": 0.0, "outside": 0.0}
+    goods_online = buy_goods_online(model, budgets[GOODS], flows)
+    local_online, local_returned = buy_local_services_online(
+        model, budgets[LOCAL_SERVICES], flows
+    )
+    buy_freelance_work(model, budgets[FREELANCE])
+
+    goods_total = float(np.add.reduce(budgets[GOODS]))
+    household_local = workers.sum_by_home(budgets[LOCAL_SERVICES], n) - local_online + local_returned
     public = munis.service_budget.copy()
     munis.budget -= public
     munis.service_budget[:] = 0.0
 
-    sells_locally = firms.alive & (firms.sector == LOCAL_SERVICES)
+    sells_locally = firms.alive & (firms.sector == LOCAL_SECTOR)
     revenue, unplaced = distribute_local_demand(
         household_local + public,
         firms.productivity * sells_locally,
         firms.municipality,
         model.territory.commute_weight,
     )
-    firms.revenue_local = revenue
+    firms.revenue_local += revenue
     total_local = household_local + public
     household_part = np.divide(household_local, total_local, out=np.zeros(n), where=total_local > 0)
     household_unplaced = float(np.add.reduce(unplaced * household_part))
     public_unplaced = float(np.add.reduce(unplaced)) - household_unplaced
 
-    offline_spending = float(np.add.reduce(by_home))
-    household_local_total = float(np.add.reduce(household_local))
-    household_imports = offline_spending - household_local_total + household_unplaced
+    household_imports = goods_total - goods_online + household_unplaced
     model.ledger.outflow("imports", household_imports)
     model.ledger.outflow("public_purchases", public_unplaced)
-    platform_flows = sell_through_platforms(model, via_platform)
 
     household_spending = float(np.add.reduce(workers.spending))
+    offline_spending = household_spending - flows["spending"]
     model.flows.update(
         household_spending=household_spending,
         household_offline=offline_spending,
         household_offline_to_firms=offline_spending - household_imports,
-        household_leakage=household_imports + platform_flows["outside"],
+        household_leakage=household_imports + flows["outside"],
         public_spending=float(np.add.reduce(public)),
         public_to_firms=float(np.add.reduce(public)) - public_unplaced,
-        **{f"platform_{key}": value for key, value in platform_flows.items()},
+        goods_spending=goods_total,
+        goods_platform_spending=goods_online,
+        local_spending=float(np.add.reduce(budgets[LOCAL_SERVICES])),
+        local_platform_spending=float(np.add.reduce(local_online - local_returned)),
+        **{f"platform_{key}": value for key, value in flows.items()},
     )
     model.flows["household_to_firms"] = (
-        model.flows["household_offline_to_firms"] + platform_flows["to_firms"]
+        model.flows["household_offline_to_firms"] + flows["to_firms"]
     )
 
 
-def sell_through_platforms(model: TerritoryModel, via_platform: np.ndarray) -> dict[str, float]:
-    """Route each household's platform spending through its platform.
+def _book_sale(
+    model: TerritoryModel,
+    platform: Platform,
+    sales: float,
+    to_members: float,
+    tasks: float,
+    outside: float,
+    flows: dict[str, float] | None,
+) -> None:
+    """Record one platform's sales of the month: commission on what its members and gig
+    workers sell, the tasks' net value into its gig pool, outside suppliers paid.
+
+    ``flows``: the month's household platform totals (None for freelance sales, bought by
+    firms): what leaves the territory counts as leakage of household spending.
+    """
+    rate = platform.commission
+    commission = rate * (to_members + tasks)
+    platform.transactions += sales
+    platform.book_commission(commission)
+    platform.gig_pool += tasks * (1.0 - rate)
+    model.ledger.outflow("outside_suppliers", outside)
+    if flows is not None:
+        leaving = outside + (commission if platform.kind == GLOBAL else 0.0)
+        flows["spending"] += sales
+        flows["to_firms"] += to_members * (1.0 - rate)
+        flows["commissions"] += commission
+        flows["outside"] += outside
+        model.add_flow("platform_leakage", leaving)
+
+
+def buy_goods_online(model: TerritoryModel, budget: np.ndarray, flows: dict[str, float]) -> float:
+    """Households' goods bought on platforms; member firms anywhere sell them.
 
     Returns:
-        Totals of the month: spending through platforms, member firms' revenue, commissions,
-        gig pools, outside suppliers, and the part of commissions that left the territory.
+        Goods spending made on platforms (EUR).
     """
+    market = model.market.get(GOODS)
+    if market is None:
+        return 0.0
+    firms = model.firms
+    task_share = model.scenario.goods.task_share
+    sellers = seller_eligible(model, GOODS)
+    total = 0.0
+    for row, spent in split_by_platform(model, GOODS, market, budget):
+        platform = market.platforms[row]
+        sales = float(np.add.reduce(spent))
+        total += sales
+        outside = platform.spec.outside_supplier_share * sales
+        tasks = task_share * sales
+        goods = sales - outside - tasks
+        weight = firms.productivity * (sellers & members(firms.platforms, platform.index))
+        weight_total = float(np.add.reduce(weight))
+        if weight_total > 0:
+            firms.revenue_local += weight * (goods * (1.0 - platform.commission) / weight_total)
+        else:
+            outside, goods = outside + goods, 0.0
+        _book_sale(model, platform, sales, goods, tasks, outside, flows)
+    return total
+
+
+def buy_local_services_online(
+    model: TerritoryModel, budget: np.ndarray, flows: dict[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Households' local services bought on platforms, sold by member firms in the buyer's
+    commuting zone and by gig workers.
+
+    Returns:
+        Per home municipality: the budget households put on platforms, and the part that
+        found no member firm in the zone and is bought offline instead (EUR).
+    """
+    n = model.territory.n
+    market = model.market.get(LOCAL_SERVICES)
+    online, returned = np.zeros(n), np.zeros(n)
+    if market is None:
+        return online, returned
     workers, firms = model.workers, model.firms
-    labour = model.scenario.labour
-    size = len(model.platforms)
-    totals = dict(spending=0.0, to_firms=0.0, commissions=0.0, gig_pools=0.0, outside=0.0)
-    if size == 0:
-        return totals
-    spending = sum_codes(workers.platform, via_platform, size, codes_bound(model))
-    totals["spending"] = float(np.add.reduce(spending))
-    platforms = [p for p in model.platforms if p.active and spending[p.index] > 0]
-    if not platforms:
-        return totals
-    index = np.array([p.index for p in platforms])
-    amount = spending[index]
-    commission_rate = np.array([p.commission for p in platforms])
-    outside = np.array([p.spec.outside_supplier_share for p in platforms]) * amount
-    tasks = labour.gig_task_share * amount
-    goods = amount - outside - tasks
-    # members[k, f]: firm f sells on platform k; each platform's goods go to its members.
-    # Platform-major: numpy reduces a (firms, few) table ten times slower than this one.
-    members = firms.alive[None, :] & (((firms.platforms[None, :] >> index[:, None]) & 1) == 1)
-    weight = members * firms.productivity[None, :]
-    weight_total = weight.sum(axis=1)
-    has_members = weight_total > 0
-    sales = np.where(has_members, goods * (1.0 - commission_rate), 0.0)
-    share = np.divide(
-        weight, weight_total[:, None], out=np.zeros_like(weight), where=has_members[:, None]
-    )
-    # elementwise then sum: no multi-threaded BLAS, so results do not depend on thread counts
-    firms.revenue_local += (share * sales[:, None]).sum(axis=0)
-    outside = outside + np.where(has_members, 0.0, goods)
-    goods = np.where(has_members, goods, 0.0)
-    commission = commission_rate * (goods + tasks)
-    pools = tasks * (1.0 - commission_rate)
-    for k, platform in enumerate(platforms):
-        platform.transactions += float(amount[k])
-        platform.book_commission(float(commission[k]))
-        platform.gig_pool += float(pools[k])
-        if platform.kind == GLOBAL:
-            model.add_flow("global_leakage", float(outside[k]))
-    model.ledger.outflow("outside_suppliers", float(np.add.reduce(outside)))
-    totals.update(
-        to_firms=float(np.add.reduce(sales)),
-        commissions=float(np.add.reduce(commission)),
-        gig_pools=float(np.add.reduce(pools)),
-        outside=float(np.add.reduce(outside)),
-    )
-    return totals
+    task_share = model.scenario.local_services.task_share
+    sellers = seller_eligible(model, LOCAL_SERVICES)
+    for row, spent in split_by_platform(model, LOCAL_SERVICES, market, budget):
+        platform = market.platforms[row]
+        by_home = workers.sum_by_home(spent, n)
+        online += by_home
+        outside_share = platform.spec.outside_supplier_share
+        goods_by_home = by_home * (1.0 - outside_share - task_share)
+        weight = firms.productivity * (sellers & members(firms.platforms, platform.index))
+        revenue, unplaced = distribute_local_demand(
+            goods_by_home, weight, firms.municipality, model.territory.commute_weight
+        )
+        firms.revenue_local += revenue * (1.0 - platform.commission)
+        returned += unplaced
+        sales = float(np.add.reduce(by_home - unplaced))
+        placed = float(np.add.reduce(goods_by_home - unplaced))
+        _book_sale(
+            model,
+            platform,
+            sales,
+            placed,
+            task_share * float(np.add.reduce(by_home)),
+            outside_share * float(np.add.reduce(by_home)),
+            flows,
+        )
+    return online, returned
+
+
+def buy_freelance_work(model: TerritoryModel, budget: np.ndarray) -> None:
+    """Firms' skilled work bought on freelance platforms (``firms.platform_purchases``):
+    net of commission, to the platform's gig pool, but for its outside share."""
+    firms = model.firms
+    firms.platform_purchases = np.zeros(len(firms))
+    market = model.market.get(FREELANCE)
+    if market is None:
+        return
+    for row, spent in split_by_platform(model, FREELANCE, market, budget):
+        platform = market.platforms[row]
+        firms.platform_purchases += spent
+        sales = float(np.add.reduce(spent))
+        rate = platform.commission
+        platform.transactions += sales
+        platform.book_commission(rate * sales)
+        net = (1.0 - rate) * sales
+        outside = platform.spec.outside_supplier_share * net
+        platform.gig_pool += net - outside
+        model.ledger.outflow("outside_suppliers", outside)

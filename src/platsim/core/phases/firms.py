@@ -19,9 +19,9 @@
 - Digital adoption with monthly probability ``rate * connectivity * (0.5 + mean literacy)``,
   times ``1 + adviser_boost`` where a territorial platform's advisers reach; it raises
   productivity by ``digital_productivity_gain`` and is required to join a platform.
-- Traded firms on a platform reach ``1 + reach_gain`` times further in external markets (a
-  larger share of their sector's external demand, at the expense of the sector's other
-  firms); the platform takes its commission on that extra share of their sales.
+- Traded firms selling on a goods platform reach ``reach_gain`` more customers outside the
+  territory: their external sales rise by that share of their sales (new demand, not taken
+  from the sector's other firms); the platform takes its commission on the extra sales.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import numpy as np
 from platsim.core.agents import EMPLOYEE, LOCAL_SERVICES
 from platsim.core.rules import agglomeration, draw_productivity, sector_shares
 from platsim.numerics.sampling import sample_dense_rows, select_per_group
+from platsim.schema.segments import GOODS
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -49,7 +50,8 @@ def step(model: TerritoryModel) -> None:
 
 
 def sell_outside(model: TerritoryModel) -> None:
-    """Share each traded sector's external demand (with its business cycle) among firms."""
+    """Share each traded sector's external demand (with its business cycle) among firms;
+    firms on a goods platform reach ``reach_gain`` more customers outside."""
     economy, firms = model.scenario.economy, model.firms
     model.demand_cycle = (
         economy.external_demand_persistence * model.demand_cycle
@@ -61,7 +63,6 @@ def sell_outside(model: TerritoryModel) -> None:
     sector = firms.sector[traded].astype(np.intp)
     weight = firms.market_access[traded]
     productivity = firms.productivity[traded]
-    reach_gain = model.scenario.platforms.reach_gain
     by_sector_access = np.bincount(sector, weights=weight, minlength=3)
     by_sector_productivity = np.bincount(sector, weights=weight * productivity, minlength=3)
     mean_productivity = np.divide(
@@ -71,53 +72,51 @@ def sell_outside(model: TerritoryModel) -> None:
         mean_productivity / model.reference_productivity
     ) ** economy.external_demand_elasticity
     demand = model.external_demand * growth * np.exp(model.demand_cycle)
-    competitiveness = (
-        weight * productivity * np.where(firms.platforms[traded] != 0, 1.0 + reach_gain, 1.0)
-    )
+    competitiveness = weight * productivity
     sector_total = np.bincount(sector, weights=competitiveness, minlength=3)[sector]
     share = np.divide(
         competitiveness, sector_total, out=np.zeros(len(traded)), where=sector_total > 0
     )
     gross = np.zeros(len(firms))
     gross[traded] = demand[sector] * share
+    extra, commission = sell_through_platforms(model, gross * model.scenario.platforms.reach_gain)
+    gross += extra
     model.ledger.inflow("external_sales", np.add.reduce(gross))
-    firms.revenue_external = gross - pay_platform_commissions(model, gross, reach_gain)
+    firms.revenue_external = gross - commission
 
 
-def pay_platform_commissions(
-    model: TerritoryModel, gross: np.ndarray, reach_gain: float
-) -> np.ndarray:
-    """Commissions on the external sales platforms bring (split across a firm's platforms).
+def sell_through_platforms(
+    model: TerritoryModel, reachable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The extra external sales ``reachable`` of the firms on goods platforms (split evenly
+    across the goods platforms a firm sells on), recorded by each platform as transactions
+    with its commission.
 
     Returns:
-        Commission paid by each firm (EUR).
+        Each firm's extra external sales and the commission it pays on them (EUR; 0 for
+        firms on no goods platform).
     """
     firms = model.firms
-    paid = np.zeros(len(firms))
-    on = firms.platforms.nonzero()[0]  # the firms on a platform (a third or so)
-    platforms = [p for p in model.platforms if p.active]
-    if len(on) == 0 or not platforms:
-        return paid
-    through_platforms = gross[on] * reach_gain / (1.0 + reach_gain)
+    sales, paid = np.zeros(len(firms)), np.zeros(len(firms))
+    platforms = [p for p in model.platforms if p.active and p.segment == GOODS]
+    if not platforms:
+        return sales, paid
     index = np.array([p.index for p in platforms])
     # platform-major (platform, firm) tables: numpy reduces a (firms, few) table along either
     # axis ten times slower than a (few, firms) one
-    members = ((firms.platforms[on][None, :] >> index[:, None]) & 1).astype(float)
-    memberships = members.sum(axis=0)
-    sales = (
-        members
-        * np.divide(through_platforms, memberships, out=np.zeros(len(on)), where=memberships > 0)[
-            None, :
-        ]
-    )
+    on = ((firms.platforms[None, :] >> index[:, None]) & 1).astype(float)
+    memberships = on.sum(axis=0)
+    reached = memberships > 0
+    sales[reached] = reachable[reached]
+    split = on * np.divide(reachable, memberships, out=np.zeros(len(firms)), where=reached)[None, :]
     rate = np.array([p.commission for p in platforms])
-    paid[on] = (sales * rate[:, None]).sum(axis=0)  # no BLAS: thread-count independent
-    sales_by_platform = sales.sum(axis=1)
+    paid = (split * rate[:, None]).sum(axis=0)  # elementwise, no BLAS: thread-count free
+    by_platform = split.sum(axis=1)
     for k, platform in enumerate(platforms):
-        if sales_by_platform[k] > 0:
-            platform.transactions += float(sales_by_platform[k])
-            platform.book_commission(float(rate[k] * sales_by_platform[k]))
-    return paid
+        if by_platform[k] > 0:
+            platform.transactions += float(by_platform[k])
+            platform.book_commission(float(rate[k] * by_platform[k]))
+    return sales, paid
 
 
 def pay_and_account(model: TerritoryModel) -> None:
@@ -143,7 +142,8 @@ def pay_and_account(model: TerritoryModel) -> None:
     munis.budget += collected
     munis.receipts += collected
     firms.cash += firms.profit - tax
-    model.ledger.outflow("fixed_costs", np.add.reduce(fixed))
+    # the freelance work bought on platforms (phase 1) is part of the fixed cost, paid there
+    model.ledger.outflow("fixed_costs", np.add.reduce(fixed - firms.platform_purchases))
     weight = economy.revenue_smoothing
     firms.planned_revenue = np.where(
         alive, (1.0 - weight) * firms.planned_revenue + weight * firms.revenue, 0.0

@@ -50,15 +50,14 @@ def destination_probabilities(model: TerritoryModel) -> np.ndarray:
 
 
 def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
-    """Movers whose platform does not reach their new home choose again; gig workers out of
-    their platform's reach (or below the connectivity gig work needs) stop gig work."""
+    """Movers lose the platforms that do not reach their new home and choose again; gig
+    workers out of their platform's reach (or below the connectivity gig work needs) stop gig
+    work."""
     if not model.platforms:
         return
     workers = model.workers
     reach = np.array([p.reach for p in model.platforms])  # platforms x municipalities
     home = workers.home[movers]
-    shop = workers.platform[movers]
-    lost = (shop >= 0) & ~reach[np.maximum(shop, 0), home]
     gig = workers.gig_platform[movers]
     threshold = model.scenario.labour.gig_connectivity_threshold
     too_far = (gig >= 0) & (
@@ -70,14 +69,17 @@ def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
         change = -np.bincount(workers.gig_platform[leaving], minlength=size)
         platform_market.leave_gig_work(workers, leaving)
         _update_counts(model, "gig_workers", change)
+    bits = workers.platforms[movers]
+    index = np.arange(size, dtype=np.int64)
+    held = ((bits[:, None] >> index[None, :]) & 1).astype(bool)  # movers x platforms
+    lost = (held & ~reach[:, home].T).any(axis=1)
     if lost.any():
         choosing = movers[lost]
-        change = -np.bincount(workers.platform[choosing], minlength=size)
-        workers.platform[choosing] = -1
+        before = held[lost].sum(axis=0)
+        workers.platforms[choosing] = 0
         platform_market.choose_household_platforms(model, choosing, switching=0.0)
-        chosen = workers.platform[choosing]
-        change += np.bincount(chosen[chosen >= 0], minlength=size)
-        _update_counts(model, "households", change)
+        after = ((workers.platforms[choosing][:, None] >> index[None, :]) & 1).sum(axis=0)
+        _update_counts(model, "households", after - before)
 
 
 def _update_counts(model: TerritoryModel, attribute: str, change: np.ndarray) -> None:

@@ -1,48 +1,51 @@
-"""Phase 2, platform market: data, quality, commissions, entry, acquisitions and choices.
+"""Phase 2, platform market: platforms open, learn, price, buy rivals and close; buyers and
+sellers choose the platforms they use, in each segment (goods, local_services, freelance).
 
-In order:
-
-1. Platforms open at their start step (territorial partners join), entrants appear at
-   ``platforms.entry_rate`` and close if their effective data is below
-   ``entrant_survival_data`` after ``entrant_grace_months``.
-2. Data: ``D_p <- (1 - lambda) D_p + T_p / unit`` with ``T_p`` the month's transactions and
-   the unit ``data_unit`` x the territory's initial monthly household spending. Platforms
-   pay their operating cost, ``operating_cost`` x ``T_p``. Effective
-   data ``E_p`` adds what the data regime shares (from policy_start): open data gives every
-   platform ``share`` of the others' data; a trusted third party gives each participant
-   ``share`` of the other participants' data (the global platform participates only when
-   mandated); both add ``share`` of the municipalities' and utilities' ``public_data`` when
-   municipalities take part; portability shares nothing but lowers switching costs by
-   ``share``.
-3. Quality ``q_p = q0_p + beta ln(1 + E_p)`` (data network effect, diminishing returns).
-4. Commissions: a global platform charges ``min(cap, tau0 + kappa * market share)``; others
-   their catalogue rate, capped from policy_start.
-5. A global platform buys its smallest private rival (an entrant) with probability
-   ``acquisition_rate * share`` unless the acquisition ban applies to it.
-6. The platform share of household spending in each municipality grows logistically towards
-   ``adoption_ceiling * connectivity * logistic(best reachable quality)``.
-7. A share ``revision_share`` of households and of digitised firms revise their choice by
-   multinomial logit (Gumbel noise) over reachable platforms: households weigh quality and
-   the firms on the platform, firms weigh quality, the households on it and the commission,
-   against staying off platforms; changing costs ``switching_cost``. With interoperability
-   (``competition.multihoming``) firms join every platform they prefer to staying off.
+1. Scheduled platforms open; with probability ``entry_rate`` a start-up (kind entrant) opens
+   in a random segment and region with ``entrant_capital`` from outside.
+2. Each platform adds last month's transactions to its data stock (``D <- (1 - lambda) D +
+   T / unit``) and pays its costs; its effective data ``E`` follows the data regime within
+   its segment (:func:`effective_data`); quality is ``q = q0 + beta_s ln(1 + E)``; its market
+   share is its share of the segment's platform transactions.
+3. Commissions: market-priced platforms (global, entrant) move a share
+   ``commission_adjustment`` towards ``operating_cost + 1 / (alpha_s (1 - share))`` (the
+   logit Bertrand-Nash markup, up to ``commission_ceiling``); an entrant charges its
+   promotional ``entrant_commission`` during its grace months; territorial and cooperative
+   platforms charge their set commission; a cap applies from ``policy_start``.
+4. A global platform may buy its smallest entrant rival of its segment (unless banned).
+5. Platforms with their own cash (cooperative, entrant) close when it runs out.
+6. Buyers' and sellers' utilities of each platform are built per municipality
+   (:class:`Market`): quality, the other side's users per 100 potential users in reach
+   (within commuting zones for local services), the commission (passed on in prices for
+   buyers) and connectivity.
+7. A share ``revision_share`` of households and of eligible firms revise the platforms they
+   use (:func:`choose_accounts`): a platform is used when its noisy utility, less a switching
+   cost for a new account and a homing cost for each platform beyond the first, beats the
+   offline channel.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.core.agents import PLATFORM, UNEMPLOYED
-from platsim.core.platforms import MAX_PLATFORMS, Platform, codes_bound
-from platsim.numerics.codes import count_codes
-from platsim.numerics.sampling import bernoulli_indices, gumbel, logit_best
+from platsim.core.agents import LOCAL_SERVICES as LOCAL_SECTOR
+from platsim.core.agents import PLATFORM, TRADITIONAL, UNEMPLOYED
+from platsim.core.platforms import MAX_PLATFORMS, Platform
+from platsim.core.spending import split_by_platform, spending_budgets
+from platsim.numerics.sampling import bernoulli_indices, gumbel
+from platsim.numerics.sparse import matvec
 from platsim.schema import PlatformSpec
-from platsim.schema.platforms import ENTRANT, GLOBAL
+from platsim.schema.platforms import COOPERATIVE, ENTRANT, GLOBAL, MARKET_PRICED, TERRITORIAL
+from platsim.schema.segments import FREELANCE, GOODS, LOCAL_SERVICES, SEGMENTS
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
+
+#: Users per 100 potential users: the network terms' scale (independent of agents' scale).
+PER_HUNDRED = 100.0
 
 
 def step(model: TerritoryModel) -> None:
@@ -51,110 +54,115 @@ def step(model: TerritoryModel) -> None:
     update_data_and_quality(model)
     set_commissions(model)
     acquire(model)
-    market = quality_matrix(model)  # unchanged by the three choices below
-    grow_adoption(model, market)
-    revise_households(model, market)
-    revise_firms(model, market)
+    close_insolvent(model)
+    model.market = build_market(model)
+    revise_households(model)
+    revise_firms(model)
     count_members(model)
 
 
-def active_platforms(model: TerritoryModel) -> list[Platform]:
-    """Platforms open this month."""
-    return [platform for platform in model.platforms if platform.active]
+def active_platforms(model: TerritoryModel, segment: str | None = None) -> list[Platform]:
+    """Platforms open this month (of one segment, if given)."""
+    return [
+        platform
+        for platform in model.platforms
+        if platform.active and (segment is None or platform.segment == segment)
+    ]
+
+
+def segment_config(model: TerritoryModel, segment: str):
+    """The scenario section of a segment (``model.scenario.goods``, ...)."""
+    return getattr(model.scenario, segment)
+
+
+def reference_money(model: TerritoryModel) -> float:
+    """Initial monthly household spending (EUR): the unit of platforms' capital and fixed
+    costs, so that they scale with the territory."""
+    return model.reference_spending
+
+
+# -- opening, entry, exit ---------------------------------------------------------------------
 
 
 def open_and_enter(model: TerritoryModel) -> None:
-    """Open scheduled platforms, let an entrant appear, close entrants short of data."""
+    """Open scheduled platforms; a start-up may open."""
     config, rng = model.scenario.platforms, model.rng
     open_due_platforms(model)
     if config.entry_rate > 0 and rng.random() < config.entry_rate:
+        segment = SEGMENTS[int(rng.integers(len(SEGMENTS)))]
+        region = int(rng.integers(model.territory.n_regions))
         if len(model.platforms) < MAX_PLATFORMS:
             spec = PlatformSpec(
                 kind=ENTRANT,
+                segment=segment,
                 quality=config.entrant_quality,
                 commission=config.entrant_commission,
                 outside_supplier_share=0.0,
+                capital=config.entrant_capital,
+                fixed_cost=config.entrant_fixed_cost,
             )
-            region = int(rng.integers(model.territory.n_regions))
-            number = sum(p.kind == ENTRANT for p in model.platforms) + 1
+            number = sum(p.kind == ENTRANT and p.opens > 0 for p in model.platforms) + 1
             entrant = Platform(
-                model, len(model.platforms), f"entrant-{number}", spec, region, model.steps
+                model,
+                len(model.platforms),
+                f"entrant-{number}-{segment}",
+                spec,
+                region,
+                model.steps,
             )
+            entrant.promotion_until = model.steps + config.entrant_grace_months
             model.platforms.append(entrant)
             open_platform(model, entrant)
             model.events["platform_entry"] += 1
     for platform in active_platforms(model):
         platform.age += 1
-        if (
-            platform.kind == ENTRANT
-            and platform.age >= config.entrant_grace_months
-            and platform.effective_data < config.entrant_survival_data
-        ):
-            close_platform(model, platform)
-            model.events["platform_exit"] += 1
 
 
 def open_due_platforms(model: TerritoryModel) -> None:
-    """Open every platform scheduled by now, then let households without one choose.
-
-    Platforms opening together are all open before anyone chooses, so no platform gains
-    from its place in the catalogue.
-    """
-    due = [
-        platform
-        for platform in model.platforms
-        if not platform.active and not platform.closed and platform.opens <= model.steps
-    ]
-    for platform in due:
-        open_platform(model, platform, choose=False)
-    if due:
-        without = (model.workers.platform < 0).nonzero()[0]
-        choose_household_platforms(model, without, switching=0.0)
+    """Open every platform scheduled by now (members come with the month's revisions)."""
+    for platform in model.platforms:
+        if not platform.active and not platform.closed and platform.opens <= model.steps:
+            open_platform(model, platform)
 
 
-def open_platform(model: TerritoryModel, platform: Platform, *, choose: bool = True) -> None:
-    """Activate a platform; its partner firms (digitised, in reach) join at once; households
-    without a platform choose one unless ``choose`` is False."""
+def open_platform(model: TerritoryModel, platform: Platform) -> None:
+    """Activate a platform with its capital; its partner firms (eligible, in reach) join."""
     platform.active = True
     platform.refresh_reach()
-    firms = model.firms
+    capital = platform.spec.capital * reference_money(model)
+    if capital > 0:
+        platform.cash += capital
+        model.ledger.inflow("startup_capital", capital)
     if platform.spec.partner_share > 0:
-        eligible = firms.alive & firms.digital & platform.reach[firms.municipality]
+        firms = model.firms
+        eligible = seller_eligible(model, platform.segment) & platform.reach[firms.municipality]
         joins = eligible & (model.rng.random(len(firms)) < platform.spec.partner_share)
-        bit = np.int64(1) << platform.index
-        if not model.multihoming_allowed():
-            firms.platforms[joins] = 0
-        firms.platforms[joins] |= bit
-    if choose:
-        without = (model.workers.platform < 0).nonzero()[0]
-        choose_household_platforms(model, without, switching=0.0)
+        firms.platforms[joins] |= np.int64(1) << platform.index
 
 
 def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | None = None) -> None:
     """Close a platform; members within the reach of ``heir`` (an acquirer) move to it, the
-    others leave: households choose again, gig workers look for work, firms lose the link."""
+    others lose the account; its gig workers look for work elsewhere."""
     workers, firms = model.workers, model.firms
     bit = np.int64(1) << platform.index
-    on_it = workers.platform == platform.index
+    members = (workers.platforms & bit) != 0
+    sellers = (firms.platforms & bit) != 0
     gig = workers.gig_platform == platform.index
-    members = (firms.platforms & bit) != 0
-    firms.platforms[members] &= ~bit
+    workers.platforms[members] &= ~bit
+    firms.platforms[sellers] &= ~bit
     if heir is not None:
         heir.data += platform.data
         heir.gig_pool += platform.gig_pool
         platform.gig_pool = 0.0
-        household_reached = heir.reach[workers.home]
-        workers.platform[on_it & household_reached] = heir.index
-        workers.gig_platform[gig & household_reached] = heir.index
-        firms.platforms[members & heir.reach[firms.municipality]] |= np.int64(1) << heir.index
-        on_it &= ~household_reached
-        gig &= ~household_reached
-    workers.platform[on_it] = -1
+        heir_bit = np.int64(1) << heir.index
+        workers.platforms[members & heir.reach[workers.home]] |= heir_bit
+        firms.platforms[sellers & heir.reach[firms.municipality]] |= heir_bit
+        moving = gig & heir.reach[workers.home]
+        workers.gig_platform[moving] = heir.index
+        gig &= ~moving
     leave_gig_work(workers, gig)
     platform.close()
-    choose_household_platforms(model, on_it.nonzero()[0], switching=0.0)
-    if heir is not None:
-        platform.market_share = 0.0
+    platform.market_share = 0.0
 
 
 def leave_gig_work(workers, who: np.ndarray) -> None:
@@ -165,60 +173,122 @@ def leave_gig_work(workers, who: np.ndarray) -> None:
     workers.gig_platform[who] = -1
 
 
+def close_insolvent(model: TerritoryModel) -> None:
+    """Platforms that pay their losses from their own cash (cooperative, entrant) close when
+    it is spent."""
+    for platform in active_platforms(model):
+        if platform.kind in (COOPERATIVE, ENTRANT) and platform.cash < 0:
+            close_platform(model, platform)
+            model.events["platform_exit"] += 1
+
+
+# -- data, quality, prices, acquisitions -----------------------------------------------------
+
+
 def effective_data(model: TerritoryModel, platforms: list[Platform]) -> np.ndarray:
-    """Effective data of each platform under the data regime in force."""
-    stock = np.array([p.data for p in platforms])
+    """Effective data of each platform of one segment under the data regime in force.
+
+    - closed, portability: its own stock D.
+    - open: D plus ``share`` of every other platform's stock, plus the published public data.
+    - trusted third party: participants add ``share`` of the other participants' stocks and
+      of the public data. Territorial and cooperative platforms take part; private ones
+      (global, entrant) take part when mandated (``global_participates``) or when what the
+      pool gives them exceeds what they put in (others' data plus public data above their
+      own), decided in order of increasing data until no one changes.
+    """
+    stock = np.array([p.data for p in platforms], dtype=float)
     data = model.scenario.data
     if not model.policy_active or data.regime in ("closed", "portability") or len(stock) == 0:
         return stock
-    public = data.share * data.public_data if data.municipalities_participate else 0.0
+    public = data.public_data if data.municipalities_participate else 0.0
     if data.regime == "open":
-        return stock + data.share * (stock.sum() - stock) + public
-    participant = np.array([p.kind != GLOBAL or data.global_participates for p in platforms])
+        return stock + data.share * (stock.sum() - stock + public)
+    participant = participants(platforms, stock, public, data.global_participates)
     pooled = stock[participant].sum()
-    return np.where(participant, stock + data.share * (pooled - stock) + public, stock)
+    shared = stock + data.share * (pooled - stock + public)
+    return np.where(participant, shared, stock)
+
+
+def participants(
+    platforms: list[Platform], stock: np.ndarray, public: float, mandated: bool
+) -> np.ndarray:
+    """Which platforms of a segment take part in a trusted third party (see
+    :func:`effective_data`)."""
+    private = np.array([p.kind in (GLOBAL, ENTRANT) for p in platforms])
+    taking_part = ~private | mandated
+    for _ in range(len(platforms)):
+        others = stock[taking_part].sum() - np.where(taking_part, stock, 0.0) + public
+        joins = taking_part | (private & (others >= stock))
+        if (joins == taking_part).all():
+            break
+        taking_part = joins
+    return taking_part
 
 
 def update_data_and_quality(model: TerritoryModel) -> None:
-    """Accumulate data from the month's transactions; set effective data, quality, shares."""
+    """Accumulate data from last month's transactions; pay costs; set effective data,
+    quality and market shares within each segment."""
     config = model.scenario.platforms
-    platforms = active_platforms(model)
     unit = config.data_unit * model.reference_spending
-    for platform in platforms:
+    money = reference_money(model)
+    for platform in active_platforms(model):
         platform.last_transactions = platform.transactions
         platform.data = (1.0 - config.data_decay) * platform.data + platform.transactions / unit
         platform.transactions = 0.0
-        platform.pay_operating_cost()
-    effective = effective_data(model, platforms)
-    total = sum(p.last_transactions for p in platforms)
-    for platform, level in zip(platforms, effective, strict=True):
-        platform.effective_data = float(level)
-        platform.quality = platform.spec.quality + config.data_effect * np.log1p(level)
-        platform.market_share = platform.last_transactions / total if total > 0 else 0.0
+        platform.pay_operating_cost(platform.spec.fixed_cost * money)
+    for segment in SEGMENTS:
+        platforms = active_platforms(model, segment)
+        if not platforms:
+            continue
+        beta = segment_config(model, segment).data_effect
+        effective = effective_data(model, platforms)
+        total = sum(p.last_transactions for p in platforms)
+        for platform, level in zip(platforms, effective, strict=True):
+            platform.effective_data = float(level)
+            platform.quality = platform.spec.quality + beta * float(np.log1p(level))
+            platform.market_share = platform.last_transactions / total if total > 0 else 0.0
+
+
+def market_priced(platform: Platform) -> bool:
+    """Whether a platform sets its commission by the market rule (else its set rate)."""
+    pricing = platform.spec.pricing
+    return platform.kind in MARKET_PRICED if pricing is None else pricing == "market"
 
 
 def set_commissions(model: TerritoryModel) -> None:
-    """Global platforms' rents rise with their share; a cap applies from policy_start."""
+    """Each platform sets its commission (see the module docstring, item 3)."""
+    config = model.scenario.platforms
     cap = model.scenario.competition.commission_cap if model.policy_active else 1.0
     for platform in active_platforms(model):
-        rate = platform.spec.commission
-        if platform.kind == GLOBAL:
-            rate += platform.spec.commission_slope * platform.market_share
+        if model.steps < platform.promotion_until:
+            rate = config.entrant_commission
+        elif market_priced(platform):
+            alpha = segment_config(model, platform.segment).price_sensitivity
+            share = min(platform.market_share, 0.99)
+            target = min(
+                platform.spec.operating_cost + 1.0 / (alpha * (1.0 - share)),
+                config.commission_ceiling,
+            )
+            rate = platform.commission + config.commission_adjustment * (
+                target - platform.commission
+            )
+        else:
+            rate = platform.spec.commission
         platform.commission = float(min(cap, rate))
 
 
 def acquire(model: TerritoryModel) -> None:
-    """A global platform may buy its smallest entrant rival unless the ban applies."""
+    """A global platform may buy its segment's smallest entrant unless the ban applies."""
     config, competition = model.scenario.platforms, model.scenario.competition
     for buyer in active_platforms(model):
-        if buyer.kind != GLOBAL:
+        if buyer.kind != GLOBAL or not buyer.active:
             continue
         banned = (
             model.policy_active
             and competition.acquisition_ban_share < 1.0
             and buyer.market_share >= competition.acquisition_ban_share
         )
-        targets = [p for p in active_platforms(model) if p.kind == ENTRANT]
+        targets = [p for p in active_platforms(model, buyer.segment) if p.kind == ENTRANT]
         if banned or not targets:
             continue
         if model.rng.random() < config.acquisition_rate * buyer.market_share:
@@ -229,135 +299,328 @@ def acquire(model: TerritoryModel) -> None:
             model.events["acquisitions"] += 1
 
 
-def quality_matrix(model: TerritoryModel) -> tuple[list[Platform], np.ndarray]:
-    """Active platforms and their quality per municipality (-inf where out of reach)."""
-    platforms = active_platforms(model)
-    matrix = np.full((len(platforms), model.territory.n), -np.inf)
-    for row, platform in enumerate(platforms):
-        matrix[row, platform.reach] = platform.quality
-    return platforms, matrix
+# -- who may use what --------------------------------------------------------------------------
 
 
-Market = tuple[list[Platform], np.ndarray]
+def seller_eligible(model: TerritoryModel, segment: str) -> np.ndarray:
+    """Firms that may be on a platform of ``segment``: digitised firms selling goods (local
+    services and traditional sectors) on goods platforms, local-services firms on
+    local-services platforms, every digitised firm buying on freelance platforms."""
+    firms = model.firms
+    able = firms.alive & firms.digital
+    if segment == GOODS:
+        return able & ((firms.sector == LOCAL_SECTOR) | (firms.sector == TRADITIONAL))
+    if segment == LOCAL_SERVICES:
+        return able & (firms.sector == LOCAL_SECTOR)
+    return able
 
 
-def grow_adoption(model: TerritoryModel, market: Market | None = None) -> None:
-    """Logistic growth of the share of household spending made on platforms.
+def freelancer_eligible(model: TerritoryModel) -> np.ndarray:
+    """Workers skilled and literate enough to sell freelance work."""
+    workers, labour = model.workers, model.scenario.labour
+    return (workers.skill >= labour.freelance_skill_threshold) & (
+        workers.literacy >= labour.gig_literacy_threshold
+    )
 
-    ``market``: :func:`quality_matrix` of this moment, when the caller has it.
+
+def members(bits: np.ndarray, index: int) -> np.ndarray:
+    """Whether each member mask holds platform ``index``."""
+    return ((bits >> index) & 1).astype(bool)
+
+
+# -- the market: utilities per municipality ----------------------------------------------------
+
+
+@dataclass
+class SegmentMarket:
+    """One segment's open platforms and their utilities per municipality.
+
+    Attributes:
+        platforms: The segment's open platforms.
+        index: Their indices (bits of member masks).
+        buyer_utility: Buyers' utility of each platform in each municipality (platform x
+            municipality; -inf out of reach), before household traits and noise.
+        seller_utility: Sellers' utility, the same way (goods and local services).
+        offline: Buyers' utility of the offline channel.
     """
-    config = model.scenario.platforms
-    platforms, quality = market or quality_matrix(model)
-    if not platforms:
-        return
-    best = quality.max(axis=0)
-    reached = np.isfinite(best)
-    ceiling = np.where(
-        reached,
-        config.adoption_ceiling
-        * model.municipalities.connectivity
-        / (1.0 + np.exp(-np.where(reached, best, 0.0))),
-        0.0,
-    )
-    share = model.platform_share
-    growth = (
-        config.adoption_speed
-        * share
-        * (1.0 - np.divide(share, ceiling, out=np.ones_like(share), where=ceiling > 0))
-    )
-    model.platform_share = np.minimum(np.maximum(share + np.where(reached, growth, 0.0), 1e-3), 1.0)
+
+    platforms: list[Platform]
+    index: np.ndarray
+    buyer_utility: np.ndarray
+    seller_utility: np.ndarray
+    offline: float
+    #: ``exp(buyer_utility)``: 0 where out of reach.
+    attraction: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.attraction = np.exp(self.buyer_utility)
+
+
+Market = dict[str, SegmentMarket]
+
+
+def build_market(model: TerritoryModel, seed_shares: bool = False) -> Market:
+    """Utilities of every open platform, per segment and municipality.
+
+    ``seed_shares``: at set-up, before anyone has chosen, each incumbent counts its
+    ``initial_share`` of the potential users on both sides.
+    """
+    market: Market = {}
+    for segment in SEGMENTS:
+        platforms = active_platforms(model, segment)
+        if platforms:
+            market[segment] = _segment_market(model, segment, platforms, seed_shares)
+    return market
+
+
+def _segment_market(
+    model: TerritoryModel, segment: str, platforms: list[Platform], seed_shares: bool
+) -> SegmentMarket:
+    config = segment_config(model, segment)
+    workers, firms, munis = model.workers, model.firms, model.municipalities
+    n = model.territory.n
+    local = segment == LOCAL_SERVICES
+    weight = model.territory.commute_weight
+
+    def per_place(counts: np.ndarray) -> np.ndarray:
+        # users around each municipality: its commuting zone's (local) or the territory's
+        return matvec(weight, counts) if local else np.full(n, np.add.reduce(counts))
+
+    if segment == FREELANCE:
+        buyers_potential = per_place(np.bincount(firms.municipality, seller_eligible(model, segment), n))
+        sellers_potential = per_place(
+            np.bincount(workers.home, freelancer_eligible(model), n).astype(float)
+        )
+    else:
+        buyers_potential = per_place(munis.residents.astype(float))
+        sellers_potential = per_place(
+            np.bincount(firms.municipality, seller_eligible(model, segment), n).astype(float)
+        )
+    rows = len(platforms)
+    buyer = np.full((rows, n), -np.inf)
+    seller = np.full((rows, n), -np.inf)
+    log_connectivity = np.log(np.maximum(munis.connectivity, 1e-3))
+    for row, platform in enumerate(platforms):
+        if seed_shares:
+            share = platform.spec.initial_share
+            buyers, sellers = share * buyers_potential, share * sellers_potential
+        else:
+            buyers, sellers = _users(model, segment, platform, per_place)
+        buyer_network = config.network_effect * np.log1p(
+            PER_HUNDRED * np.divide(sellers, sellers_potential, out=np.zeros(n), where=sellers_potential > 0)
+        )
+        seller_network = config.network_effect * np.log1p(
+            PER_HUNDRED * np.divide(buyers, buyers_potential, out=np.zeros(n), where=buyers_potential > 0)
+        )
+        price = config.price_sensitivity * platform.commission
+        reach = platform.reach
+        buyer[row, reach] = (
+            platform.quality
+            + buyer_network
+            - config.pass_through * price
+            + config.connectivity_weight * log_connectivity
+        )[reach]
+        seller[row, reach] = (platform.quality + seller_network - price)[reach]
+    index = np.array([p.index for p in platforms], dtype=np.int64)
+    return SegmentMarket(platforms, index, buyer, seller, config.offline_utility)
+
+
+def _users(model: TerritoryModel, segment: str, platform: Platform, per_place) -> tuple:
+    """Buyers and sellers of one platform around each municipality."""
+    workers, firms = model.workers, model.firms
+    n = model.territory.n
+    on_firms = members(firms.platforms, platform.index) & firms.alive
+    firm_counts = np.bincount(firms.municipality[on_firms], minlength=n).astype(float)
+    if segment == FREELANCE:
+        gig = workers.gig_platform == platform.index
+        return per_place(firm_counts), per_place(
+            np.bincount(workers.home[gig], minlength=n).astype(float)
+        )
+    on = members(workers.platforms, platform.index)
+    households = np.bincount(workers.home[on], minlength=n).astype(float)
+    return per_place(households), per_place(firm_counts)
+
+
+# -- choices ------------------------------------------------------------------------------------
 
 
 def switching_cost(model: TerritoryModel) -> float:
-    """Cost of changing platform under the rules in force."""
-    competition, data = model.scenario.competition, model.scenario.data
-    cost = competition.switching_cost
-    if model.policy_active:
-        if competition.multihoming:
-            cost = competition.interoperable_switching_cost
-        if data.regime == "portability":
-            cost *= 1.0 - data.share
+    """Cost of opening an account on a new platform under the rules in force (portability
+    lowers it by the portable share)."""
+    data = model.scenario.data
+    cost = model.scenario.competition.switching_cost
+    if model.policy_active and data.regime == "portability":
+        cost *= 1.0 - data.share
     return cost
 
 
-def choose_household_platforms(
-    model: TerritoryModel,
-    households: np.ndarray,
-    switching: float | None = None,
-    market: Market | None = None,
-) -> None:
-    """Logit choice of a platform for the given households (or none if none reaches them)."""
-    platforms, quality = market or quality_matrix(model)
-    workers = model.workers
+def seller_homing_cost(model: TerritoryModel, segment: str) -> float:
+    """Cost to a seller of each platform beyond the first (interoperability lowers it)."""
+    competition = model.scenario.competition
+    if model.policy_active and competition.multihoming:
+        return competition.interoperable_homing_cost
+    return segment_config(model, segment).seller_homing_cost
+
+
+def choose_accounts(utility: np.ndarray, outside: np.ndarray, homing_cost: float) -> np.ndarray:
+    """Which platforms each chooser uses: the best if it beats the outside option, each other
+    one if it beats the outside option by more than ``homing_cost``.
+
+    Args:
+        utility: Noisy utility per chooser and platform (-inf where out of reach).
+        outside: Noisy utility of the offline channel, per chooser.
+        homing_cost: Cost of each platform beyond the first.
+
+    Returns:
+        Boolean (chooser x platform).
+    """
+    if utility.shape[1] == 0:
+        return np.zeros(utility.shape, dtype=bool)
+    best = utility.argmax(axis=1)
+    rows = np.arange(len(utility))
+    take = utility > (outside + homing_cost)[:, None]
+    take[rows, best] = utility[rows, best] > outside
+    return take
+
+
+def _set_bits(bits: np.ndarray, who: np.ndarray, index: np.ndarray, take: np.ndarray) -> None:
+    """Replace the bits of platforms ``index`` in ``bits[who]`` by ``take`` (who x index)."""
+    mask = np.int64(0)
+    for i in index.tolist():
+        mask |= np.int64(1) << i
+    chosen = (take * (np.int64(1) << index)[None, :]).sum(axis=1)
+    bits[who] = (bits[who] & ~mask) | chosen
+
+
+def choose_household_platforms(model: TerritoryModel, households: np.ndarray, switching: float | None = None) -> None:
+    """The given households choose their platforms in each household segment."""
     if len(households) == 0:
         return
-    if not platforms:
-        workers.platform[households] = -1
-        return
-    config = model.scenario.platforms
+    workers, rng = model.workers, model.rng
     cost = switching_cost(model) if switching is None else switching
-    firms_on = np.array([p.firms for p in platforms], dtype=float)
-    # quality plus the network effect per (platform, municipality), then one column per
-    # household: the same sums as adding the effect to every household's row
-    attraction = quality + config.network_effect * np.log1p(firms_on)[:, None]
-    index = np.array([p.index for p in platforms])
-    penalty = None
-    if cost and len(platforms) > 1:  # with one platform there is nothing to switch to
-        penalty = cost * (index[None, :] != workers.platform[households][:, None])
-    best, reachable = logit_best(attraction, workers.home[households], model.rng, penalty)
-    workers.platform[households] = np.where(reachable, index[best], -1)
+    for segment in (GOODS, LOCAL_SERVICES):
+        market = model.market.get(segment)
+        if market is None:
+            continue
+        config = segment_config(model, segment)
+        held = (workers.platforms[households][:, None] >> market.index[None, :]) & 1
+        utility = (
+            market.buyer_utility[:, workers.home[households]].T
+            + config.literacy_weight * (workers.literacy[households] - 0.5)[:, None]
+            - cost * (held == 0)
+            + gumbel(rng, held.shape)
+        )
+        outside = config.offline_utility + gumbel(rng, len(households))
+        take = choose_accounts(utility, outside, config.homing_cost)
+        _set_bits(workers.platforms, households, market.index, take)
 
 
-def revise_households(model: TerritoryModel, market: Market | None = None) -> None:
-    """A share of households revise their platform."""
-    workers = model.workers
-    revising = bernoulli_indices(len(workers), model.scenario.platforms.revision_share, model.rng)
-    choose_household_platforms(model, revising, market=market)
-
-
-def revise_firms(model: TerritoryModel, market: Market | None = None) -> None:
-    """A share of digitised firms choose platforms (one, or several with interoperability)."""
-    config, firms = model.scenario.platforms, model.firms
-    platforms, quality = market or quality_matrix(model)
-    if not platforms:
-        return
-    candidates = firms.alive & firms.digital
-    revising = (candidates & (model.rng.random(len(firms)) < config.revision_share)).nonzero()[0]
-    if len(revising) == 0:
-        return
-    households_on = np.array([p.households for p in platforms], dtype=float)
-    commission = np.array([p.commission for p in platforms])
-    index = np.array([p.index for p in platforms], dtype=np.int64)
-    bits = np.int64(1) << index
-    member = (firms.platforms[revising][:, None] & bits[None, :]) != 0
-    utility = (
-        quality[:, firms.municipality[revising]].T
-        + config.network_effect * np.log1p(households_on)[None, :]
-        - config.commission_weight * commission[None, :]
-        - switching_cost(model) * ~member
-        + gumbel(model.rng, member.shape)
+def revise_households(model: TerritoryModel) -> None:
+    """A share ``revision_share`` of households revise their platforms."""
+    revising = bernoulli_indices(
+        len(model.workers), model.scenario.platforms.revision_share, model.rng
     )
-    stay_off = config.outside_option + gumbel(model.rng, len(revising))
-    if model.multihoming_allowed():
-        joined = utility > stay_off[:, None]
-        firms.platforms[revising] = (joined * bits[None, :]).sum(axis=1)
-    else:
-        best = utility.argmax(axis=1)
-        take = utility[np.arange(len(revising)), best] > stay_off
-        firms.platforms[revising] = np.where(take, bits[best], 0)
+    choose_household_platforms(model, revising)
+
+
+def choose_firm_platforms(model: TerritoryModel, firm_rows: np.ndarray | None = None, switching: float | None = None) -> None:
+    """Firms choose the platforms they sell on (goods, local services) and buy on
+    (freelance); ``firm_rows``: the choosers (default: a share ``revision_share`` of eligible
+    firms, drawn per segment)."""
+    firms, rng = model.firms, model.rng
+    cost = switching_cost(model) if switching is None else switching
+    share = model.scenario.platforms.revision_share
+    for segment, market in model.market.items():
+        config = segment_config(model, segment)
+        eligible = seller_eligible(model, segment)
+        if firm_rows is None:
+            choosing = (eligible & (rng.random(len(firms)) < share)).nonzero()[0]
+        else:
+            choosing = firm_rows[eligible[firm_rows]]
+        if len(choosing) == 0:
+            continue
+        held = (firms.platforms[choosing][:, None] >> market.index[None, :]) & 1
+        side = market.buyer_utility if segment == FREELANCE else market.seller_utility
+        utility = side[:, firms.municipality[choosing]].T - cost * (held == 0) + gumbel(rng, held.shape)
+        if segment == FREELANCE:
+            outside = config.offline_utility + gumbel(rng, len(choosing))
+            homing = config.homing_cost
+        else:
+            outside = config.seller_offline_utility + gumbel(rng, len(choosing))
+            homing = seller_homing_cost(model, segment)
+        take = choose_accounts(utility, outside, homing)
+        _set_bits(firms.platforms, choosing, market.index, take)
+
+
+def revise_firms(model: TerritoryModel) -> None:
+    """A share ``revision_share`` of eligible firms revise their platforms in each segment."""
+    choose_firm_platforms(model)
 
 
 def count_members(model: TerritoryModel) -> None:
     """Households, firms and gig workers on each platform."""
     workers, firms = model.workers, model.firms
     size = len(model.platforms)
-    in_use = codes_bound(model)
-    households = count_codes(workers.platform, size, in_use)
-    gig = count_codes(workers.gig_platform, size, in_use)
-    index = np.arange(size)
-    on_platforms = firms.platforms[firms.alive & (firms.platforms != 0)]
-    firm_counts = ((on_platforms[None, :] >> index[:, None]) & 1).sum(axis=1)  # platform-major
+    gig = np.bincount(workers.gig_platform[workers.gig_platform >= 0], minlength=size)
+    alive_bits = firms.platforms[firms.alive & (firms.platforms != 0)]
+    household_bits = workers.platforms[workers.platforms != 0]
     for platform in model.platforms:
-        platform.households = int(households[platform.index])
+        if not platform.active:
+            platform.households = platform.firms = platform.gig_workers = 0
+            continue
+        platform.households = int(np.count_nonzero(members(household_bits, platform.index)))
+        platform.firms = int(np.count_nonzero(members(alive_bits, platform.index)))
         platform.gig_workers = int(gig[platform.index])
-        platform.firms = int(firm_counts[platform.index])
+
+
+def set_up_market(model: TerritoryModel) -> None:
+    """Month 0: open the incumbents, give them the data of their initial shares, and let
+    every household and eligible firm choose (see docs/ODD.md 5.8).
+
+    Users first choose in a market where each incumbent has its ``initial_share`` of the
+    potential users; each incumbent then starts with the steady data stock of its initial
+    share of the segment's platform spending this implies; everyone chooses again in the
+    market of these choices.
+    """
+    open_due_platforms(model)
+    households = np.arange(len(model.workers))
+    firm_rows = model.firms.alive.nonzero()[0]
+    config = model.scenario.platforms
+    model.market = build_market(model, seed_shares=True)
+    update_quality_only(model)
+    for _ in range(2):
+        choose_household_platforms(model, households, switching=0.0)
+        choose_firm_platforms(model, firm_rows, switching=0.0)
+        count_members(model)
+        spending = expected_platform_spending(model)
+        unit = config.data_unit * model.reference_spending
+        for platform in active_platforms(model):
+            segment_total = spending.get(platform.segment, 0.0)
+            platform.data = platform.spec.initial_share * segment_total / unit / max(config.data_decay, 1e-3)
+        update_quality_only(model)
+        model.market = build_market(model)
+
+
+def update_quality_only(model: TerritoryModel) -> None:
+    """Effective data and quality from the current data stocks (set-up)."""
+    for segment in SEGMENTS:
+        platforms = active_platforms(model, segment)
+        if not platforms:
+            continue
+        beta = segment_config(model, segment).data_effect
+        for platform, level in zip(platforms, effective_data(model, platforms), strict=True):
+            platform.effective_data = float(level)
+            platform.quality = platform.spec.quality + beta * float(np.log1p(level))
+
+
+def expected_platform_spending(model: TerritoryModel) -> dict[str, float]:
+    """Platform spending of each segment a month at the current choices (EUR)."""
+    economy = model.scenario.economy
+    workers = model.workers
+    spending = economy.consumption_share * np.maximum(workers.income - workers.tax, 0.0)
+    budgets = spending_budgets(model, spending)
+    totals: dict[str, float] = {}
+    for segment, market in model.market.items():
+        parts = split_by_platform(model, segment, market, budgets[segment])
+        totals[segment] = float(sum(np.add.reduce(part) for _, part in parts))
+    return totals

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platsim.core.agents import PLATFORM, UNEMPLOYED
+from platsim.core.agents import EMPLOYEE, PLATFORM, UNEMPLOYED
 from platsim.core.phases.platform_market import active_platforms, switching_cost
 from platsim.numerics.codes import count_codes
 from platsim.numerics.sampling import bernoulli_indices, gumbel, logit_best, select_per_group
 from platsim.schema.platforms import COOPERATIVE, GLOBAL, TERRITORIAL
+from platsim.schema.segments import FREELANCE
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -148,7 +149,8 @@ def _recount(model: TerritoryModel, gig: np.ndarray | None = None) -> None:
 def revise_gig_platforms(
     model: TerritoryModel, platforms: list, gig: np.ndarray | None = None
 ) -> None:
-    """A share ``revision_share`` of gig workers compare platforms in reach by expected pay.
+    """A share ``revision_share`` of gig workers compare the platforms of their segment in
+    reach by expected pay.
 
     The choice is a logit on 3 ln(pay) minus the switching cost for another platform; a move
     happens only where the chosen platform has room under an earnings floor. ``gig``: the gig
@@ -167,7 +169,10 @@ def revise_gig_platforms(
     here = index[None, :] == current[:, None]
     pay = np.where(here, pay_if_staying[None, :], pay_if_joining[None, :])
     reach = np.array([p.reach for p in platforms])[:, workers.home[revising]].T
-    utility = np.where(reach & (pay > 0), 3.0 * np.log(np.maximum(pay, 1.0)), -np.inf)
+    # gig workers move between platforms of their own segment only
+    segment = np.array([p.segment_code for p in model.platforms])
+    same = np.array([p.segment_code for p in platforms])[None, :] == segment[current][:, None]
+    utility = np.where(reach & same & (pay > 0), 3.0 * np.log(np.maximum(pay, 1.0)), -np.inf)
     utility = utility - switching_cost(model) * ~here + gumbel(rng, utility.shape)
     best = utility.argmax(axis=1)
     moving = (index[best] != current) & np.isfinite(utility[np.arange(len(revising)), best])
@@ -182,20 +187,46 @@ def revise_gig_platforms(
 
 
 def join_gig_work(model: TerritoryModel, platforms: list) -> None:
-    """Eligible unemployed workers take gig work on the platform that pays best in reach."""
+    """Eligible workers take gig work or freelance work on the platform that pays best in
+    reach: unemployed workers on task platforms (goods, local services); skilled workers,
+    employed or not, on freelance platforms (an employee leaves the job for it)."""
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
     connectivity = model.municipalities.connectivity
     # the month's few candidates first (one draw per worker), then their eligibility
-    eligible = bernoulli_indices(len(workers), labour.gig_entry_rate, rng)
-    home = workers.home[eligible]
-    keep = (
-        (workers.status[eligible] == UNEMPLOYED)
-        & (connectivity[home] >= labour.gig_connectivity_threshold)
-        & (workers.literacy[eligible] >= labour.gig_literacy_threshold)
-    )
-    eligible, home = eligible[keep], home[keep]
-    if len(eligible) == 0:
+    drawn = bernoulli_indices(len(workers), labour.gig_entry_rate, rng)
+    drawn = drawn[
+        (connectivity[workers.home[drawn]] >= labour.gig_connectivity_threshold)
+        & (workers.literacy[drawn] >= labour.gig_literacy_threshold)
+    ]
+    status = workers.status[drawn]
+    tasks = [p for p in platforms if p.segment != FREELANCE]
+    freelance = [p for p in platforms if p.segment == FREELANCE]
+    if tasks:
+        unemployed = drawn[status == UNEMPLOYED]
+        _join(model, tasks, unemployed, labour.gig_reservation * benefit_level(model, unemployed))
+    if freelance:
+        skilled = drawn[
+            ((status == UNEMPLOYED) | (status == EMPLOYEE))
+            & (workers.skill[drawn] >= labour.freelance_skill_threshold)
+        ]
+        employed = workers.status[skilled] == EMPLOYEE
+        reservation = np.where(
+            employed,
+            workers.wage[skilled] * (1.0 + labour.freelance_premium),
+            labour.gig_reservation * benefit_level(model, skilled),
+        )
+        _join(model, freelance, skilled, reservation)
+
+
+def _join(
+    model: TerritoryModel, platforms: list, candidates: np.ndarray, reservation: np.ndarray
+) -> None:
+    """Candidates take work on the platform in reach that pays best (logit on 3 ln pay) when
+    it pays at least their ``reservation`` (EUR), within capacity under an earnings floor."""
+    workers, rng = model.workers, model.rng
+    if len(candidates) == 0:
         return
+    home = workers.home[candidates]
     pay = expected_pay(model, platforms, extra=1)
     # 3 ln(pay) per (platform, municipality) where the platform reaches and pays, then one
     # column per worker
@@ -205,8 +236,8 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
         -np.inf,
     )
     best, possible = logit_best(attraction, home, rng)
-    worth_it = pay[best] >= labour.gig_reservation * benefit_level(model, eligible)
-    applicants = eligible[possible & worth_it]
+    worth_it = pay[best] >= reservation
+    applicants = candidates[possible & worth_it]
     chosen = best[possible & worth_it]
     if len(applicants) == 0:
         return
@@ -216,9 +247,17 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
         if (np.bincount(chosen, minlength=len(platforms)) > room).any():
             taken = select_per_group(chosen, room, rng)
             applicants, chosen = applicants[taken], chosen[taken]
+    quitting = applicants[workers.status[applicants] == EMPLOYEE]
+    if len(quitting):
+        employer = workers.employer[quitting]
+        model.firms.vacancies += np.bincount(employer, minlength=len(model.firms))
+        model.firms.add_employees(employer, -1)
+        workers.employer[quitting] = -1
+        model.events["quits_for_freelance"] += len(quitting)
     index = np.array([p.index for p in platforms])
     workers.status[applicants] = PLATFORM
     workers.gig_platform[applicants] = index[chosen]
+    workers.months_unemployed[applicants] = 0
     model.events["gig_entries"] += len(applicants)
     joined = np.bincount(chosen, minlength=len(platforms))
     for platform, count in zip(platforms, joined.tolist(), strict=True):
@@ -234,17 +273,17 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
     pay_by_platform = np.zeros(len(model.platforms))
     for platform in platforms:
         count = int(counts[platform.index])
-        if platform.kind == COOPERATIVE and platform.cash > 0 and count > 0:
-            platform.gig_pool += platform.cash  # the cooperative's surplus goes to its workers
-            platform.cash = 0.0
-        pool = platform.gig_pool
-        platform.gig_pool = 0.0
+        reserve = platform.spec.capital * model.reference_spending
+        if platform.kind == COOPERATIVE and platform.cash > reserve and count > 0:
+            # the cooperative's surplus over its members' capital goes to its workers
+            platform.gig_pool += platform.cash - reserve
+            platform.cash = reserve
         if count == 0:
-            ledger.outflow("outside_suppliers", pool)
-            if platform.kind == GLOBAL:
-                model.add_flow("global_leakage", pool)
+            platform.pay_pool_outside()
             platform.gig_paid = 0.0
             continue
+        pool = platform.gig_pool
+        platform.gig_pool = 0.0
         pay = max(pool / count / (1.0 + contribution), floor)
         cost = pay * (1.0 + contribution) * count
         top_up = max(cost - pool, 0.0)
