@@ -230,6 +230,7 @@ class TerritoryModel(mesa.Model):
         self.panel: list[dict[str, np.ndarray]] = []
         self.lorenz: list[dict[str, np.ndarray]] = []
         self._open_initial_platforms()
+        self.ledger.reset()  # capital brought at set-up is part of the initial money stock
         self._stock_before = self.money_stock()
         self.datacollector = OutcomeCollector(OUTCOMES)
         self.running = True
@@ -242,6 +243,7 @@ class TerritoryModel(mesa.Model):
 
     def _open_initial_platforms(self) -> None:
         platform_market.set_up_market(self)
+        platform_work.seed_gig_workers(self)
 
     @property
     def policy_active(self) -> bool:

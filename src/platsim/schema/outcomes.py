@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from platsim.schema.segments import SEGMENTS
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -82,14 +84,31 @@ OUTCOMES: dict[str, Outcome] = {
         "Household spending bought outside the territory", "share", "lower", "economy"
     ),
     "hhi": Outcome(
-        "Herfindahl-Hirschman index of platforms' transaction values",
+        "Herfindahl-Hirschman index of platforms' transactions: the segments' HHIs weighted by "
+        "their transactions",
         "0-10,000",
         "lower",
         "concentration",
     ),
     "top_share": Outcome(
-        "Largest platform's share of transactions", "share", "lower", "concentration"
+        "Largest platform's share of its segment's transactions, weighted like hhi",
+        "share",
+        "lower",
+        "concentration",
     ),
+    **{
+        f"{measure}_{segment}": Outcome(
+            f"{label} of the {segment.replace('_', '-')} segment's platform transactions",
+            unit,
+            "lower",
+            "concentration",
+        )
+        for segment in SEGMENTS
+        for measure, label, unit in (
+            ("hhi", "Herfindahl-Hirschman index", "0-10,000"),
+            ("top_share", "Largest platform's share", "share"),
+        )
+    },
     "data_hhi": Outcome(
         "Herfindahl-Hirschman index of platforms' data stocks", "0-10,000", "lower", "concentration"
     ),
@@ -98,7 +117,8 @@ OUTCOMES: dict[str, Outcome] = {
         "Transaction-weighted commission", "share", "lower", "concentration"
     ),
     "leakage_share": Outcome(
-        "Value leaving via global platforms (commissions, outside suppliers) / household spending",
+        "Household platform spending leaving the territory (outside suppliers, commissions of "
+        "platforms owned outside, tasks done by outside contractors) / household spending",
         "share",
         "lower",
         "concentration",
@@ -106,6 +126,15 @@ OUTCOMES: dict[str, Outcome] = {
     "platform_spending_share": Outcome(
         "Household spending made on platforms", "share", None, "concentration"
     ),
+    **{
+        f"platform_share_{segment}": Outcome(
+            f"Share of the {segment.replace('_', '-')} segment's spending made on platforms",
+            "share",
+            None,
+            "concentration",
+        )
+        for segment in SEGMENTS
+    },
     "platform_work_share": Outcome("Platform workers / employed", "share", None, "employment"),
     "platform_pay_ratio": Outcome("Mean gig pay / mean wage", "ratio", "higher", "employment"),
     "firms_on_platforms": Outcome("Share of firms selling on a platform", "share", None, "economy"),

@@ -126,32 +126,30 @@ def _default_catalogue() -> dict[str, PlatformSpec]:
     """French incumbents of each segment at month 0 (shares of the segment's platform
     transactions): a leader, a national challenger and smaller ones; see docs/ODD.md 5.8."""
     return {
-        "goods-leader": _incumbent(GOODS, 0.25, 1.0, 0.15, outside_supplier_share=0.9),
-        "goods-challenger": _incumbent(GOODS, 0.12, 0.3, 0.12, outside_supplier_share=0.9),
-        "goods-retailer": _incumbent(GOODS, 0.12, 0.3, 0.10, outside_supplier_share=0.8),
-        "goods-secondhand": _incumbent(GOODS, 0.16, 0.5, 0.08, outside_supplier_share=0.5),
+        "goods-leader": _incumbent(GOODS, 0.25, 1.53, 0.18, outside_supplier_share=0.9),
+        "goods-challenger": _incumbent(GOODS, 0.12, 1.32, 0.17, outside_supplier_share=0.9),
+        "goods-retailer": _incumbent(GOODS, 0.12, 1.28, 0.17, outside_supplier_share=0.8),
+        "goods-secondhand": _incumbent(GOODS, 0.16, 1.32, 0.17, outside_supplier_share=0.5),
         "goods-webshops": _incumbent(
-            GOODS, 0.35, 0.8, 0.03, outside_supplier_share=0.9, pricing="fixed"
+            GOODS, 0.35, 0.7, 0.03, outside_supplier_share=0.9, pricing="fixed"
         ),
-        "services-leader": _incumbent(LOCAL_SERVICES, 0.5, 1.0, 0.25, outside_supplier_share=0.0),
+        "services-leader": _incumbent(LOCAL_SERVICES, 0.5, 0.82, 0.3, outside_supplier_share=0.0),
         "services-challenger": _incumbent(
-            LOCAL_SERVICES, 0.35, 0.7, 0.22, outside_supplier_share=0.0
+            LOCAL_SERVICES, 0.35, 0.36, 0.27, outside_supplier_share=0.0
         ),
         "services-local": _incumbent(
             LOCAL_SERVICES,
             0.15,
             0.3,
-            0.12,
+            0.20,
             kind=ENTRANT,
             outside_supplier_share=0.0,
             capital=0.005,
             fixed_cost=0.0002,
         ),
-        "freelance-leader": _incumbent(FREELANCE, 0.5, 1.0, 0.10, outside_supplier_share=0.3),
-        "freelance-challenger": _incumbent(
-            FREELANCE, 0.3, 0.6, 0.15, outside_supplier_share=0.5
-        ),
-        "freelance-global": _incumbent(FREELANCE, 0.2, 0.4, 0.20, outside_supplier_share=0.8),
+        "freelance-leader": _incumbent(FREELANCE, 0.5, 0.96, 0.15, outside_supplier_share=0.3),
+        "freelance-challenger": _incumbent(FREELANCE, 0.3, 0.63, 0.12, outside_supplier_share=0.5),
+        "freelance-global": _incumbent(FREELANCE, 0.2, 0.46, 0.11, outside_supplier_share=0.8),
     }
 
 

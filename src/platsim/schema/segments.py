@@ -42,14 +42,14 @@ SEGMENT_FIELDS: dict[str, tuple[str, str, dict[str, float], dict[str, tuple[floa
         "it; it is not capped).",
         {"ge": -20, "le": 20},
         {
-            GOODS: (2.5, "calibrated: about 10% of goods spending online at month 0 (Fevad 2023)"),
+            GOODS: (4.55, "calibrated: about 10% of goods spending online at month 0 (Fevad 2023)"),
             LOCAL_SERVICES: (
-                4.0,
+                4.3,
                 "calibrated: about 3% of local-services spending on platforms at month 0 "
                 "(assumption from delivery and ride-hailing turnover)",
             ),
             FREELANCE: (
-                3.0,
+                1.3,
                 "calibrated: about 5% of firms' skilled outside services through platforms "
                 "at month 0 (assumption)",
             ),
@@ -84,7 +84,7 @@ SEGMENT_FIELDS: dict[str, tuple[str, str, dict[str, float], dict[str, tuple[floa
         {
             GOODS: (10.0, "assumption: a 15% commission on a 25% share"),
             LOCAL_SERVICES: (8.0, "assumption"),
-            FREELANCE: (12.0, "assumption"),
+            FREELANCE: (20.0, "assumption: a 15% commission on a 50% share"),
         },
     ),
     "pass_through": (
@@ -101,21 +101,33 @@ SEGMENT_FIELDS: dict[str, tuple[str, str, dict[str, float], dict[str, tuple[floa
         _LOGIT,
         "Cost to a buyer of each platform used beyond the first (multi-homing).",
         {"ge": 0, "le": 20},
-        {GOODS: (1.0, "assumption"), LOCAL_SERVICES: (1.0, "assumption"), FREELANCE: (1.0, "assumption")},
+        {
+            GOODS: (1.0, "assumption"),
+            LOCAL_SERVICES: (1.0, "assumption"),
+            FREELANCE: (1.0, "assumption"),
+        },
     ),
     "seller_homing_cost": (
         _LOGIT,
         "Cost to a seller of each platform sold on beyond the first (interoperability "
         "replaces it by competition.interoperable_homing_cost).",
         {"ge": 0, "le": 20},
-        {GOODS: (1.0, "assumption"), LOCAL_SERVICES: (1.0, "assumption"), FREELANCE: (1.0, "assumption")},
+        {
+            GOODS: (1.0, "assumption"),
+            LOCAL_SERVICES: (1.0, "assumption"),
+            FREELANCE: (1.0, "assumption"),
+        },
     ),
     "seller_offline_utility": (
         _LOGIT,
         "Sellers' utility of selling offline only (freelance: of freelancers' other work, "
         "unused: freelancers choose by pay).",
         {"ge": -20, "le": 20},
-        {GOODS: (1.0, "assumption"), LOCAL_SERVICES: (1.0, "assumption"), FREELANCE: (1.0, "assumption")},
+        {
+            GOODS: (1.0, "assumption"),
+            LOCAL_SERVICES: (1.0, "assumption"),
+            FREELANCE: (1.0, "assumption"),
+        },
     ),
     "task_share": (
         "share",
@@ -132,13 +144,21 @@ SEGMENT_FIELDS: dict[str, tuple[str, str, dict[str, float], dict[str, tuple[floa
         "utility / unit literacy",
         "Buyers' platform utility per unit of digital literacy above 0.5.",
         {"ge": 0, "le": 20},
-        {GOODS: (2.0, "assumption"), LOCAL_SERVICES: (2.0, "assumption"), FREELANCE: (0.0, "assumption")},
+        {
+            GOODS: (2.0, "assumption"),
+            LOCAL_SERVICES: (2.0, "assumption"),
+            FREELANCE: (0.0, "assumption"),
+        },
     ),
     "connectivity_weight": (
         "utility / log connectivity",
         "Buyers' platform utility per log unit of their municipality's connectivity.",
         {"ge": 0, "le": 20},
-        {GOODS: (1.0, "assumption"), LOCAL_SERVICES: (1.0, "assumption"), FREELANCE: (1.0, "assumption")},
+        {
+            GOODS: (1.0, "assumption"),
+            LOCAL_SERVICES: (1.0, "assumption"),
+            FREELANCE: (1.0, "assumption"),
+        },
     ),
 }
 

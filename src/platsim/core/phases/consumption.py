@@ -55,13 +55,13 @@ def step(model: TerritoryModel) -> None:
     firms.revenue_local = np.zeros(len(firms))
     flows = {"spending": 0.0, "to_firms": 0.0, "commissions": 0.0, "outside": 0.0}
     goods_online = buy_goods_online(model, budgets[GOODS], flows)
-    local_online, local_returned = buy_local_services_online(
-        model, budgets[LOCAL_SERVICES], flows
-    )
+    local_online, local_returned = buy_local_services_online(model, budgets[LOCAL_SERVICES], flows)
     buy_freelance_work(model, budgets[FREELANCE])
 
     goods_total = float(np.add.reduce(budgets[GOODS]))
-    household_local = workers.sum_by_home(budgets[LOCAL_SERVICES], n) - local_online + local_returned
+    household_local = (
+        workers.sum_by_home(budgets[LOCAL_SERVICES], n) - local_online + local_returned
+    )
     public = munis.service_budget.copy()
     munis.budget -= public
     munis.service_budget[:] = 0.0

@@ -23,6 +23,7 @@ import pandas as pd
 
 from platsim.core.agents import EMPLOYEE, LOCAL_SERVICES, N_STATUSES, PLATFORM, TRAINING, UNEMPLOYED
 from platsim.numerics import metrics
+from platsim.schema.segments import SEGMENTS
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -36,7 +37,11 @@ UNDEFINED_AT_STEP_0 = (
     "import_share",
     "leakage_share",
     "platform_spending_share",
+    "platform_share_goods",
+    "platform_share_local_services",
     "platform_pay_ratio",
+    "hhi",
+    "top_share",
 )
 """Outcomes missing at step 0 of every run: step 0 is the initial state, before any month,
 so there is no household spending yet to take a share of (the three shares: 0 / 0, not 0)
@@ -146,19 +151,41 @@ def measure(model: TerritoryModel) -> dict[str, float]:
 def platform_outcomes(
     model: TerritoryModel, employed: float, gig_workers: float, mean_wage: float
 ) -> dict[str, float]:
-    """Concentration and platform-work outcomes of the month."""
+    """Concentration (overall and per segment) and platform-work outcomes of the month.
+
+    A segment's HHI and top share are over its open platforms' transactions of the month;
+    the overall ``hhi`` and ``top_share`` are their means weighted by each segment's
+    transactions (a segment without transactions weighs nothing; none at all: missing).
+    """
     active = [p for p in model.platforms if p.active]
     transactions = np.array([p.last_transactions for p in active], dtype=float)
     commissions = np.array([p.commission for p in active], dtype=float)
     data = np.array([p.data for p in active], dtype=float)
+    segment = np.array([p.segment_code for p in active], dtype=np.int64)
     spending = model.flows.get("household_spending", 0.0)
     gig_paid = sum(p.gig_paid for p in active)
     total_transactions = np.add.reduce(transactions)
     firms = model.firms
     n_firms = np.count_nonzero(firms.alive)
+    by_segment: dict[str, float] = {}
+    weights, hhis, tops = [], [], []
+    for code, name in enumerate(SEGMENTS):
+        values = transactions[segment == code]
+        hhi = metrics.hhi(values, check=False)
+        top = metrics.top_share(values, check=False)
+        by_segment[f"hhi_{name}"] = hhi
+        by_segment[f"top_share_{name}"] = top
+        weights.append(float(np.add.reduce(values)))
+        hhis.append(hhi)
+        tops.append(top)
+    weight = np.array(weights)
+    weighted = weight.sum() > 0
+    budget = model.scenario.freelance.budget_share * model.scenario.economy.fixed_cost * n_firms
+    flows = model.flows
     return {
-        "hhi": metrics.hhi(transactions, check=False),
-        "top_share": metrics.top_share(transactions, check=False),
+        "hhi": float(np.dot(weight, hhis) / weight.sum()) if weighted else np.nan,
+        "top_share": float(np.dot(weight, tops) / weight.sum()) if weighted else np.nan,
+        **by_segment,
         "data_hhi": metrics.hhi(data, check=False),
         "active_platforms": float(len(active)),
         "mean_commission": (
@@ -168,9 +195,18 @@ def platform_outcomes(
             if len(active)
             else 0.0
         ),
-        "leakage_share": metrics.safe_ratio(model.flows.get("global_leakage", 0.0), spending),
+        "leakage_share": metrics.safe_ratio(flows.get("platform_leakage", 0.0), spending),
         "platform_spending_share": metrics.safe_ratio(
-            model.flows.get("platform_spending", 0.0), spending
+            flows.get("platform_spending", 0.0), spending
+        ),
+        "platform_share_goods": metrics.safe_ratio(
+            flows.get("goods_platform_spending", 0.0), flows.get("goods_spending", 0.0)
+        ),
+        "platform_share_local_services": metrics.safe_ratio(
+            flows.get("local_platform_spending", 0.0), flows.get("local_spending", 0.0)
+        ),
+        "platform_share_freelance": metrics.safe_ratio(
+            float(np.add.reduce(firms.platform_purchases)), budget
         ),
         "platform_work_share": metrics.safe_ratio(gig_workers, employed),
         "platform_pay_ratio": metrics.safe_ratio(

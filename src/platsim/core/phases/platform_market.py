@@ -44,6 +44,9 @@ from platsim.schema.segments import FREELANCE, GOODS, LOCAL_SERVICES, SEGMENTS
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
 
+#: Rounds of choices at set-up: enough for the data stocks to settle within about 1%.
+SET_UP_PASSES = 8
+
 #: Users per 100 potential users: the network terms' scale (independent of agents' scale).
 PER_HUNDRED = 100.0
 
@@ -387,7 +390,9 @@ def _segment_market(
         return matvec(weight, counts) if local else np.full(n, np.add.reduce(counts))
 
     if segment == FREELANCE:
-        buyers_potential = per_place(np.bincount(firms.municipality, seller_eligible(model, segment), n))
+        buyers_potential = per_place(
+            np.bincount(firms.municipality, seller_eligible(model, segment), n)
+        )
         sellers_potential = per_place(
             np.bincount(workers.home, freelancer_eligible(model), n).astype(float)
         )
@@ -407,10 +412,12 @@ def _segment_market(
         else:
             buyers, sellers = _users(model, segment, platform, per_place)
         buyer_network = config.network_effect * np.log1p(
-            PER_HUNDRED * np.divide(sellers, sellers_potential, out=np.zeros(n), where=sellers_potential > 0)
+            PER_HUNDRED
+            * np.divide(sellers, sellers_potential, out=np.zeros(n), where=sellers_potential > 0)
         )
         seller_network = config.network_effect * np.log1p(
-            PER_HUNDRED * np.divide(buyers, buyers_potential, out=np.zeros(n), where=buyers_potential > 0)
+            PER_HUNDRED
+            * np.divide(buyers, buyers_potential, out=np.zeros(n), where=buyers_potential > 0)
         )
         price = config.price_sensitivity * platform.commission
         reach = platform.reach
@@ -492,7 +499,9 @@ def _set_bits(bits: np.ndarray, who: np.ndarray, index: np.ndarray, take: np.nda
     bits[who] = (bits[who] & ~mask) | chosen
 
 
-def choose_household_platforms(model: TerritoryModel, households: np.ndarray, switching: float | None = None) -> None:
+def choose_household_platforms(
+    model: TerritoryModel, households: np.ndarray, switching: float | None = None
+) -> None:
     """The given households choose their platforms in each household segment."""
     if len(households) == 0:
         return
@@ -523,7 +532,9 @@ def revise_households(model: TerritoryModel) -> None:
     choose_household_platforms(model, revising)
 
 
-def choose_firm_platforms(model: TerritoryModel, firm_rows: np.ndarray | None = None, switching: float | None = None) -> None:
+def choose_firm_platforms(
+    model: TerritoryModel, firm_rows: np.ndarray | None = None, switching: float | None = None
+) -> None:
     """Firms choose the platforms they sell on (goods, local services) and buy on
     (freelance); ``firm_rows``: the choosers (default: a share ``revision_share`` of eligible
     firms, drawn per segment)."""
@@ -541,7 +552,9 @@ def choose_firm_platforms(model: TerritoryModel, firm_rows: np.ndarray | None = 
             continue
         held = (firms.platforms[choosing][:, None] >> market.index[None, :]) & 1
         side = market.buyer_utility if segment == FREELANCE else market.seller_utility
-        utility = side[:, firms.municipality[choosing]].T - cost * (held == 0) + gumbel(rng, held.shape)
+        utility = (
+            side[:, firms.municipality[choosing]].T - cost * (held == 0) + gumbel(rng, held.shape)
+        )
         if segment == FREELANCE:
             outside = config.offline_utility + gumbel(rng, len(choosing))
             homing = config.homing_cost
@@ -588,15 +601,16 @@ def set_up_market(model: TerritoryModel) -> None:
     config = model.scenario.platforms
     model.market = build_market(model, seed_shares=True)
     update_quality_only(model)
-    for _ in range(2):
+    for _ in range(SET_UP_PASSES):
         choose_household_platforms(model, households, switching=0.0)
         choose_firm_platforms(model, firm_rows, switching=0.0)
         count_members(model)
-        spending = expected_platform_spending(model)
+        sales = expected_sales(model)
         unit = config.data_unit * model.reference_spending
         for platform in active_platforms(model):
-            segment_total = spending.get(platform.segment, 0.0)
-            platform.data = platform.spec.initial_share * segment_total / unit / max(config.data_decay, 1e-3)
+            segment_total = sum(sales[p.index] for p in active_platforms(model, platform.segment))
+            steady = platform.spec.initial_share * segment_total / unit
+            platform.data = steady / max(config.data_decay, 1e-3)
         update_quality_only(model)
         model.market = build_market(model)
 
@@ -613,14 +627,26 @@ def update_quality_only(model: TerritoryModel) -> None:
             platform.quality = platform.spec.quality + beta * float(np.log1p(level))
 
 
-def expected_platform_spending(model: TerritoryModel) -> dict[str, float]:
-    """Platform spending of each segment a month at the current choices (EUR)."""
+def expected_sales(model: TerritoryModel) -> dict[int, float]:
+    """Each open platform's sales a month at the current choices and incomes (EUR), by
+    platform index."""
     economy = model.scenario.economy
     workers = model.workers
     spending = economy.consumption_share * np.maximum(workers.income - workers.tax, 0.0)
     budgets = spending_budgets(model, spending)
-    totals: dict[str, float] = {}
+    sales = {platform.index: 0.0 for platform in active_platforms(model)}
     for segment, market in model.market.items():
-        parts = split_by_platform(model, segment, market, budgets[segment])
-        totals[segment] = float(sum(np.add.reduce(part) for _, part in parts))
-    return totals
+        for row, part in split_by_platform(model, segment, market, budgets[segment]):
+            sales[int(market.index[row])] += float(np.add.reduce(part))
+    # traded firms' extra external sales on goods platforms (phase 3), at planned revenue
+    firms = model.firms
+    traded = firms.alive & (firms.sector != LOCAL_SECTOR)
+    extra = model.scenario.platforms.reach_gain * firms.planned_revenue * traded
+    goods = active_platforms(model, GOODS)
+    if goods:
+        on = np.array([members(firms.platforms, p.index) for p in goods], dtype=float)
+        memberships = on.sum(axis=0)
+        split = on * np.divide(extra, memberships, out=np.zeros(len(firms)), where=memberships > 0)
+        for platform, amount in zip(goods, split.sum(axis=1), strict=True):
+            sales[platform.index] += float(amount)
+    return sales

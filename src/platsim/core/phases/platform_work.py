@@ -264,6 +264,60 @@ def _join(
         platform.gig_workers += count
 
 
+def seed_gig_workers(model: TerritoryModel) -> None:
+    """Month 0: each platform starts with the gig workers (tasks) or freelancers its expected
+    gig pool pays at the wage level (tasks) or at the candidates' wage plus the freelance
+    premium (freelance), drawn at random among the eligible workers in its reach: unemployed
+    ones for tasks, skilled ones (who leave their job) for freelance work."""
+    from platsim.core.phases.platform_market import expected_sales, segment_config
+
+    workers, labour, economy, rng = (
+        model.workers,
+        model.scenario.labour,
+        model.scenario.economy,
+        model.rng,
+    )
+    sales = expected_sales(model)
+    connected = model.municipalities.connectivity[workers.home] >= labour.gig_connectivity_threshold
+    able = connected & (workers.literacy >= labour.gig_literacy_threshold)
+    for platform in active_platforms(model):
+        rate = platform.commission
+        if platform.segment == FREELANCE:
+            pool = (
+                sales[platform.index] * (1.0 - rate) * (1.0 - platform.spec.outside_supplier_share)
+            )
+            eligible = (
+                able
+                & (workers.skill >= labour.freelance_skill_threshold)
+                & ((workers.status == EMPLOYEE) | (workers.status == UNEMPLOYED))
+            )
+            pay = economy.wage_level * 2.0 * (1.0 + labour.freelance_premium)
+        else:
+            pool = (
+                sales[platform.index]
+                * segment_config(model, platform.segment).task_share
+                * (1.0 - rate)
+            )
+            eligible = able & (workers.status == UNEMPLOYED)
+            pay = economy.wage_level
+        candidates = (
+            eligible & (workers.gig_platform < 0) & platform.reach[workers.home]
+        ).nonzero()[0]
+        count = min(int(pool // pay), len(candidates))
+        if count <= 0:
+            continue
+        chosen = rng.choice(candidates, size=count, replace=False)
+        quitting = chosen[workers.status[chosen] == EMPLOYEE]
+        if len(quitting):
+            employer = workers.employer[quitting]
+            model.firms.vacancies += np.bincount(employer, minlength=len(model.firms))
+            model.firms.add_employees(employer, -1)
+            workers.employer[quitting] = -1
+        workers.status[chosen] = PLATFORM
+        workers.gig_platform[chosen] = platform.index
+        platform.gig_workers += count
+
+
 def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
     """Share each platform's gig pool among its gig workers, with any floor and contribution."""
     workers, ledger = model.workers, model.ledger
