@@ -32,7 +32,6 @@ from pydantic_core import PydanticCustomError
 from platsim.errors import InputError, from_validation_error
 from platsim.schema.parameters import Section, range_text
 from platsim.schema.platforms import Competition, Data, Labour, Platforms, PlatformSpec
-from platsim.schema.segments import Freelance, Goods, LocalServices
 from platsim.schema.sections import (
     CODE_FIELDS,
     INSEE_FIELDS,
@@ -43,6 +42,7 @@ from platsim.schema.sections import (
     Simulation,
     Territory,
 )
+from platsim.schema.segments import Freelance, Goods, LocalServices
 
 #: Longest scenario name (it names files and folders: ``runs/<name>-seed<N>``).
 MAX_NAME_CHARS = 120

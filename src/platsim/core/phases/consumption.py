@@ -34,7 +34,7 @@ import numpy as np
 from platsim.core.agents import LOCAL_SERVICES as LOCAL_SECTOR
 from platsim.core.phases.platform_market import members, seller_eligible
 from platsim.core.rules import distribute_local_demand
-from platsim.core.spending import split_by_platform, spending_budgets
+from platsim.core.spending import spending_budgets, split_by_platform
 from platsim.schema.platforms import GLOBAL
 from platsim.schema.segments import FREELANCE, GOODS, LOCAL_SERVICES
 

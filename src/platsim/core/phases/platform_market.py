@@ -34,11 +34,11 @@ import numpy as np
 from platsim.core.agents import LOCAL_SERVICES as LOCAL_SECTOR
 from platsim.core.agents import PLATFORM, TRADITIONAL, UNEMPLOYED
 from platsim.core.platforms import MAX_PLATFORMS, Platform
-from platsim.core.spending import split_by_platform, spending_budgets
+from platsim.core.spending import spending_budgets, split_by_platform
 from platsim.numerics.sampling import bernoulli_indices, gumbel
 from platsim.numerics.sparse import matvec
 from platsim.schema import PlatformSpec
-from platsim.schema.platforms import COOPERATIVE, ENTRANT, GLOBAL, MARKET_PRICED, TERRITORIAL
+from platsim.schema.platforms import COOPERATIVE, ENTRANT, GLOBAL, MARKET_PRICED
 from platsim.schema.segments import FREELANCE, GOODS, LOCAL_SERVICES, SEGMENTS
 
 if TYPE_CHECKING:
