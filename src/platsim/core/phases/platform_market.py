@@ -591,9 +591,10 @@ def set_up_market(model: TerritoryModel) -> None:
     every household and eligible firm choose (see docs/ODD.md 5.8).
 
     Users first choose in a market where each incumbent has its ``initial_share`` of the
-    potential users; each incumbent then starts with the steady data stock of its initial
-    share of the segment's platform spending this implies; everyone chooses again in the
-    market of these choices.
+    potential users; each incumbent then gets the steady data stock of its initial share of
+    the segment's platform sales this implies, and everyone chooses again in the market of
+    these choices, :data:`SET_UP_PASSES` times (after the first round with the switching
+    cost of the monthly revisions, so the holdings start near their stationary level).
     """
     open_due_platforms(model)
     households = np.arange(len(model.workers))
@@ -601,9 +602,12 @@ def set_up_market(model: TerritoryModel) -> None:
     config = model.scenario.platforms
     model.market = build_market(model, seed_shares=True)
     update_quality_only(model)
-    for _ in range(SET_UP_PASSES):
-        choose_household_platforms(model, households, switching=0.0)
-        choose_firm_platforms(model, firm_rows, switching=0.0)
+    for round_ in range(SET_UP_PASSES):
+        # first without a switching cost (nobody holds an account yet), then with it: the
+        # rounds approach the stationary holdings of the monthly revisions
+        switching = 0.0 if round_ == 0 else None
+        choose_household_platforms(model, households, switching=switching)
+        choose_firm_platforms(model, firm_rows, switching=switching)
         count_members(model)
         sales = expected_sales(model)
         unit = config.data_unit * model.reference_spending
