@@ -48,31 +48,27 @@ def _buyers(model: TerritoryModel, segment: str) -> tuple[np.ndarray, np.ndarray
     return workers.platforms, workers.home, np.exp(weight * (workers.literacy - 0.5))
 
 
+#: Buyers handled at once: bounds the (platforms x buyers) tables at full scale.
+CHUNK = 1 << 21
+
+
 def split_by_platform(
     model: TerritoryModel, segment: str, market: SegmentMarket, budget: np.ndarray
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(row, spending)``: each platform's row in ``market`` and what every buyer of the
-    segment spends on it this month (EUR, one entry per buyer; 0 for non-members).
-
-    Two passes over the platforms (the denominators, then the parts) keep memory at a few
-    arrays of buyers whatever the number of platforms.
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(buyers, spending)`` in chunks: the indices of buyers on at least one of the
+    segment's platforms and what each spends on each platform this month (EUR; a table of
+    the market's rows x those buyers, 0 where a buyer is not a member).
     """
     bits, place, taste = _buyers(model, segment)
-    if not bits.any():
-        return
-    terms = []
-    total = np.zeros(len(bits))
-    for row, index in enumerate(market.index.tolist()):
-        member = ((bits >> index) & 1).astype(bool)
-        if not member.any():
-            continue
-        term = np.where(member, market.attraction[row].take(place), 0.0)
-        total += term
-        terms.append(row)
-    if not terms:
-        return
-    scale = budget * taste / (np.exp(market.offline) + taste * total)
-    for row in terms:
-        index = int(market.index[row])
-        member = ((bits >> index) & 1).astype(bool)
-        yield row, np.where(member, market.attraction[row].take(place), 0.0) * scale
+    index = market.index
+    mask = np.int64(0)
+    for i in index.tolist():
+        mask |= np.int64(1) << i
+    on = ((bits & mask) != 0).nonzero()[0]
+    offline = np.exp(market.offline)
+    for start in range(0, len(on), CHUNK):
+        who = on[start : start + CHUNK]
+        held = (bits[who][None, :] >> index[:, None]) & 1
+        terms = held * market.attraction[:, place[who]]
+        scale = budget[who] * taste[who] / (offline + taste[who] * terms.sum(axis=0))
+        yield who, terms * scale[None, :]

@@ -112,43 +112,30 @@ SEGMENT_FIELDS: dict[str, tuple[str, str, dict[str, float], dict[str, tuple[floa
         "Cost to a seller of each platform sold on beyond the first (interoperability "
         "replaces it by competition.interoperable_homing_cost).",
         {"ge": 0, "le": 20},
-        {
-            GOODS: (1.0, "assumption"),
-            LOCAL_SERVICES: (1.0, "assumption"),
-            FREELANCE: (1.0, "assumption"),
-        },
+        {GOODS: (1.0, "assumption"), LOCAL_SERVICES: (1.0, "assumption")},
     ),
     "seller_offline_utility": (
         _LOGIT,
-        "Sellers' utility of selling offline only (freelance: of freelancers' other work, "
-        "unused: freelancers choose by pay).",
+        "Sellers' utility of selling offline only (goods and local services; freelancers "
+        "choose by pay).",
         {"ge": -20, "le": 20},
-        {
-            GOODS: (1.0, "assumption"),
-            LOCAL_SERVICES: (1.0, "assumption"),
-            FREELANCE: (1.0, "assumption"),
-        },
+        {GOODS: (1.0, "assumption"), LOCAL_SERVICES: (1.0, "assumption")},
     ),
     "task_share": (
         "share",
-        "Share of a platform's sales that are tasks done by gig workers or freelancers "
-        "(deliveries, rides, projects), paid from its gig pool.",
+        "Share of a platform's sales that are tasks done by gig workers (deliveries, rides), "
+        "paid from its gig pool (freelance sales are all freelance work).",
         {"ge": 0, "le": 1},
         {
             GOODS: (0.05, "assumption: last-mile delivery"),
             LOCAL_SERVICES: (0.3, "assumption: delivery fee and courier pay"),
-            FREELANCE: (1.0, "definition: all of it is freelance work"),
         },
     ),
     "literacy_weight": (
         "utility / unit literacy",
         "Buyers' platform utility per unit of digital literacy above 0.5.",
         {"ge": 0, "le": 20},
-        {
-            GOODS: (2.0, "assumption"),
-            LOCAL_SERVICES: (2.0, "assumption"),
-            FREELANCE: (0.0, "assumption"),
-        },
+        {GOODS: (2.0, "assumption"), LOCAL_SERVICES: (2.0, "assumption")},
     ),
     "connectivity_weight": (
         "utility / log connectivity",
@@ -173,6 +160,8 @@ _DOCS = {
 def _segment_section(segment: str) -> type[Section]:
     fields: dict[str, Any] = {}
     for name, (unit, description, bounds, defaults) in SEGMENT_FIELDS.items():
+        if segment not in defaults:
+            continue
         default, source = defaults[segment]
         fields[name] = (float, param(default, unit, description, source=source, **bounds))
     if segment == FREELANCE:

@@ -145,11 +145,12 @@ def buy_goods_online(model: TerritoryModel, budget: np.ndarray, flows: dict[str,
     firms = model.firms
     task_share = model.scenario.goods.task_share
     sellers = seller_eligible(model, GOODS)
-    total = 0.0
-    for row, spent in split_by_platform(model, GOODS, market, budget):
-        platform = market.platforms[row]
-        sales = float(np.add.reduce(spent))
-        total += sales
+    by_platform = np.zeros(len(market.platforms))
+    for _, parts in split_by_platform(model, GOODS, market, budget):
+        by_platform += parts.sum(axis=1)
+    for platform, sales in zip(market.platforms, by_platform.tolist(), strict=True):
+        if sales <= 0:
+            continue
         outside = platform.spec.outside_supplier_share * sales
         tasks = task_share * sales
         goods = sales - outside - tasks
@@ -160,7 +161,7 @@ def buy_goods_online(model: TerritoryModel, budget: np.ndarray, flows: dict[str,
         else:
             outside, goods = outside + goods, 0.0
         _book_sale(model, platform, sales, goods, tasks, outside, flows)
-    return total
+    return float(by_platform.sum())
 
 
 def buy_local_services_online(
@@ -181,27 +182,33 @@ def buy_local_services_online(
     workers, firms = model.workers, model.firms
     task_share = model.scenario.local_services.task_share
     sellers = seller_eligible(model, LOCAL_SERVICES)
-    for row, spent in split_by_platform(model, LOCAL_SERVICES, market, budget):
-        platform = market.platforms[row]
-        by_home = workers.sum_by_home(spent, n)
-        online += by_home
+    rows = len(market.platforms)
+    by_home = np.zeros(rows * n)
+    for who, parts in split_by_platform(model, LOCAL_SERVICES, market, budget):
+        keys = np.arange(rows)[:, None] * n + workers.home[who][None, :]
+        by_home += np.bincount(keys.ravel(), weights=parts.ravel(), minlength=rows * n)
+    by_home = by_home.reshape(rows, n)
+    for row, platform in enumerate(market.platforms):
+        spent = by_home[row]
+        if not spent.any():
+            continue
+        online += spent
         outside_share = platform.spec.outside_supplier_share
-        goods_by_home = by_home * (1.0 - outside_share - task_share)
+        goods_by_home = spent * (1.0 - outside_share - task_share)
         weight = firms.productivity * (sellers & members(firms.platforms, platform.index))
         revenue, unplaced = distribute_local_demand(
             goods_by_home, weight, firms.municipality, model.territory.commute_weight
         )
         firms.revenue_local += revenue * (1.0 - platform.commission)
         returned += unplaced
-        sales = float(np.add.reduce(by_home - unplaced))
-        placed = float(np.add.reduce(goods_by_home - unplaced))
+        total = float(np.add.reduce(spent))
         _book_sale(
             model,
             platform,
-            sales,
-            placed,
-            task_share * float(np.add.reduce(by_home)),
-            outside_share * float(np.add.reduce(by_home)),
+            total - float(np.add.reduce(unplaced)),
+            float(np.add.reduce(goods_by_home - unplaced)),
+            task_share * total,
+            outside_share * total,
             flows,
         )
     return online, returned
@@ -215,10 +222,13 @@ def buy_freelance_work(model: TerritoryModel, budget: np.ndarray) -> None:
     market = model.market.get(FREELANCE)
     if market is None:
         return
-    for row, spent in split_by_platform(model, FREELANCE, market, budget):
-        platform = market.platforms[row]
-        firms.platform_purchases += spent
-        sales = float(np.add.reduce(spent))
+    by_platform = np.zeros(len(market.platforms))
+    for who, parts in split_by_platform(model, FREELANCE, market, budget):
+        firms.platform_purchases[who] += parts.sum(axis=0)
+        by_platform += parts.sum(axis=1)
+    for platform, sales in zip(market.platforms, by_platform.tolist(), strict=True):
+        if sales <= 0:
+            continue
         rate = platform.commission
         platform.transactions += sales
         platform.book_commission(rate * sales)

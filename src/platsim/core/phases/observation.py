@@ -39,13 +39,17 @@ UNDEFINED_AT_STEP_0 = (
     "platform_spending_share",
     "platform_share_goods",
     "platform_share_local_services",
+    "platform_share_freelance",
     "platform_pay_ratio",
     "hhi",
     "top_share",
+    *(f"{measure}_{segment}" for segment in SEGMENTS for measure in ("hhi", "top_share")),
 )
 """Outcomes missing at step 0 of every run: step 0 is the initial state, before any month,
-so there is no household spending yet to take a share of (the three shares: 0 / 0, not 0)
-and no platform worker yet to pay (``platform_pay_ratio``)."""
+so there is no spending yet to take a share of (the shares: 0 / 0, not 0), no platform
+transaction to measure concentration on (``hhi``, ``top_share`` and their segment values)
+and no platform worker paid yet (``platform_pay_ratio``). A segment's concentration is also
+missing in a month when its platforms sell nothing."""
 
 # measure counts trainees as the workers in none of the other three statuses
 assert {EMPLOYEE, PLATFORM, UNEMPLOYED, TRAINING} == set(range(N_STATUSES))
@@ -171,13 +175,14 @@ def platform_outcomes(
     weights, hhis, tops = [], [], []
     for code, name in enumerate(SEGMENTS):
         values = transactions[segment == code]
-        hhi = metrics.hhi(values, check=False)
-        top = metrics.top_share(values, check=False)
+        traded = np.add.reduce(values) > 0  # no month yet (step 0), or nothing sold
+        hhi = metrics.hhi(values, check=False) if traded else np.nan
+        top = metrics.top_share(values, check=False) if traded else np.nan
         by_segment[f"hhi_{name}"] = hhi
         by_segment[f"top_share_{name}"] = top
         weights.append(float(np.add.reduce(values)))
-        hhis.append(hhi)
-        tops.append(top)
+        hhis.append(hhi if traded else 0.0)
+        tops.append(top if traded else 0.0)
     weight = np.array(weights)
     weighted = weight.sum() > 0
     budget = model.scenario.freelance.budget_share * model.scenario.economy.fixed_cost * n_firms
@@ -205,12 +210,16 @@ def platform_outcomes(
         "platform_share_local_services": metrics.safe_ratio(
             flows.get("local_platform_spending", 0.0), flows.get("local_spending", 0.0)
         ),
-        "platform_share_freelance": metrics.safe_ratio(
-            float(np.add.reduce(firms.platform_purchases)), budget
+        "platform_share_freelance": (
+            metrics.safe_ratio(float(np.add.reduce(firms.platform_purchases)), budget)
+            if model.steps > 0
+            else np.nan
         ),
         "platform_work_share": metrics.safe_ratio(gig_workers, employed),
-        "platform_pay_ratio": metrics.safe_ratio(
-            metrics.safe_ratio(gig_paid, gig_workers), mean_wage
+        "platform_pay_ratio": (
+            metrics.safe_ratio(metrics.safe_ratio(gig_paid, gig_workers), mean_wage)
+            if model.steps > 0  # gig workers seeded at set-up are paid from month 1
+            else np.nan
         ),
         "firms_on_platforms": metrics.safe_ratio(
             np.count_nonzero(firms.platforms[firms.alive]), n_firms

@@ -36,7 +36,6 @@ from platsim.core.agents import PLATFORM, TRADITIONAL, UNEMPLOYED
 from platsim.core.platforms import MAX_PLATFORMS, Platform
 from platsim.core.spending import spending_budgets, split_by_platform
 from platsim.numerics.sampling import bernoulli_indices, gumbel
-from platsim.numerics.sparse import matvec
 from platsim.schema import PlatformSpec
 from platsim.schema.platforms import COOPERATIVE, ENTRANT, GLOBAL, MARKET_PRICED
 from platsim.schema.segments import FREELANCE, GOODS, LOCAL_SERVICES, SEGMENTS
@@ -382,70 +381,79 @@ def _segment_market(
     config = segment_config(model, segment)
     workers, firms, munis = model.workers, model.firms, model.municipalities
     n = model.territory.n
-    local = segment == LOCAL_SERVICES
-    weight = model.territory.commute_weight
+    index = np.array([p.index for p in platforms], dtype=np.int64)
+
+    reach = np.array([p.reach for p in platforms])
 
     def per_place(counts: np.ndarray) -> np.ndarray:
-        # users around each municipality: its commuting zone's (local) or the territory's
-        return matvec(weight, counts) if local else np.full(n, np.add.reduce(counts))
+        # users each platform finds around each municipality (rows: platforms): its
+        # commuting zone's (local services, W symmetric), else those of its whole reach (a
+        # regional platform's region)
+        if segment == LOCAL_SERVICES:
+            return np.asarray((model.territory.commute_weight @ counts.T).T)
+        return np.repeat((counts * reach).sum(axis=1, keepdims=True), n, axis=1)
 
+    eligible_firms = np.bincount(firms.municipality, seller_eligible(model, segment), n)
     if segment == FREELANCE:
-        buyers_potential = per_place(
-            np.bincount(firms.municipality, seller_eligible(model, segment), n)
-        )
-        sellers_potential = per_place(
-            np.bincount(workers.home, freelancer_eligible(model), n).astype(float)
-        )
+        buyers_all = eligible_firms.astype(float)
+        sellers_all = np.bincount(workers.home, freelancer_eligible(model), n)
     else:
-        buyers_potential = per_place(munis.residents.astype(float))
-        sellers_potential = per_place(
-            np.bincount(firms.municipality, seller_eligible(model, segment), n).astype(float)
-        )
+        buyers_all, sellers_all = munis.residents.astype(float), eligible_firms
     rows = len(platforms)
-    buyer = np.full((rows, n), -np.inf)
-    seller = np.full((rows, n), -np.inf)
-    log_connectivity = np.log(np.maximum(munis.connectivity, 1e-3))
-    for row, platform in enumerate(platforms):
-        if seed_shares:
-            share = platform.spec.initial_share
-            buyers, sellers = share * buyers_potential, share * sellers_potential
+    buyers_potential = per_place(np.repeat(buyers_all[None, :], rows, axis=0))
+    sellers_potential = per_place(np.repeat(sellers_all[None, :], rows, axis=0))
+    if seed_shares:
+        share = np.array([p.spec.initial_share for p in platforms])[:, None]
+        buyers, sellers = share * buyers_potential, share * sellers_potential
+    else:
+        firm_counts = _counts_by_place(firms.platforms, firms.municipality, firms.alive, index, n)
+        if segment == FREELANCE:
+            row_of = np.full(len(model.platforms) + 1, -1)
+            row_of[index] = np.arange(len(index))
+            row = row_of[workers.gig_platform]  # gig_platform -1 reads the last entry, -1
+            working = row >= 0
+            keys = row[working] * n + workers.home[working]
+            gig = np.bincount(keys, minlength=len(index) * n).reshape(len(index), n)
+            buyers, sellers = per_place(firm_counts), per_place(gig.astype(float))
         else:
-            buyers, sellers = _users(model, segment, platform, per_place)
-        buyer_network = config.network_effect * np.log1p(
-            PER_HUNDRED
-            * np.divide(sellers, sellers_potential, out=np.zeros(n), where=sellers_potential > 0)
+            households = _counts_by_place(workers.platforms, workers.home, None, index, n)
+            buyers, sellers = per_place(households), per_place(firm_counts)
+    buyer_network = config.network_effect * np.log1p(
+        PER_HUNDRED
+        * np.divide(
+            sellers, sellers_potential, out=np.zeros_like(sellers), where=sellers_potential > 0
         )
-        seller_network = config.network_effect * np.log1p(
-            PER_HUNDRED
-            * np.divide(buyers, buyers_potential, out=np.zeros(n), where=buyers_potential > 0)
-        )
-        price = config.price_sensitivity * platform.commission
-        reach = platform.reach
-        buyer[row, reach] = (
-            platform.quality
-            + buyer_network
-            - config.pass_through * price
-            + config.connectivity_weight * log_connectivity
-        )[reach]
-        seller[row, reach] = (platform.quality + seller_network - price)[reach]
-    index = np.array([p.index for p in platforms], dtype=np.int64)
-    return SegmentMarket(platforms, index, buyer, seller, config.offline_utility)
+    )
+    seller_network = config.network_effect * np.log1p(
+        PER_HUNDRED
+        * np.divide(buyers, buyers_potential, out=np.zeros_like(buyers), where=buyers_potential > 0)
+    )
+    quality = np.array([p.quality for p in platforms])[:, None]
+    price = config.price_sensitivity * np.array([p.commission for p in platforms])[:, None]
+    log_connectivity = np.log(np.maximum(munis.connectivity, 1e-3))
+    buyer = quality + buyer_network - config.pass_through * price
+    buyer += config.connectivity_weight * log_connectivity[None, :]
+    seller = quality + seller_network - price
+    return SegmentMarket(
+        platforms,
+        index,
+        np.where(reach, buyer, -np.inf),
+        np.where(reach, seller, -np.inf),
+        config.offline_utility,
+    )
 
 
-def _users(model: TerritoryModel, segment: str, platform: Platform, per_place) -> tuple:
-    """Buyers and sellers of one platform around each municipality."""
-    workers, firms = model.workers, model.firms
-    n = model.territory.n
-    on_firms = members(firms.platforms, platform.index) & firms.alive
-    firm_counts = np.bincount(firms.municipality[on_firms], minlength=n).astype(float)
-    if segment == FREELANCE:
-        gig = workers.gig_platform == platform.index
-        return per_place(firm_counts), per_place(
-            np.bincount(workers.home[gig], minlength=n).astype(float)
-        )
-    on = members(workers.platforms, platform.index)
-    households = np.bincount(workers.home[on], minlength=n).astype(float)
-    return per_place(households), per_place(firm_counts)
+def _counts_by_place(
+    bits: np.ndarray, place: np.ndarray, alive: np.ndarray | None, index: np.ndarray, n: int
+) -> np.ndarray:
+    """Members of each platform ``index`` per municipality (platforms x municipalities)."""
+    on = bits != 0 if alive is None else (bits != 0) & alive
+    bits, place = bits[on], place[on]
+    held = (bits[None, :] >> index[:, None]) & 1
+    keys = np.arange(len(index))[:, None] * n + place[None, :]
+    return np.bincount(keys.ravel(), weights=held.ravel(), minlength=len(index) * n).reshape(
+        len(index), n
+    )
 
 
 # -- choices ------------------------------------------------------------------------------------
@@ -574,16 +582,17 @@ def count_members(model: TerritoryModel) -> None:
     """Households, firms and gig workers on each platform."""
     workers, firms = model.workers, model.firms
     size = len(model.platforms)
+    index = np.arange(size, dtype=np.int64)
     gig = np.bincount(workers.gig_platform[workers.gig_platform >= 0], minlength=size)
-    alive_bits = firms.platforms[firms.alive & (firms.platforms != 0)]
     household_bits = workers.platforms[workers.platforms != 0]
+    firm_bits = firms.platforms[firms.alive & (firms.platforms != 0)]
+    households = ((household_bits[None, :] >> index[:, None]) & 1).sum(axis=1)
+    firm_counts = ((firm_bits[None, :] >> index[:, None]) & 1).sum(axis=1)
     for platform in model.platforms:
-        if not platform.active:
-            platform.households = platform.firms = platform.gig_workers = 0
-            continue
-        platform.households = int(np.count_nonzero(members(household_bits, platform.index)))
-        platform.firms = int(np.count_nonzero(members(alive_bits, platform.index)))
-        platform.gig_workers = int(gig[platform.index])
+        active = platform.active
+        platform.households = int(households[platform.index]) if active else 0
+        platform.firms = int(firm_counts[platform.index]) if active else 0
+        platform.gig_workers = int(gig[platform.index]) if active else 0
 
 
 def set_up_market(model: TerritoryModel) -> None:
@@ -640,8 +649,9 @@ def expected_sales(model: TerritoryModel) -> dict[int, float]:
     budgets = spending_budgets(model, spending)
     sales = {platform.index: 0.0 for platform in active_platforms(model)}
     for segment, market in model.market.items():
-        for row, part in split_by_platform(model, segment, market, budgets[segment]):
-            sales[int(market.index[row])] += float(np.add.reduce(part))
+        for _, parts in split_by_platform(model, segment, market, budgets[segment]):
+            for platform, amount in zip(market.platforms, parts.sum(axis=1).tolist(), strict=True):
+                sales[platform.index] += amount
     # traded firms' extra external sales on goods platforms (phase 3), at planned revenue
     firms = model.firms
     traded = firms.alive & (firms.sector != LOCAL_SECTOR)

@@ -265,45 +265,39 @@ def _join(
 
 
 def seed_gig_workers(model: TerritoryModel) -> None:
-    """Month 0: each platform starts with the gig workers (tasks) or freelancers its expected
-    gig pool pays at the wage level (tasks) or at the candidates' wage plus the freelance
-    premium (freelance), drawn at random among the eligible workers in its reach: unemployed
-    ones for tasks, skilled ones (who leave their job) for freelance work."""
+    """Month 0: each platform starts with as many gig workers (tasks) or freelancers as its
+    expected gig pool pays at the reservation pay of the eligible unemployed in its reach
+    (``gig_reservation`` x their mean benefit: the pay at which entry stops), drawn at random
+    among the eligible workers: unemployed ones for tasks, skilled ones, employed or not, for
+    freelance work (an employee leaves the job)."""
     from platsim.core.phases.platform_market import expected_sales, segment_config
 
-    workers, labour, economy, rng = (
-        model.workers,
-        model.scenario.labour,
-        model.scenario.economy,
-        model.rng,
-    )
+    workers, labour, rng = model.workers, model.scenario.labour, model.rng
     sales = expected_sales(model)
     connected = model.municipalities.connectivity[workers.home] >= labour.gig_connectivity_threshold
-    able = connected & (workers.literacy >= labour.gig_literacy_threshold)
+    able = (
+        connected & (workers.literacy >= labour.gig_literacy_threshold) & (workers.gig_platform < 0)
+    )
+    unemployed = workers.status == UNEMPLOYED
     for platform in active_platforms(model):
         rate = platform.commission
+        in_reach = able & platform.reach[workers.home]
         if platform.segment == FREELANCE:
             pool = (
                 sales[platform.index] * (1.0 - rate) * (1.0 - platform.spec.outside_supplier_share)
             )
-            eligible = (
-                able
-                & (workers.skill >= labour.freelance_skill_threshold)
-                & ((workers.status == EMPLOYEE) | (workers.status == UNEMPLOYED))
-            )
-            pay = economy.wage_level * 2.0 * (1.0 + labour.freelance_premium)
+            skilled = workers.skill >= labour.freelance_skill_threshold
+            eligible = in_reach & skilled & (unemployed | (workers.status == EMPLOYEE))
+            marginal = in_reach & skilled & unemployed
         else:
-            pool = (
-                sales[platform.index]
-                * segment_config(model, platform.segment).task_share
-                * (1.0 - rate)
-            )
-            eligible = able & (workers.status == UNEMPLOYED)
-            pay = economy.wage_level
-        candidates = (
-            eligible & (workers.gig_platform < 0) & platform.reach[workers.home]
-        ).nonzero()[0]
-        count = min(int(pool // pay), len(candidates))
+            task_share = segment_config(model, platform.segment).task_share
+            pool = sales[platform.index] * task_share * (1.0 - rate)
+            eligible = marginal = in_reach & unemployed
+        if not marginal.any():
+            continue
+        pay = labour.gig_reservation * float(benefit_level(model, marginal.nonzero()[0]).mean())
+        candidates = eligible.nonzero()[0]
+        count = min(int(pool // max(pay, 1.0)), len(candidates))
         if count <= 0:
             continue
         chosen = rng.choice(candidates, size=count, replace=False)
@@ -315,6 +309,7 @@ def seed_gig_workers(model: TerritoryModel) -> None:
             workers.employer[quitting] = -1
         workers.status[chosen] = PLATFORM
         workers.gig_platform[chosen] = platform.index
+        able[chosen] = False
         platform.gig_workers += count
 
 
