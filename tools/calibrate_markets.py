@@ -1,0 +1,88 @@
+"""Calibrate the platform markets of the baseline: offline utilities and incumbents' qualities.
+
+Two fixed-point searches, printed for a person to copy into the schema's defaults
+(``src/platsim/schema/segments.py`` and the catalogue in ``src/platsim/schema/platforms.py``),
+then ``python tools/write_baseline.py``:
+
+1. ``offline_utility`` of each segment so that the share of the segment's spending made on
+   platforms over months 10-12 (before any policy) matches its target: goods 10% (Fevad
+   2023: e-commerce is about 10% of retail), local services 3% and freelance 5%
+   (assumptions). A step moves V0 by half the gap in log-odds.
+2. each incumbent's intrinsic quality ``q0`` so that its mean share of its segment's platform
+   transactions over months 72-96 (entry off) matches its ``initial_share`` (the French
+   shares at month 0): a step moves q0 by half the gap in log shares.
+
+Usage: ``python tools/calibrate_markets.py offline [ROUNDS]`` or
+``python tools/calibrate_markets.py quality [ROUNDS]``. Seeds 1-3 of the default territory;
+each round runs a few full simulations (a minute or so).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from platsim import TerritoryModel
+from platsim.schema import load_scenario
+
+TARGETS = {"goods": 0.10, "local_services": 0.03, "freelance": 0.05}
+SEEDS = (1, 2, 3)
+
+
+def online_shares(overrides: dict) -> dict[str, float]:
+    """Mean share of each segment's spending on platforms over months 10-12."""
+    shares = {segment: [] for segment in TARGETS}
+    for seed in SEEDS:
+        model = TerritoryModel(seed=seed, overrides={**overrides, "simulation.panel_every": 0})
+        model.run_for(12)
+        frame = model.metrics_frame().iloc[10:13]
+        for segment in TARGETS:
+            shares[segment].append(frame[f"platform_share_{segment}"].mean())
+    return {segment: float(np.mean(values)) for segment, values in shares.items()}
+
+
+def calibrate_offline(rounds: int) -> None:
+    scenario = load_scenario("baseline")
+    utility = {segment: getattr(scenario, segment).offline_utility for segment in TARGETS}
+    for round_ in range(rounds):
+        shares = online_shares({f"{s}.offline_utility": v for s, v in utility.items()})
+        print(round_, {s: round(v, 3) for s, v in utility.items()}, shares, flush=True)
+        for segment, target in TARGETS.items():
+            observed = min(max(shares[segment], 1e-4), 1 - 1e-4)
+            gap = np.log(observed / (1 - observed)) - np.log(target / (1 - target))
+            utility[segment] += 0.5 * float(gap)
+
+
+def calibrate_quality(rounds: int) -> None:
+    scenario = load_scenario("baseline")
+    catalogue = {name: spec.model_dump() for name, spec in scenario.platforms.catalogue.items()}
+    for round_ in range(rounds):
+        observed = {name: [] for name in catalogue}
+        for seed in SEEDS:
+            model = TerritoryModel(
+                seed=seed,
+                overrides={
+                    "platforms.catalogue": catalogue,
+                    "platforms.entry_rate": 0.0,
+                    "simulation.panel_every": 0,
+                },
+            )
+            model.run_for(96)
+            table = model.platform_frame()
+            table = table[table.step >= 72]
+            for name in catalogue:
+                observed[name].append(table[table.platform == name].market_share.mean())
+        print(round_, flush=True)
+        for name, spec in catalogue.items():
+            share = float(np.mean(observed[name]))
+            print(f"  {name}: q0 {spec['quality']:.2f} share {share:.3f} target "
+                  f"{spec['initial_share']:.3f}")
+            if share > 0 and spec["initial_share"] > 0:
+                spec["quality"] += 0.5 * float(np.log(spec["initial_share"] / share))
+
+
+if __name__ == "__main__":
+    which = sys.argv[1] if len(sys.argv) > 1 else "offline"
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+    {"offline": calibrate_offline, "quality": calibrate_quality}[which](count)
