@@ -220,9 +220,9 @@ def test_municipal_lorenz_leaves_out_municipalities_without_income(
 
 
 def test_platform_shares_add_up(market_dir: Path, market_report: str) -> None:
-    """The stacked shares are each kind's share of the transactions of the open platforms:
-    at most 1 at every step (they reached 1.07 with closed platforms' frozen market_share) and
-    1 at the last step."""
+    """The stacked shares are each kind's share of the transactions of its segment's open
+    platforms: at most 1 per segment at every step (they reached 1.07 with closed platforms'
+    frozen market_share) and 1 at the last step; one figure per segment."""
     with platsim.experiment.results.open(market_dir) as results:
         _, arms = register_arms(results)
         shares = platform_shares(results)
@@ -232,12 +232,32 @@ def test_platform_shares_add_up(market_dir: Path, market_report: str) -> None:
         )["most"].iloc[0]
     assert raw > 1 + 1e-6, "the case tested: market_share columns that do not add up"
     assert set(shares["arm"]) == set(arms) and shares["share"].notna().all()
-    totals = shares.groupby(["arm", "step"])["share"].sum()
+    assert set(shares["segment"]) == {"goods", "local_services", "freelance"}
+    totals = shares.groupby(["arm", "segment", "step"])["share"].sum()
     assert (totals <= 1 + 1e-9).all(), totals[totals > 1 + 1e-9]
     last = totals.xs(totals.index.get_level_values("step").max(), level="step")
     assert np.allclose(last, 1.0), last
     assert (shares["share"] >= 0).all()
     assert "share of the month's transactions" in market_report
+    section = market_report.split("<h2>Platform market</h2>")[1]
+    for heading in ("goods", "local services", "freelance"):
+        assert f"<h3>Segment: {heading}</h3>" in section
+
+
+def test_concentration_series_put_each_segment_next_to_the_total(market_report: str) -> None:
+    from platsim.analysis.report import series_groups
+
+    members = ["mean_commission", "hhi", "top_share", "data_hhi", "hhi_goods"]
+    members += ["hhi_local_services", "hhi_freelance", "top_share_goods", "leakage_share"]
+    groups = series_groups(members)
+    assert groups[0] == (
+        ["hhi", "hhi_goods", "hhi_local_services", "hhi_freelance", "top_share", "top_share_goods"],
+        4,
+    )
+    assert groups[1] == (["mean_commission", "data_hhi", "leakage_share"], 3)
+    assert series_groups(["hhi", "data_hhi"]) == [(["hhi", "data_hhi"], 3)]
+    section = market_report.split("<h3>concentration</h3>")[1].split("<h3>")[0]
+    assert section.count("<img") >= 2
 
 
 def test_gini_chart_labels_lie_inside_the_figure() -> None:
@@ -293,9 +313,10 @@ def test_levers_name_a_new_platform_in_one_line(market_dir: Path, market_report:
     assert "platforms.catalogue" not in mix and "None" not in mix
     added = [item for item in mix.split("; ") if item.startswith("adds platform")]
     assert added == [
-        "adds platform territorial (territorial, start policy_start, quality 1.0, "
-        "commission 5%, commission_slope 0.0, connectivity_threshold 0.3, "
-        "outside_supplier_share 0%, partner_share 30%, adviser_boost 1.0, operating_cost 5%)"
+        "adds platform territorial (territorial, segment goods, start policy_start, "
+        "quality 1.0, commission 5%, initial_share 0.0, capital 0.0, "
+        "connectivity_threshold 0.3, outside_supplier_share 0%, partner_share 30%, "
+        "adviser_boost 1.0, operating_cost 5%, fixed_cost 0.0)"
     ]
     assert "competition.commission_cap: 1.0 → 0.15" in mix  # other levers as before
     assert "platform" not in rows["antitrust"]
@@ -303,15 +324,17 @@ def test_levers_name_a_new_platform_in_one_line(market_dir: Path, market_report:
     assert "platform" not in lever_text(manifest, "baseline@p0")["antitrust"]
     # a scenario removing the baseline's platform, and one changing a field of it
     removed = json.loads(json.dumps(manifest["scenarios"][0]))
-    removed["name"] = "no_global"
-    del removed["parameters"]["platforms"]["catalogue"]["global"]
+    removed["name"] = "no_leader"
+    del removed["parameters"]["platforms"]["catalogue"]["goods-leader"]
     cheaper = json.loads(json.dumps(manifest["scenarios"][0]))
     cheaper["name"] = "cheaper"
-    cheaper["parameters"]["platforms"]["catalogue"]["global"]["commission"] = 0.1
+    cheaper["parameters"]["platforms"]["catalogue"]["goods-leader"]["commission"] = 0.1
     manifest["scenarios"] += [removed, cheaper]
     rows = lever_text(manifest, "baseline")
-    assert rows["no_global"] == "removes platform global (global)"
-    assert rows["cheaper"] == "platforms.catalogue.global.commission: 0.15 → 0.1"
+    assert rows["no_leader"] == "removes platform goods-leader (global)"
+    old = manifest["scenarios"][0]["parameters"]["platforms"]["catalogue"]["goods-leader"]
+    expected = f"platforms.catalogue.goods-leader.commission: {old['commission']} → 0.1"
+    assert rows["cheaper"] == expected
     assert "adds platform territorial (territorial, " in market_report
 
 

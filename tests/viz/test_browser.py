@@ -235,7 +235,7 @@ def test_app_steps_levers_and_screenshot(browser: Any, tmp_path: Path) -> None:
 
         # the map's colouring switch redraws the map
         map_before = pictures(page)[0]
-        page.get_by_role("button", name="platform adoption").click()
+        page.get_by_role("button", name="platform share of spending").click()
         page.wait_for_function(
             "(old) => { const i = document.querySelector('.platsim-map img');"
             " return i && i.src !== old; }",

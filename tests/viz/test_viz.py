@@ -47,17 +47,27 @@ def test_levers_are_the_issue_levers_with_schema_choices() -> None:
         "data.regime",
         "data.share",
         "competition.commission_cap",
+        "competition.multihoming",
         "labour.earnings_floor",
         "public.pooling",
         "public.broadband_programme",
+        "goods.network_effect",
+        "goods.data_effect",
+        "goods.homing_cost",
     }
+    assert levers["competition.multihoming"].kind == "switch"
     assert levers["data.regime"].choices == ("closed", "trusted_third_party", "open", "portability")
     assert levers["public.pooling"].choices == ("none", "region")
     assert levers["data.regime"].value == "closed"
 
 
 @pytest.mark.parametrize(
-    "spec", [s for s in LEVER_SPECS if s.path not in ("data.regime", "public.pooling")]
+    "spec",
+    [
+        s
+        for s in LEVER_SPECS
+        if s.path not in ("data.regime", "public.pooling", "competition.multihoming")
+    ],
 )
 def test_slider_bounds_come_from_the_schema_and_are_accepted(spec: LeverSpec) -> None:
     scenario = load_scenario("baseline")
@@ -95,7 +105,8 @@ def test_schema_bounds_read_ge_le_gt_lt() -> None:
 def test_teaching_maximum_grows_to_the_scenario_value(tmp_path: Path) -> None:
     path = tmp_path / "generous.yaml"
     path.write_text("extends: baseline\nlabour:\n  earnings_floor: 3120\n", encoding="utf-8")
-    lever = make_lever(LEVER_SPECS[3], load_scenario(path))
+    spec = next(s for s in LEVER_SPECS if s.path == "labour.earnings_floor")
+    lever = make_lever(spec, load_scenario(path))
     assert lever.path == "labour.earnings_floor"
     assert lever.value == 3120.0
     assert lever.maximum == 3150.0  # rounded up to the slider's step
@@ -154,7 +165,13 @@ def test_map_colours_each_municipality_by_its_value() -> None:
     sizes = discs.get_sizes()
     assert np.all(np.diff(sizes) <= 1e-9)  # drawn largest first
     adoption = figures.municipal_values(model, "adoption")
-    np.testing.assert_allclose(adoption, model.platform_share)
+    assert adoption.shape == (model.territory.n,)
+    assert np.all((adoption >= 0) & (adoption <= 1))
+    # households' platform spending over their spending, as the flows book it
+    spending = model.workers.spending
+    online = model.flows["goods_platform_spending"] + model.flows["local_platform_spending"]
+    households = np.bincount(model.workers.home, weights=spending, minlength=model.territory.n)
+    assert float(adoption @ households) == pytest.approx(online, rel=0.05)
     with pytest.raises(ValueError, match="colour_by"):
         figures.municipal_values(model, "income")  # type: ignore[arg-type]
 
@@ -221,11 +238,21 @@ def test_outcome_plots_show_catalogue_platforms_and_large_entrants() -> None:
     figure = figures.outcomes_figure(model)
     titles = [axes.get_title() for axes in figure.axes]
     assert titles == [
-        "Platform market shares",
+        "Goods platforms' market shares",
         "Concentration (HHI, 0-10,000)",
         "Unemployment rate",
         "Theil index of municipal income",
     ]
+    hhi_labels = [text.get_text() for text in figure.axes[1].get_legend().get_texts()]
+    assert hhi_labels == ["all (weighted)", "goods", "local services", "freelance"]
+
+
+def test_outcome_plots_draw_the_default_goods_platforms() -> None:
+    model = small_model()
+    model.run_for(2)
+    shown = figures.OutcomesView.shown_platforms(model, figures.market_shares(model))
+    goods = [p.name for p in model.platforms if p.segment == "goods" and p.kind != "entrant"]
+    assert shown == tuple(goods[: figures.MAX_PLATFORM_LINES])
 
 
 def test_scale_top_doubles_from_its_base() -> None:

@@ -48,7 +48,7 @@ def _platform_text(name: str, spec: Mapping[str, Any]) -> str:
         info = PlatformSpec.model_fields.get(field)
         extra = info.json_schema_extra if info else None
         unit = extra.get("unit") if isinstance(extra, dict) else None
-        if field == "kind":
+        if field == "kind" or value is None:  # None: the kind's default (pricing)
             continue
         if unit in ("share", "share of sales") and isinstance(value, int | float):
             items.append(f"{field} {100 * value:g}%")

@@ -7,8 +7,10 @@ replications, seeds, versions), the comparison table (:func:`platsim.analysis.co
 and what its replications can tell (:mod:`platsim.analysis.power`), time series of each
 outcome family with replication bands, maps of the municipal panel, income inequality (Gini;
 Lorenz curves of household income at the last step from the ``lorenz`` files, and of
-municipal income per head from the panel), each kind of platform's share of transactions
-over time, and Sobol'/Morris indices when the design allows. Figures use the Okabe-Ito
+municipal income per head from the panel), each kind of platform's share of its segment's
+transactions over time (one figure per segment: goods, local services, freelance; the
+concentration time series put each segment's HHI next to the overall one), and Sobol'/Morris
+indices when the design allows. Figures use the Okabe-Ito
 colour-blind-safe palette; aggregation runs in DuckDB.
 """
 
@@ -19,7 +21,7 @@ import html
 import io
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ from platsim.experiment.results import Results
 from platsim.experiment.results import open as open_results
 from platsim.output import prepare_directory
 from platsim.schema.outcomes import OUTCOMES
+from platsim.schema.segments import SEGMENTS
 
 #: Okabe & Ito (2008) colour-blind-safe palette (black last).
 OKABE_ITO = (
@@ -68,8 +71,10 @@ PANEL_UNITS: dict[str, str] = {
 }
 #: Panel columns mapped, if recorded.
 MAPPED = ("income_per_head", "employment_rate")
-#: Outcomes per family shown in the time series (those with a better direction first).
+#: Outcomes per time-series figure (a family with more gets several figures).
 MAX_SERIES = 9
+#: Concentration measures shown for all platforms and then for each segment, side by side.
+SEGMENT_MEASURES = ("hhi", "top_share")
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
@@ -130,7 +135,34 @@ def register_arms(results: Results) -> tuple[pd.DataFrame, list[str]]:
     return runs, arms
 
 
-def _series_figure(results: Results, arms: list[str], names: list[str], family: str) -> str:
+def series_groups(members: list[str]) -> list[tuple[list[str], int]]:
+    """A family's outcomes as time-series figures: ``(outcomes, columns)`` each.
+
+    Outcomes with a better direction come first. Each measure of
+    :data:`SEGMENT_MEASURES` present with its per-segment versions (``hhi``, ``hhi_goods``,
+    ``hhi_local_services``, ``hhi_freelance``) fills one row of a figure of its own, so a
+    segment's concentration sits next to the overall one; the rest follow in figures of at
+    most :data:`MAX_SERIES` outcomes, three a row.
+    """
+    members = sorted(members, key=lambda n: OUTCOMES[n].better is None)
+    rows = []
+    for measure in SEGMENT_MEASURES:
+        row = [n for n in (measure, *(f"{measure}_{s}" for s in SEGMENTS)) if n in members]
+        if len(row) > 1:
+            rows.append(row)
+    used = {n for row in rows for n in row}
+    groups: list[tuple[list[str], int]] = []
+    if rows:
+        width = max(len(row) for row in rows)
+        groups.append(([n for row in rows for n in row], width))
+    rest = [n for n in members if n not in used]
+    groups += [(rest[i : i + MAX_SERIES], 3) for i in range(0, len(rest), MAX_SERIES)]
+    return groups
+
+
+def _series_figure(
+    results: Results, arms: list[str], names: list[str], family: str, ncols: int = 3
+) -> str:
     import matplotlib.pyplot as plt
 
     cols = ", ".join(
@@ -142,7 +174,7 @@ def _series_figure(results: Results, arms: list[str], names: list[str], family: 
         f"SELECT a.arm, m.step, {cols} FROM metrics m JOIN arms a USING (run_id) "
         "GROUP BY ALL ORDER BY a.arm, m.step"
     )
-    ncols = min(3, len(names))
+    ncols = min(ncols, len(names))
     nrows = math.ceil(len(names) / ncols)
     figure, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
@@ -434,38 +466,63 @@ def _inequality(
 
 
 def platform_shares(results: Results) -> pd.DataFrame:
-    """Columns ``arm``, ``step``, ``kind``, ``share``: each kind's share of the transactions of
-    the open platforms, mean over the arm's runs, so a step's shares add up to 1 (or 0).
+    """Columns ``arm``, ``step``, ``segment``, ``kind``, ``share``: each kind's share of the
+    transactions of the segment's open platforms, mean over the arm's runs, so a segment's
+    shares at a step add up to 1 (or 0).
 
     Not ``market_share`` summed: closed platforms keep their last one, and the sum could pass 1.
     Needs the ``arms`` view (:func:`register_arms`) and a platform table with ``kind`` and
-    ``market_share``."""
+    ``market_share``; a table without ``segment`` (results of an older version) counts as one
+    segment, ``all``."""
     columns = set(results.platforms.columns)
     volume = "transactions" if "transactions" in columns else "market_share"
     open_only = "WHERE active" if "active" in columns else ""
+    segment = "segment" if "segment" in columns else "'all'"
     return results.df(
-        f"WITH open AS (SELECT run_id, step, kind, sum({volume}) AS v FROM platforms "
-        f"{open_only} GROUP BY ALL), "
-        "total AS (SELECT run_id, step, sum(v) AS total FROM open GROUP BY ALL), "
+        f"WITH open AS (SELECT run_id, step, {segment} AS segment, kind, sum({volume}) AS v "
+        f"FROM platforms {open_only} GROUP BY ALL), "
+        "total AS (SELECT run_id, step, segment, sum(v) AS total FROM open GROUP BY ALL), "
         "runs AS (SELECT a.arm, p.step, count(DISTINCT p.run_id) AS n FROM platforms p "
         "JOIN arms a USING (run_id) GROUP BY ALL) "
-        "SELECT a.arm, o.step, o.kind, "
+        "SELECT a.arm, o.step, o.segment, o.kind, "
         "sum(CASE WHEN t.total > 0 THEN o.v / t.total ELSE 0 END) / any_value(r.n) AS share "
-        "FROM open o JOIN total t USING (run_id, step) JOIN arms a USING (run_id) "
+        "FROM open o JOIN total t USING (run_id, step, segment) JOIN arms a USING (run_id) "
         "JOIN runs r ON r.arm = a.arm AND r.step = o.step "
-        "GROUP BY a.arm, o.step, o.kind ORDER BY a.arm, o.step"
+        "GROUP BY a.arm, o.step, o.segment, o.kind ORDER BY a.arm, o.step, o.segment"
     )
 
 
-def _platforms(results: Results, arms: list[str]) -> str:
-    import matplotlib.pyplot as plt
+def _segment_order(segments: Iterable[str]) -> list[str]:
+    present = set(segments)
+    return [s for s in SEGMENTS if s in present] + sorted(present - set(SEGMENTS))
 
+
+def _platforms(results: Results, arms: list[str]) -> str:
     if not {"kind", "market_share"} <= set(results.platforms.columns):
         return '<p class="note">No platform table was recorded (outputs.platforms: false).</p>'
     frame = platform_shares(results)
     if frame.empty:
         return '<p class="note">The platform table is empty.</p>'
     kinds = sorted(frame["kind"].unique())
+    parts = [
+        "<p>Each kind of platform's share of the month's transactions on its segment's "
+        "platforms open that month (stacked: a segment's shares add up to 1; with multihoming a "
+        "sale still counts once, on the platform it is made on), mean over replications. Closed "
+        "platforms are left out.</p>"
+    ]
+    for segment in _segment_order(frame["segment"].unique()):
+        part = frame[frame["segment"] == segment]
+        label = segment.replace("_", " ")
+        parts.append(
+            f"<h3>Segment: {html.escape(label)}</h3>"
+            + _png(_kind_shares_figure(part, arms, kinds), f"platform kinds, {label} segment")
+        )
+    return "".join(parts)
+
+
+def _kind_shares_figure(frame: pd.DataFrame, arms: list[str], kinds: list[str]) -> Any:
+    import matplotlib.pyplot as plt
+
     shown = arms[:12]
     ncols = min(4, len(shown))
     nrows = math.ceil(len(shown) / ncols)
@@ -495,12 +552,7 @@ def _platforms(results: Results, arms: list[str]) -> str:
         handles, labels, loc="upper center", ncol=len(kinds), fontsize=8, bbox_to_anchor=(0.5, 1.0)
     )
     figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / figure.get_figheight()))
-    return (
-        "<p>Each kind of platform's share of the month's transactions on the platforms open "
-        "that month (stacked: the shares add up to 1; with multihoming a sale still counts "
-        "once, on the platform it is made on), mean over replications. Closed platforms are "
-        "left out.</p>" + _png(figure)
-    )
+    return figure
 
 
 def _power(table: pd.DataFrame) -> str:
@@ -568,11 +620,9 @@ def build_report(
         sections.append("<h2>Time series</h2>")
         for family in dict.fromkeys(OUTCOMES[n].family for n in names if n in OUTCOMES):
             members = [n for n in names if n in OUTCOMES and OUTCOMES[n].family == family]
-            members.sort(key=lambda n: OUTCOMES[n].better is None)
-            sections.append(
-                f"<h3>{html.escape(family)}</h3>"
-                + _series_figure(results, arms, members[:MAX_SERIES], family)
-            )
+            sections.append(f"<h3>{html.escape(family)}</h3>")
+            for group, ncols in series_groups(members):
+                sections.append(_series_figure(results, arms, group, family, ncols))
         sections.append("<h2>Maps of the territory</h2>" + _maps(results, arms, baseline))
         sections.append("<h2>Income inequality</h2>" + _inequality(results, table, arms, baseline))
         sections.append("<h2>Platform market</h2>" + _platforms(results, arms))

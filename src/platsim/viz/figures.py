@@ -1,9 +1,10 @@
 """Matplotlib figures of a running model: the territory map and the outcome plots.
 
 Two views, each a :class:`LiveFigure`: :class:`MapView` draws the territory (municipalities at
-their coordinates, road links, coloured by unemployment or platform adoption, sized by
-population) and :class:`OutcomesView` the market shares of platforms, the HHI, unemployment
-and the Theil index over time. Matplotlib draws everything on the server, so the page needs
+their coordinates, road links, coloured by unemployment or by the share of households'
+spending made on platforms, sized by population) and :class:`OutcomesView` the market shares
+of the goods platforms, the HHI (overall and per segment), unemployment and the Theil index
+over time. Matplotlib draws everything on the server, so the page needs
 no JavaScript from the internet (unlike Vega/Altair charts).
 
 A step must redraw quickly in the app, so a live view draws its static part (axes, ticks,
@@ -16,7 +17,7 @@ For notebooks, :func:`map_figure` and :func:`outcomes_figure` return ordinary fi
 >>> from platsim import TerritoryModel
 >>> model = TerritoryModel(seed=1, overrides={"territory.n_municipalities": 20})
 >>> map_figure(model, "adoption").axes[0].get_title()
-'Step 0: platform adoption'
+'Step 0: platform share of spending'
 >>> MapView().png(model)[:4]
 b'\\x89PNG'
 """
@@ -39,7 +40,9 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PIL import Image
 
 from platsim.core.phases.observation import panel_rows
+from platsim.core.spending import spending_budgets, split_by_platform
 from platsim.schema.platforms import ENTRANT
+from platsim.schema.segments import GOODS, LOCAL_SERVICES, SEGMENTS
 from platsim.territory.france import outlines_km
 
 if TYPE_CHECKING:
@@ -50,11 +53,14 @@ ColourBy = Literal["unemployment", "adoption"]
 #: Map colourings and their labels.
 COLOUR_CHOICES: dict[ColourBy, str] = {
     "unemployment": "unemployment rate",
-    "adoption": "platform adoption",
+    "adoption": "platform share of spending",
 }
 
 #: Top of the unemployment colour scale (a fixed scale keeps colours comparable over steps).
 UNEMPLOYMENT_SCALE = 0.25
+
+#: Top of the colour scale of the platform share of spending (higher shares get its colour).
+ADOPTION_SCALE = 0.5
 
 #: Most platforms drawn in the market-share plot (the largest ones).
 MAX_PLATFORM_LINES = 6
@@ -83,7 +89,8 @@ def municipal_values(model: TerritoryModel, colour_by: ColourBy) -> np.ndarray:
     Args:
         model: The model.
         colour_by: ``"unemployment"`` (unemployed / labour force not in training, by place of
-            residence) or ``"adoption"`` (share of household spending made on platforms).
+            residence) or ``"adoption"`` (share of households' spending made on platforms,
+            by home municipality: see :func:`platform_spending_share`).
 
     Raises:
         ValueError: An unknown ``colour_by``.
@@ -91,16 +98,43 @@ def municipal_values(model: TerritoryModel, colour_by: ColourBy) -> np.ndarray:
     if colour_by == "unemployment":
         return panel_rows(model)["unemployment_rate"].to_numpy(dtype=float)
     if colour_by == "adoption":
-        return np.asarray(model.platform_share, dtype=float).copy()
+        return platform_spending_share(model)
     raise ValueError(f"colour_by must be one of {', '.join(COLOUR_CHOICES)}, got {colour_by!r}")
+
+
+def platform_spending_share(model: TerritoryModel) -> np.ndarray:
+    """Share of households' spending made on platforms, per home municipality.
+
+    Computed from the model's current state as consumption does it: each household's goods
+    and local-services budgets (:func:`platsim.core.spending.spending_budgets`) split between
+    the offline channel and the platforms it has accounts on by the market's logit shares
+    (:func:`platsim.core.spending.split_by_platform`, attractions of ``model.market``). The
+    budgets are last month's spending; before the first month (no spending yet) every
+    household counts for one euro, split the same way. Local-services spending a platform
+    hands back to the offline channel (no member seller in the buyer's reach) counts here as
+    platform spending. 0 in a municipality without spending.
+    """
+    workers, n = model.workers, model.territory.n
+    spending = np.asarray(workers.spending, dtype=float)
+    if not np.add.reduce(spending) > 0:
+        spending = np.ones(len(spending))
+    budgets = spending_budgets(model, spending)
+    online = np.zeros(n)
+    for segment in (GOODS, LOCAL_SERVICES):
+        market = model.market.get(segment)
+        if market is None:
+            continue
+        for _, part in split_by_platform(model, segment, market, budgets[segment]):
+            online += np.bincount(workers.home, weights=part, minlength=n)
+    total = np.bincount(workers.home, weights=spending, minlength=n)
+    return np.divide(online, total, out=np.zeros(n), where=total > 0)
 
 
 def colour_scale(model: TerritoryModel, colour_by: ColourBy) -> tuple[float, float]:
     """Fixed (vmin, vmax) of a colouring, so that colours mean the same at every step."""
     if colour_by == "unemployment":
         return 0.0, UNEMPLOYMENT_SCALE
-    ceiling = model.scenario.platforms.adoption_ceiling
-    return 0.0, float(ceiling) if ceiling > 0 else 1.0
+    return 0.0, ADOPTION_SCALE
 
 
 def marker_sizes(
@@ -244,7 +278,6 @@ class MapView(LiveFigure):
         """Redraw for another territory or colouring (a lever change keeps the territory)."""
         return (
             territory_signature(model),
-            model.scenario.platforms.adoption_ceiling,
             self.colour_by,
         )
 
@@ -314,8 +347,22 @@ class MapView(LiveFigure):
         self._title.set_text(f"Step {model.steps}: {COLOUR_CHOICES[self.colour_by]}")
 
 
+#: HHI curves of the concentration panel: metric, label, colour, line style.
+HHI_CURVES = (
+    ("hhi", "all (weighted)", "#1f5f9e", "-"),
+    ("hhi_goods", "goods", "#ff7f0e", "--"),
+    ("hhi_local_services", "local services", "#2ca02c", "--"),
+    ("hhi_freelance", "freelance", "#9467bd", "--"),
+)
+
+
 class OutcomesView(LiveFigure):
     """Market shares of platforms, HHI, unemployment and the Theil index over time.
+
+    The shares panel draws the goods platforms (shares of the goods segment's platform
+    transactions; another segment if the scenario has no goods platform); the concentration
+    panel shows the HHI of each segment and their transaction-weighted mean (``hhi``; NaN,
+    so not drawn, at step 0).
 
     The time axis spans the whole run (``model.max_steps``), so it does not move as the model
     steps; a dotted line marks ``simulation.policy_start``, when levers switch on. The Theil
@@ -346,18 +393,39 @@ class OutcomesView(LiveFigure):
         return self._metrics, self._shares
 
     @staticmethod
-    def shown_platforms(model: TerritoryModel, shares: pd.DataFrame) -> tuple[str, ...]:
-        """Platforms drawn, in catalogue order: those of the scenario's catalogue and entrants
-        once they reach 1%; at most :data:`MAX_PLATFORM_LINES`, the largest by peak share."""
+    def shown_segment(model: TerritoryModel) -> str:
+        """The segment whose platforms the shares panel draws: goods (the headline market)
+        if the scenario has goods platforms, else the first segment with any."""
+        segments = [p.segment for p in model.platforms]
+        if GOODS in segments or not segments:
+            return GOODS
+        return next(s for s in SEGMENTS if s in segments)
+
+    @classmethod
+    def shown_platforms(cls, model: TerritoryModel, shares: pd.DataFrame) -> tuple[str, ...]:
+        """Platforms drawn, in catalogue order: those of :meth:`shown_segment` in the
+        scenario's catalogue, then its entrants once they reach 1%, the largest by peak share
+        first; at most :data:`MAX_PLATFORM_LINES`."""
         if shares.empty:
             return ()
+        segment = cls.shown_segment(model)
         peak = shares.max()
-        planned = {p.name for p in model.platforms if p.kind != ENTRANT}
-        candidates = [
-            name for name in shares.columns if name in planned or peak[name] >= PLATFORM_SHOWN_FROM
+        planned = [
+            p.name
+            for p in model.platforms
+            if p.kind != ENTRANT and p.segment == segment and p.name in shares.columns
         ]
-        ranked = sorted(candidates, key=lambda name: -float(peak[name]))[:MAX_PLATFORM_LINES]
-        return tuple(str(name) for name in candidates if name in ranked)
+        entrants = [
+            p.name
+            for p in model.platforms
+            if p.kind == ENTRANT
+            and p.segment == segment
+            and p.name in shares.columns
+            and peak[p.name] >= PLATFORM_SHOWN_FROM
+        ]
+        entrants.sort(key=lambda name: -float(peak[name]))
+        kept = set((planned + entrants)[:MAX_PLATFORM_LINES])
+        return tuple(str(name) for name in shares.columns if name in kept)
 
     def static_key(self, model: TerritoryModel) -> Any:
         """Redraw for a newly shown platform, a curve above its scale, or another time frame."""
@@ -377,7 +445,8 @@ class OutcomesView(LiveFigure):
         self.figure.subplots_adjust(left=0.09, right=0.98, bottom=0.1, top=0.93, hspace=0.3)
         self._axes = dict(zip(("shares", "hhi", "unemployment", "theil"), grid.flat, strict=True))
         titles = {
-            "shares": "Platform market shares",
+            "shares": f"{self.shown_segment(model).replace('_', ' ').capitalize()} "
+            "platforms' market shares",
             "hhi": "Concentration (HHI, 0-10,000)",
             "unemployment": "Unemployment rate",
             "theil": "Theil index of municipal income",
@@ -417,7 +486,11 @@ class OutcomesView(LiveFigure):
                 fontsize=8,
                 framealpha=0.7,
             )
-        (self._lines["hhi"],) = self._axes["hhi"].plot([], [], color="#1f5f9e", lw=1.6)
+        for metric, label, hhi_colour, style in HHI_CURVES:
+            (self._lines[metric],) = self._axes["hhi"].plot(
+                [], [], color=hhi_colour, ls=style, lw=1.6 if metric == "hhi" else 1.2, label=label
+            )
+        self._axes["hhi"].legend(loc="lower left", fontsize=7, framealpha=0.7)
         (self._lines["unemployment"],) = self._axes["unemployment"].plot(
             [], [], color="#1f5f9e", lw=1.6
         )
@@ -446,7 +519,9 @@ class OutcomesView(LiveFigure):
                     line.set_data(shares.index.to_numpy(), shares[name].to_numpy())
                 else:
                     line.set_data([], [])
-        self._lines["hhi"].set_data(steps, metrics["hhi"].to_numpy())
+        for metric, *_ in HHI_CURVES:
+            if metric in metrics.columns:
+                self._lines[metric].set_data(steps, metrics[metric].to_numpy(dtype=float))
         self._lines["unemployment"].set_data(steps, metrics["unemployment_rate"].to_numpy())
         self._lines["theil"].set_data(steps, metrics["theil_municipal"].to_numpy())
         for artist in self._stack:

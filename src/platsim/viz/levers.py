@@ -50,8 +50,10 @@ class LeverSpec:
     help: str = ""
 
 
-#: The main governance levers of the issue: data regime and share, commission cap, worker
-#: protection (earnings floor), inter-municipal pooling and the broadband programme.
+#: The main governance levers of the issue: data regime and share, commission cap,
+#: interoperability (multi-homing), worker protection (earnings floor), inter-municipal pooling
+#: and the broadband programme; then the goods market's forces that make it tip or not
+#: (network and data effects, households' cost of multi-homing).
 LEVER_SPECS: tuple[LeverSpec, ...] = (
     LeverSpec(
         "data.regime",
@@ -72,6 +74,12 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
         help="Highest commission a platform may charge (1: no cap).",
     ),
     LeverSpec(
+        "competition.multihoming",
+        "Interoperability (multi-homing)",
+        help="A seller's listing works on every platform of a segment, so selling on several "
+        "costs little.",
+    ),
+    LeverSpec(
         "labour.earnings_floor",
         "Earnings floor of platform workers",
         step=50.0,
@@ -89,6 +97,27 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
         step=1.0,
         teaching_max=50.0,
         help="State-funded broadband, targeted at rural municipalities by default (0: none).",
+    ),
+    LeverSpec(
+        "goods.network_effect",
+        "Network effect (goods platforms)",
+        step=0.05,
+        help="How much buyers and sellers value a goods platform for the users on its other "
+        "side: strong effects make the market tip.",
+    ),
+    LeverSpec(
+        "goods.data_effect",
+        "Data effect (goods platforms)",
+        step=0.05,
+        help="Quality a goods platform gains from its data: strong effects reward the "
+        "largest platform.",
+    ),
+    LeverSpec(
+        "goods.homing_cost",
+        "Multi-homing cost of households (goods)",
+        step=0.1,
+        help="Households' cost of using each goods platform beyond the first: high costs make "
+        "them stick to one.",
     ),
 )
 
