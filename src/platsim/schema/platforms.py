@@ -279,10 +279,11 @@ class Data(Section):
         json_schema_extra={"unit": "switch", "source": "scenario lever"},
     )
     public_data: float = param(
-        2_000.0,
+        300.0,
         "data units",
-        "Data of municipalities and utilities made available to platforms with a trusted "
-        "third party or open data (times `share`).",
+        "Data of municipalities and utilities useful to each segment's platforms: all of it "
+        "entrusted to a trusted third party, `share` of it published as open data. Default: "
+        "about a quarter of a leading marketplace's own stock.",
         ge=0,
     )
     public_service_saving: float = param(

@@ -191,12 +191,12 @@ def effective_data(model: TerritoryModel, platforms: list[Platform]) -> np.ndarr
     """Effective data of each platform of one segment under the data regime in force.
 
     - closed, portability: its own stock D.
-    - open: D plus ``share`` of every other platform's stock, plus the published public data.
-    - trusted third party: participants add ``share`` of the other participants' stocks and
-      of the public data. Territorial and cooperative platforms take part; private ones
-      (global, entrant) take part when mandated (``global_participates``) or when what the
-      pool gives them exceeds what they put in (others' data plus public data above their
-      own), decided in order of increasing data until no one changes.
+    - open: every platform publishes ``share`` of its data and municipalities ``share`` of
+      theirs: ``D + share (others' D + public)``, for every platform.
+    - trusted third party: participants pool ``share`` of their data through the third
+      party, and municipalities entrust it all their data, confidential ones included (the
+      third party protects them): ``D + share (other participants' D) + public`` for
+      participants, ``D`` for the others. Which platforms take part: :func:`participants`.
     """
     stock = np.array([p.data for p in platforms], dtype=float)
     data = model.scenario.data
@@ -205,25 +205,38 @@ def effective_data(model: TerritoryModel, platforms: list[Platform]) -> np.ndarr
     public = data.public_data if data.municipalities_participate else 0.0
     if data.regime == "open":
         return stock + data.share * (stock.sum() - stock + public)
-    participant = participants(platforms, stock, public, data.global_participates)
+    participant = participants(
+        platforms, stock, public / data.share if data.share > 0 else 0.0, data.global_participates
+    )
     pooled = stock[participant].sum()
-    shared = stock + data.share * (pooled - stock + public)
+    shared = stock + data.share * (pooled - stock) + public
     return np.where(participant, shared, stock)
 
 
 def participants(
     platforms: list[Platform], stock: np.ndarray, public: float, mandated: bool
 ) -> np.ndarray:
-    """Which platforms of a segment take part in a trusted third party (see
-    :func:`effective_data`)."""
+    """Which platforms of a segment take part in a trusted third party.
+
+    Territorial and cooperative platforms always do; private ones (global, entrant) do when
+    mandated (``data.global_participates``), or else choose, from the smallest data stock
+    up: a platform joins when what it receives is at least what it gives, i.e. when the
+    participants' data plus the public data (``public``, in the same units as what a
+    platform shares) is at least its own data times the number of participants it would
+    give its data to. The first that declines ends the joining (larger ones gain less).
+    """
     private = np.array([p.kind in (GLOBAL, ENTRANT) for p in platforms])
     taking_part = ~private | mandated
-    for _ in range(len(platforms)):
-        others = stock[taking_part].sum() - np.where(taking_part, stock, 0.0) + public
-        joins = taking_part | (private & (others >= stock))
-        if (joins == taking_part).all():
+    if mandated:
+        return taking_part
+    for k in np.argsort(stock, kind="stable"):
+        if not private[k]:
+            continue
+        others = taking_part.copy()
+        others[k] = False
+        if stock[others].sum() + public < stock[k] * max(int(others.sum()), 1):
             break
-        taking_part = joins
+        taking_part[k] = True
     return taking_part
 
 

@@ -198,13 +198,13 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
         (connectivity[workers.home[drawn]] >= labour.gig_connectivity_threshold)
         & (workers.literacy[drawn] >= labour.gig_literacy_threshold)
     ]
-    status = workers.status[drawn]
     tasks = [p for p in platforms if p.segment != FREELANCE]
     freelance = [p for p in platforms if p.segment == FREELANCE]
     if tasks:
-        unemployed = drawn[status == UNEMPLOYED]
+        unemployed = drawn[workers.status[drawn] == UNEMPLOYED]
         _join(model, tasks, unemployed, labour.gig_reservation * benefit_level(model, unemployed))
     if freelance:
+        status = workers.status[drawn]  # after the task platforms' joins
         skilled = drawn[
             ((status == UNEMPLOYED) | (status == EMPLOYEE))
             & (workers.skill[drawn] >= labour.freelance_skill_threshold)
