@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from platsim.core import rules
 from platsim.core.agents import LOCAL_SERVICES
 from platsim.core.platforms import codes_bound
 from platsim.core.rules import distribute_local_demand
@@ -42,7 +43,9 @@ def step(model: TerritoryModel) -> None:
     workers, firms, munis = model.workers, model.firms, model.municipalities
     n = model.territory.n
 
-    workers.spending = economy.consumption_share * np.maximum(workers.income - workers.tax, 0.0)
+    workers.spending = rules.household_spending(
+        workers.income, workers.tax, workers.savings, economy
+    )
     workers.savings -= workers.spending
     on_platform = workers.platform >= 0
     # (take and a product with the flags: the same as fancy indexing and np.where on these
