@@ -235,18 +235,6 @@ class Economy(Section):
     consumption_share: float = param(
         0.8, "share", "Share of disposable income households spend (c).", ge=0, le=1
     )
-    wealth_consumption_share: float = param(
-        0.01,
-        "per month",
-        "Share of positive savings households spend each month on top of c x disposable "
-        "income (w); savings settle at (1 - c) / w months of disposable income (20 at the "
-        "defaults, the order of French households' liquid financial assets). 12% a year, the "
-        "upper end of French marginal propensities to consume out of wealth (liquid assets, "
-        "less wealthy households).",
-        gt=0,
-        le=1,
-        source="Arrondel, Lamarche & Savignac 2015 (ECB WP 1817), upper end",
-    )
     local_share: float = param(
         0.5,
         "share",
@@ -254,6 +242,19 @@ class Economy(Section):
         "the rest is bought outside the territory.",
         ge=0,
         le=1,
+    )
+    wealth_consumption_share: float = param(
+        0.01,
+        "per month",
+        "Share of positive savings households spend each month on top of c x disposable "
+        "income (w); savings settle at (1 - c) / w months of disposable income (20 at the "
+        "defaults: more than French households' deposits and savings accounts, a little over "
+        "a year of disposable income, less than their financial assets, several years). 12% "
+        "a year, the upper end of French marginal propensities to consume out of wealth "
+        "(liquid assets, less wealthy households).",
+        gt=0,
+        le=1,
+        source="Arrondel, Lamarche & Savignac 2015 (ECB WP 1817), upper end",
     )
     firms_per_worker: float = param(
         0.1, "firms / worker agent", "Firm agents per worker agent at start.", gt=0, le=1

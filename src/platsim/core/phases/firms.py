@@ -232,9 +232,9 @@ def exit_failed(model: TerritoryModel) -> None:
     laid_off = workers.at_employer(exiting, False)  # employees of exiting firms
     workers.make_unemployed(laid_off)
     cash = firms.cash[exiting]
-    model.ledger.outflow(
-        "exit_payouts", pay_owners(model, np.where(exiting, np.maximum(firms.cash, 0.0), 0.0))
-    )
+    left = np.where(exiting, np.maximum(firms.cash, 0.0), 0.0)
+    model.add_flow("exit_cash", np.add.reduce(left))
+    model.ledger.outflow("exit_payouts", pay_owners(model, left))
     model.ledger.inflow("debt_writeoff", -np.add.reduce(cash[cash < 0]))
     firms.cash[exiting] = 0.0
     firms.alive[exiting] = False
