@@ -67,14 +67,17 @@ def test_distribution_conserves_demand(seed: int, n: int, k: int) -> None:
     np.testing.assert_allclose(unplaced, np.where(unserved, demand, 0.0))
 
 
-def test_step_spends_a_share_of_disposable_income(make_model, no_platforms) -> None:
+def test_step_spends_shares_of_disposable_income_and_savings(make_model, no_platforms) -> None:
     model = make_model(overrides=no_platforms)
     economy = model.scenario.economy
     workers = model.workers
+    workers.savings[::7] = -500.0  # in debt: nothing spent out of wealth
     income, tax, savings = workers.income.copy(), workers.tax.copy(), workers.savings.copy()
     model.ledger.reset()
     consumption.step(model)
-    expected = economy.consumption_share * np.maximum(income - tax, 0.0)
+    expected = economy.consumption_share * np.maximum(
+        income - tax, 0.0
+    ) + economy.wealth_consumption_share * np.maximum(savings, 0.0)
     np.testing.assert_allclose(workers.spending, expected, rtol=1e-12)
     np.testing.assert_allclose(workers.savings, savings - expected, rtol=1e-12)
     flows = model.flows

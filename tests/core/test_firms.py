@@ -84,7 +84,8 @@ def test_pay_and_account(small_model) -> None:
     firms_phase.pay_and_account(model)
 
     employee = workers.status == Status.EMPLOYEE
-    np.testing.assert_array_equal(workers.income, np.where(employee, workers.wage, 0.0))
+    received = firms_phase.owner_income(model)
+    np.testing.assert_array_equal(workers.income, np.where(employee, workers.wage, 0.0) + received)
     wage_bill = np.bincount(
         workers.employer[employee], weights=workers.wage[employee], minlength=len(firms)
     )
@@ -92,7 +93,19 @@ def test_pay_and_account(small_model) -> None:
     profit = np.where(firms.alive, revenue - wage_bill - economy.fixed_cost, 0.0)
     np.testing.assert_allclose(firms.profit, profit)
     tax = economy.profit_tax_rate * np.maximum(profit, 0.0)
-    np.testing.assert_allclose(firms.cash, cash + profit - tax)
+    # owners get payout_rate of the cash above the buffer (months of wage bill + fixed cost)
+    before_payout = cash + profit - tax
+    buffer = economy.cash_buffer_months * (wage_bill + economy.fixed_cost)
+    payout = np.where(
+        firms.alive, economy.payout_rate * np.maximum(before_payout - buffer, 0.0), 0.0
+    )
+    assert payout[3] > 0 and (payout[1:3] == 0).all()
+    np.testing.assert_allclose(firms.cash, before_payout - payout)
+    share = economy.resident_owner_share
+    assert received.sum() == pytest.approx(share * payout.sum(), rel=1e-12)
+    assert model.ledger.outflows["dividends_outside"] == pytest.approx(
+        (1 - share) * payout.sum(), rel=1e-12
+    )
     collected = np.bincount(firms.municipality, weights=tax, minlength=model.territory.n)
     np.testing.assert_allclose(munis.budget, budget + collected)
     assert model.ledger.outflows["fixed_costs"] == pytest.approx(
@@ -137,24 +150,58 @@ def test_firm_exits_after_exit_months_of_negative_cash(make_model) -> None:
     )
 
 
+def test_loss_making_firms_close_once_their_buffer_is_eaten(make_model) -> None:
+    """Voluntary closure: past ``exit_months`` of age, a firm whose planned revenue does not
+    cover its wage bill and fixed cost closes once its cash is below its buffer; a younger
+    one, a profitable one and one with cash to spare stay."""
+    model = make_model(overrides={"economy.exogenous_exit_rate": 0.0})
+    economy, firms = model.scenario.economy, model.firms
+    rows = np.flatnonzero(firms.alive & (firms.employees > 0))[:4]
+    firms.wage_bill[:] = 10_000.0
+    costs = 10_000.0 + economy.fixed_cost
+    buffer = economy.cash_buffer_months * costs
+    firms.planned_revenue[firms.alive] = 2 * costs  # every other firm plans a profit
+    firms.cash[firms.alive] = 2 * buffer
+    firms.age[firms.alive] = economy.exit_months
+    firms.negative_months[:] = 0
+    losing, young, profitable, rich = rows
+    firms.planned_revenue[[losing, young, rich]] = 0.5 * costs
+    firms.cash[[losing, young, profitable]] = 0.5 * buffer
+    firms.age[young] = economy.exit_months - 1
+    model.ledger.reset()
+    firms_phase.exit_failed(model)
+    assert not firms.alive[losing]
+    assert firms.alive[[young, profitable, rich]].all()
+    assert model.events["firm_exit"] == 1 and model.events["firm_exit_failed"] == 1
+
+
 def test_exit_records_payouts_and_writeoffs(make_model) -> None:
     model = make_model(overrides={"economy.exogenous_exit_rate": 1.0})
     workers, firms = model.workers, model.firms
+    share = model.scenario.economy.resident_owner_share
     firms.cash[: len(firms) // 3] *= -1  # a third in debt
     firms.vacancies[firms.alive] = 2
     alive = firms.alive.copy()
     cash = firms.cash[alive]
     stock = model.money_stock()
+    income = workers.income.copy()
     model.ledger.reset()
     firms_phase.exit_failed(model)
     assert not firms.alive.any()
     assert model.events["firm_exit"] == alive.sum()
-    assert model.ledger.outflows["exit_payouts"] == pytest.approx(cash[cash > 0].sum())
+    # positive cash goes to the owners: the resident share as household income, the rest out
+    received = workers.income - income
+    assert received.sum() == pytest.approx(share * cash[cash > 0].sum(), rel=1e-12)
+    np.testing.assert_allclose(received, firms_phase.owner_income(model))
+    assert model.ledger.outflows["exit_payouts"] == pytest.approx(
+        (1 - share) * cash[cash > 0].sum(), rel=1e-12
+    )
     assert model.ledger.inflows["debt_writeoff"] == pytest.approx(-cash[cash < 0].sum())
     assert (workers.status != Status.EMPLOYEE).all()
     assert (workers.employer == NO_EMPLOYER).all()
     assert (firms.employees == 0).all() and (firms.vacancies == 0).all()
-    assert model.money_stock() - stock == pytest.approx(model.ledger.net, rel=1e-9)
+    # the resident owners' part is in their income until the public phase saves it
+    assert model.money_stock() + received.sum() - stock == pytest.approx(model.ledger.net, rel=1e-9)
 
 
 def test_layoffs_bring_employment_down_to_the_tolerated_level(small_model) -> None:
@@ -193,6 +240,7 @@ def test_entrants_get_startup_cash_recorded_as_an_inflow(make_model) -> None:
     model = make_model(overrides={"economy.entry_rate": 0.2})
     economy = model.scenario.economy
     firms = model.firms
+    firms.profit[firms.alive] = 1.0  # entrants come in proportion to profitable firms
     alive_before = firms.alive.copy()
     stock = model.money_stock()
     model.ledger.reset()
@@ -216,6 +264,24 @@ def test_entrants_get_startup_cash_recorded_as_an_inflow(make_model) -> None:
     np.testing.assert_array_equal(firms.productivity[new], firms.base_productivity[new])
     # every sector enters
     assert set(np.unique(firms.sector[new]).tolist()) == {0, 1, 2}
+
+
+def test_entry_follows_the_number_of_profitable_firms(make_model) -> None:
+    """Entrants are Poisson with mean entry_rate x firms with a positive profit this month."""
+    counts = {}
+    for profitable_share in (0.0, 0.5, 1.0):
+        model = make_model(overrides={"economy.entry_rate": 0.2})
+        firms = model.firms
+        alive = np.flatnonzero(firms.alive)
+        firms.profit[:] = -1.0
+        firms.profit[alive[: round(profitable_share * len(alive))]] = 1.0
+        model.ledger.reset()
+        firms_phase.enter(model)
+        counts[profitable_share] = model.events["firm_entry"]
+        expected = 0.2 * round(profitable_share * len(alive))
+        # Poisson: within 4 standard deviations (a few entrants may find no place)
+        assert abs(counts[profitable_share] - expected) <= 4 * np.sqrt(expected) + 1e-9
+    assert counts[0.0] == 0
 
 
 def test_no_entry_at_rate_zero(make_model) -> None:

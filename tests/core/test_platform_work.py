@@ -8,6 +8,7 @@ import pytest
 
 from platsim.core.agents import Status
 from platsim.core.model import TerritoryModel
+from platsim.core.phases import firms as firms_phase
 from platsim.core.phases import platform_market, platform_work
 
 N = 25
@@ -92,13 +93,15 @@ def check_gig_state(model: TerritoryModel) -> None:
     assert (model.municipalities.connectivity[home] >= labour.gig_connectivity_threshold).all()
     assert (workers.literacy[gig] >= labour.gig_literacy_threshold).all()
     # each gig worker earned the pay of their platform this month, plus the last wage for
-    # those who lost their job this month (a job loser still earns it in the month of the loss)
+    # those who lost their job this month (a job loser still earns it in the month of the loss),
+    # besides what they received as firm owners
+    earned = workers.income - firms_phase.owner_income(model)
     for platform in model.platforms:
         on_it = workers.gig_platform == platform.index
         if on_it.any():
             assert platform.gig_workers == on_it.sum()
             pay = platform.gig_paid / on_it.sum()
-            income, wage = workers.income[on_it], workers.wage[on_it]
+            income, wage = earned[on_it], workers.wage[on_it]
             assert (
                 np.isclose(income, pay, rtol=1e-12) | np.isclose(income, pay + wage, rtol=1e-12)
             ).all(), f"gig income is not the platform's pay on {platform.name}"

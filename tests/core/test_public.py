@@ -11,10 +11,12 @@ from platsim.core.phases import mobility, public
 
 SEEDS = range(1, 7)
 
-#: No rehiring, no training, no moves, no minimum income: a job loser's income is the benefit.
+#: No rehiring, no training, no moves, no minimum income, no firm owners in the territory: a
+#: job loser's income is the benefit.
 BENEFIT_ONLY = {
     "economy.matching_efficiency": 0.0,
     "economy.minimum_income": 0.0,
+    "economy.resident_owner_share": 0.0,
     "public.training_share": 0.0,
     "mobility.relocation_rate": 0.0,
 }

@@ -1,9 +1,11 @@
 """Initialisation: the territory, households, firms and the first jobs, from a scenario.
 
 The start is built near a stationary state so that runs settle quickly: initial jobs are
-allocated in two passes (the second sizes local-services firms to the demand they face), and
-the external demand of traded sectors is calibrated so that each traded firm's first sales
-pay for its first workforce.
+allocated in two passes (the second sizes local-services firms to the demand they face,
+households' steady spending including the dividends of resident owners), the external demand
+of traded sectors is calibrated so that each traded firm's first sales pay for its first
+workforce, and firms' cash and households' savings start at the levels where the payout and
+spending rules of :mod:`platsim.core.rules` keep them constant.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from platsim.core.rules import (
     agglomeration,
     distribute_local_demand,
     draw_productivity,
+    owner_receipts,
     sector_shares,
+    steady_cash,
+    steady_savings,
     wage_offer,
 )
 from platsim.errors import InputError
@@ -219,21 +224,16 @@ def initialise_economy(
     # Pass 1: every firm equally attractive; gives the income level and where it is spent.
     allocate_jobs(workers, firms, alive.astype(float), territory.commute_weight, employed, rng)
     _set_incomes(workers, firms, economy)
-    spending = economy.consumption_share * (workers.income - workers.tax)
-    by_home = np.bincount(workers.home, weights=spending, minlength=territory.n)
-    local_demand = (
-        economy.local_share * by_home + public.grant_per_capita * municipalities.residents
+    target_jobs = employed.sum()
+    wage_level = economy.wage_level
+
+    local_revenue, local_jobs = _steady_local_demand(
+        territory, workers, firms, municipalities, scenario, target_jobs
     )
     is_local = alive & (firms.sector == LOCAL_SERVICES)
-    local_revenue, _ = distribute_local_demand(
-        local_demand, firms.productivity * is_local, firms.municipality, territory.commute_weight
-    )
-    wage_level = economy.wage_level
-    local_jobs = local_revenue / (firms.productivity * wage_level)
+    traded = alive & ~is_local
 
     # Pass 2: local-services firms sized to their demand, traded firms share the rest.
-    target_jobs = employed.sum()
-    traded = alive & ~is_local
     traded_jobs = max(target_jobs - local_jobs[is_local].sum(), 0.0)
     weight = np.where(is_local, local_jobs, 0.0)
     if traded.any():
@@ -259,8 +259,7 @@ def initialise_economy(
         np.where(is_local, local_revenue, firms.market_access * firms.productivity * wage_level),
         0.0,
     )
-    firms.cash[:] = 3.0 * firms.planned_revenue
-    workers.savings[:] = 3.0 * workers.income
+    _set_steady_money(territory, workers, firms, economy)
 
     grants = public.grant_per_capita * municipalities.residents
     municipalities.service_budget[:] = grants + np.bincount(
@@ -268,6 +267,110 @@ def initialise_economy(
     )
     municipalities.budget[:] = municipalities.service_budget
     return external_demand, reference_productivity
+
+
+def _wage_bill(workers: Workers, firms: Firms) -> np.ndarray:
+    """Each firm's monthly wage bill (EUR)."""
+    employee = workers.status == EMPLOYEE
+    return np.bincount(
+        workers.employer[employee], weights=workers.wage[employee], minlength=len(firms)
+    )
+
+
+def _steady_local_demand(
+    territory: Territory,
+    workers: Workers,
+    firms: Firms,
+    municipalities: Municipalities,
+    scenario: Scenario,
+    target_jobs: int,
+    iterations: int = 10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Local firms' revenue and jobs where households spend their steady income; firms that
+    would not cover their costs there are not created.
+
+    In the steady state households spend all their disposable income, dividends included
+    (:func:`~platsim.core.rules.household_spending` at steady savings), so local demand
+    depends on firms' profits, which depend on local demand: a fixed point, found by
+    iteration (the feedback, local share x resident owners' share x profit margin, is well
+    below 1). Each firm's wage bill is estimated as its jobs x the wage of a worker of the
+    employed workers' mean skill term; traded firms share equally the jobs that local firms
+    leave, and sell what their workforce produces (as calibrated in
+    :func:`initialise_economy`). A firm whose steady profit is negative would close within
+    months (7.3, voluntary closure), so at each iteration such firms are removed (``alive``
+    set to False), unless none would be left; their demand goes to the others.
+
+    Returns:
+        Revenue and jobs of each firm (zero for traded firms).
+    """
+    economy, public = scenario.economy, scenario.public
+    n = territory.n
+    alive = firms.alive
+    wage_level, productivity = economy.wage_level, firms.productivity
+    employee = workers.status == EMPLOYEE
+    skill_term = (
+        float(np.mean(wage_offer(workers.skill[employee], np.ones(int(employee.sum())), economy)))
+        if employee.any()
+        else wage_level
+    )
+    income_by_home = np.bincount(workers.home, weights=workers.income, minlength=n)
+    grants = public.grant_per_capita * municipalities.residents
+    owners = np.zeros(n)
+    disposable = 1.0 - economy.income_tax_rate
+    for _ in range(iterations):
+        is_local = alive & (firms.sector == LOCAL_SERVICES)
+        traded = alive & ~is_local
+        local_demand = economy.local_share * disposable * (income_by_home + owners) + grants
+        revenue, _ = distribute_local_demand(
+            local_demand, productivity * is_local, firms.municipality, territory.commute_weight
+        )
+        jobs = revenue / (productivity * wage_level)
+        per_traded = max(target_jobs - jobs[is_local].sum(), 0.0) / max(traded.sum(), 1)
+        jobs = np.where(traded, per_traded, jobs)
+        sales = np.where(traded, jobs * productivity * wage_level, revenue)
+        wage_bill = jobs * skill_term * productivity**economy.wage_productivity_elasticity
+        profit = np.where(alive, sales - wage_bill - economy.fixed_cost, 0.0)
+        paid = economy.resident_owner_share * _after_tax(profit, economy)
+        received = owner_receipts(paid, firms.municipality, workers.home, workers.income, n)
+        owners = np.bincount(workers.home, weights=received, minlength=n)
+        losing = alive & (profit < 0)
+        if losing.any() and not losing[alive].all():
+            alive[losing] = False
+    is_local = alive & (firms.sector == LOCAL_SERVICES)
+    return revenue, np.where(is_local, jobs, 0.0)
+
+
+def _after_tax(profit: np.ndarray, economy: sc.Economy) -> np.ndarray:
+    """Positive profit after the profit tax (what a profitable firm pays out when steady)."""
+    return (1.0 - economy.profit_tax_rate) * np.maximum(profit, 0.0)
+
+
+def _set_steady_money(
+    territory: Territory, workers: Workers, firms: Firms, economy: sc.Economy
+) -> None:
+    """Firms' cash, households' income and savings at the steady levels of the rules.
+
+    With its planned revenue and first wage bill, a firm's steady after-tax profit is all
+    paid out: its cash starts at :func:`~platsim.core.rules.steady_cash`. Resident owners
+    receive their share of these payouts as :func:`~platsim.core.rules.owner_receipts` does
+    at steady savings (within a municipality, in proportion to income); the month's income
+    includes it, and savings start at :func:`~platsim.core.rules.steady_savings` of it.
+    """
+    wage_bill = _wage_bill(workers, firms)
+    alive = firms.alive
+    profit = np.where(alive, firms.planned_revenue - wage_bill - economy.fixed_cost, 0.0)
+    after_tax = _after_tax(profit, economy)
+    firms.cash[:] = np.where(alive, steady_cash(after_tax, wage_bill, economy), 0.0)
+    received = owner_receipts(
+        economy.resident_owner_share * after_tax,
+        firms.municipality,
+        workers.home,
+        workers.income,
+        territory.n,
+    )
+    workers.income[:] += received
+    workers.tax[:] = economy.income_tax_rate * workers.income
+    workers.savings[:] = steady_savings(workers.income, economy)
 
 
 def _set_incomes(workers: Workers, firms: Firms, economy: sc.Economy) -> None:

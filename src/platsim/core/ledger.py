@@ -5,9 +5,10 @@ owned in the territory (cash), plus the gig-work pools platforms hold between th
 sales and the gig workers' pay. Within the territory it only moves between them; it enters
 (external sales, benefits, grants, entrants' capital, written-off debts, subsidies and
 top-ups of platforms) and leaves (imports, fixed costs paid to outside suppliers, outside
-public purchases, payouts of exiting firms, a global platform's commissions, platforms'
-outside suppliers and operating costs, social contributions) through the flows recorded
-here. The identity checked every step is
+public purchases, dividends paid to owners outside, the outside owners' part of exiting firms'
+cash, a global platform's commissions, platforms' outside suppliers and operating costs,
+social contributions) through the flows recorded here. Dividends and exit payouts to resident
+owners are internal: they become household income. The identity checked every step is
 
     change in money held in the territory = inflows - outflows.
 
@@ -33,6 +34,7 @@ OUTFLOWS = (
     "fixed_costs",
     "public_purchases",
     "exit_payouts",
+    "dividends_outside",
     "platform_commissions",
     "platform_costs",
     "outside_suppliers",

@@ -243,6 +243,19 @@ class Economy(Section):
         ge=0,
         le=1,
     )
+    wealth_consumption_share: float = param(
+        0.01,
+        "per month",
+        "Share of positive savings households spend each month on top of c x disposable "
+        "income (w); savings settle at (1 - c) / w months of disposable income (20 at the "
+        "defaults: more than French households' deposits and savings accounts, a little over "
+        "a year of disposable income, less than their financial assets, several years). 12% "
+        "a year, the upper end of French marginal propensities to consume out of wealth "
+        "(liquid assets, less wealthy households).",
+        gt=0,
+        le=1,
+        source="Arrondel, Lamarche & Savignac 2015 (ECB WP 1817), upper end",
+    )
     firms_per_worker: float = param(
         0.1, "firms / worker agent", "Firm agents per worker agent at start.", gt=0, le=1
     )
@@ -302,14 +315,51 @@ class Economy(Section):
         6, "months", "Months of negative cash after which a firm exits.", ge=1, le=600
     )
     exogenous_exit_rate: float = param(
-        0.005,
+        0.0015,
         "per month",
-        "Exits for reasons outside the model (retirement, takeover).",
+        "Exits for reasons outside the model (owner's retirement without a buyer, health, "
+        "takeover): 1.8% a year, about a fifth of the some 10% of French firms that close "
+        "each year (insolvencies alone are about 2% a year); the rest must come from the "
+        "failure rule.",
+        ge=0,
+        le=1,
+        source="INSEE (Insee Première 463 and 740); outside share an assumption",
+    )
+    cash_buffer_months: float = param(
+        3.0,
+        "months of costs",
+        "Cash a firm keeps before paying out: this many months of its wage bill plus fixed cost.",
+        ge=0,
+        le=120,
+    )
+    payout_rate: float = param(
+        0.1,
+        "per month",
+        "Share of its cash above the buffer a firm pays to its owners each month: a mean "
+        "delay of 10 months between earning and paying, as for a dividend paid in spring "
+        "out of the previous year's profit.",
+        ge=0,
+        le=1,
+    )
+    resident_owner_share: float = param(
+        0.5,
+        "share",
+        "Share of payouts (dividends and the cash of exiting firms) going to owners living in "
+        "the territory (households of the firm's municipality, in proportion to their positive "
+        "savings); the rest leaves the territory.",
         ge=0,
         le=1,
     )
     entry_rate: float = param(
-        0.006, "per firm per month", "Expected entrants per existing firm and month.", ge=0, le=1
+        0.004,
+        "per firm per month",
+        "Expected entrants per profitable firm (positive profit this month) and month. Set "
+        "so that entry balances exits in the baseline's measured steady state (about 4.5% of "
+        "firms a year each way: firms of about ten workers; INSEE's 10% counts firms without "
+        "employees, 70% of closures).",
+        ge=0,
+        le=1,
+        source="measured steady state (docs/ODD.md 10.2); INSEE (Insee Première 463)",
     )
     startup_cash: float = param(
         10_000.0, "EUR", "Capital an entrant brings from outside the territory.", ge=0

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from platsim.core import rules
 from platsim.core.agents import LOCAL_SERVICES as LOCAL_SECTOR
 from platsim.core.phases.platform_market import members, seller_eligible
 from platsim.core.rules import distribute_local_demand
@@ -49,7 +50,9 @@ def step(model: TerritoryModel) -> None:
     workers, firms, munis = model.workers, model.firms, model.municipalities
     n = model.territory.n
 
-    workers.spending = economy.consumption_share * np.maximum(workers.income - workers.tax, 0.0)
+    workers.spending = rules.household_spending(
+        workers.income, workers.tax, workers.savings, economy
+    )
     workers.savings -= workers.spending
     budgets = spending_budgets(model, workers.spending)
     firms.revenue_local = np.zeros(len(firms))

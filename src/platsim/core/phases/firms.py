@@ -6,15 +6,20 @@
   ``market_access * productivity``.
 - Wages are paid to the month's employees; fixed costs leave the territory; a local tax is
   levied on positive profits for the firm's municipality.
+- Payouts: a firm keeps ``cash_buffer_months`` of its wage bill plus fixed cost and pays
+  ``payout_rate`` of the cash above it to its owners each month; ``resident_owner_share`` of
+  it goes to households of the firm's municipality (in proportion to their positive savings)
+  as income, the rest to owners outside the territory.
 - Labour demand ``L* = planned revenue / (productivity * wage level)`` with planned revenue
   an exponential average of revenue. Vacancies open below ``L*``; layoffs cut employment to
   ``L* (1 + buffer)`` when above it.
 - Exit after ``exit_months`` consecutive months of negative cash, or for outside reasons at
-  ``exogenous_exit_rate``: employees become unemployed, remaining cash is paid out (or debt
-  written off) outside the territory.
-- Entry: a Poisson number of entrants, ``entry_rate`` per existing firm; sector by the sector
-  shares, municipality by attractiveness ``residents * exp(b_s skill + b_c connectivity) *
-  (1 + same-sector firms)^agglomeration``. Entrants bring ``startup_cash`` from outside;
+  ``exogenous_exit_rate``: employees become unemployed, remaining cash is paid to the owners
+  (resident and outside, as payouts are) or the debt written off outside the territory.
+- Entry: a Poisson number of entrants, ``entry_rate`` per firm that made a profit this month
+  (entry slows as crowded markets leave more firms in the red); sector by the sector shares,
+  municipality by attractiveness ``residents * exp(b_s skill + b_c connectivity) * (1 +
+  same-sector firms)^agglomeration``. Entrants bring ``startup_cash`` from outside;
   a traded entrant gets its sector's median market access at the start.
 - Digital adoption with monthly probability ``rate * connectivity * (0.5 + mean literacy)``,
   times ``1 + adviser_boost`` where a territorial platform's advisers reach; it raises
@@ -31,7 +36,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import EMPLOYEE, LOCAL_SERVICES
-from platsim.core.rules import agglomeration, draw_productivity, sector_shares
+from platsim.core.rules import (
+    agglomeration,
+    cash_buffer,
+    draw_productivity,
+    owner_payout,
+    owner_receipts,
+    sector_shares,
+)
 from platsim.numerics.sampling import sample_dense_rows, select_per_group
 from platsim.schema.segments import GOODS
 
@@ -119,8 +131,44 @@ def sell_through_platforms(
     return sales, paid
 
 
+def owner_income(model: TerritoryModel) -> np.ndarray:
+    """What each household received this month as a firm owner (dividends and the cash of
+    exiting firms; EUR), part of its income. Zero before the firm phase has run."""
+    received = getattr(model, "_owner_income", None)
+    if received is None or len(received) != len(model.workers):
+        received = np.zeros(len(model.workers))
+        model._owner_income = received
+    return received
+
+
+def pay_owners(model: TerritoryModel, paid: np.ndarray) -> float:
+    """Pay each firm's ``paid`` (EUR, >= 0; already taken from its cash) to its owners.
+
+    ``resident_owner_share`` goes to households of the firm's municipality in proportion to
+    their positive savings (:func:`~platsim.core.rules.owner_receipts`), added to their income
+    (so income tax and spending see it); the rest goes to owners outside the territory.
+
+    Returns:
+        The part paid outside the territory (EUR), for the caller's ledger flow.
+    """
+    workers = model.workers
+    share = model.scenario.economy.resident_owner_share
+    total = float(np.add.reduce(paid))
+    if total <= 0:
+        return 0.0
+    received = owner_receipts(
+        share * paid, model.firms.municipality, workers.home, workers.savings, model.territory.n
+    )
+    workers.income += received
+    owner_income(model)[:] += received
+    resident = float(np.add.reduce(received))
+    model.add_flow("owner_income", resident)
+    return total - resident
+
+
 def pay_and_account(model: TerritoryModel) -> None:
-    """Pay wages (households' income starts the month here), fixed costs and profit tax."""
+    """Pay wages (households' income starts the month here), fixed costs, profit tax and the
+    owners' payout."""
     economy, firms, workers, munis = (
         model.scenario.economy,
         model.firms,
@@ -144,6 +192,11 @@ def pay_and_account(model: TerritoryModel) -> None:
     firms.cash += firms.profit - tax
     # the freelance work bought on platforms (phase 1) is part of the fixed cost, paid there
     model.ledger.outflow("fixed_costs", np.add.reduce(fixed - firms.platform_purchases))
+    model._owner_income = np.zeros(len(workers))
+    payout = np.where(alive, owner_payout(firms.cash, firms.wage_bill, economy), 0.0)
+    firms.cash -= payout
+    model.add_flow("dividends", np.add.reduce(payout))
+    model.ledger.outflow("dividends_outside", pay_owners(model, payout))
     weight = economy.revenue_smoothing
     firms.planned_revenue = np.where(
         alive, (1.0 - weight) * firms.planned_revenue + weight * firms.revenue, 0.0
@@ -153,20 +206,35 @@ def pay_and_account(model: TerritoryModel) -> None:
 
 
 def exit_failed(model: TerritoryModel) -> None:
-    """Close failing firms (``exit_months`` of negative cash) and a random few others."""
+    """Close failing firms (``exit_months`` of negative cash) and a random few others.
+
+    Positive cash goes to the owners as payouts do (:func:`pay_owners`: the outside part is
+    the outflow ``exit_payouts``); negative cash is written off by outside creditors.
+    """
     firms, workers = model.firms, model.workers
     economy = model.scenario.economy
-    failed = firms.negative_months >= economy.exit_months
+    insolvent = firms.negative_months >= economy.exit_months
+    # voluntary closure: a firm past its start whose planned revenue no longer covers its
+    # costs and whose losses have eaten into its cash buffer
+    losing = (
+        (firms.age >= economy.exit_months)
+        & (firms.planned_revenue < firms.wage_bill + economy.fixed_cost)
+        & (firms.cash < cash_buffer(firms.wage_bill, economy))
+    )
+    failed = insolvent | losing
     closed = model.rng.random(len(firms)) < economy.exogenous_exit_rate
     exiting = firms.alive & (failed | closed)
     exits = int(np.count_nonzero(exiting))
     model.events["firm_exit"] += exits
     if not exits:
         return
+    model.events["firm_exit_failed"] += int(np.count_nonzero(exiting & failed))
     laid_off = workers.at_employer(exiting, False)  # employees of exiting firms
     workers.make_unemployed(laid_off)
     cash = firms.cash[exiting]
-    model.ledger.outflow("exit_payouts", np.add.reduce(cash[cash > 0]))
+    left = np.where(exiting, np.maximum(firms.cash, 0.0), 0.0)
+    model.add_flow("exit_cash", np.add.reduce(left))
+    model.ledger.outflow("exit_payouts", pay_owners(model, left))
     model.ledger.inflow("debt_writeoff", -np.add.reduce(cash[cash < 0]))
     firms.cash[exiting] = 0.0
     firms.alive[exiting] = False
@@ -210,7 +278,8 @@ def enter(model: TerritoryModel) -> None:
         model.municipalities,
     )
     rng = model.rng
-    count = int(rng.poisson(economy.entry_rate * np.count_nonzero(firms.alive)))
+    profitable = np.count_nonzero(firms.alive & (firms.profit > 0))
+    count = int(rng.poisson(economy.entry_rate * profitable))
     if count == 0:
         return
     n = model.territory.n

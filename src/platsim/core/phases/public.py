@@ -3,7 +3,8 @@
 - Workers who earned nothing this month receive a benefit from national insurance (outside
   the territory): ``replacement_rate`` x last wage for ``benefit_months`` months, never less
   than ``minimum_income``, which is all that remains afterwards. Trainees keep their benefit.
-  Unemployment spells are counted here, after the benefit is paid.
+  Unemployment spells are counted here, after the benefit is paid. Income received as a
+  firm owner (phase 3) is not earnings: it neither stops nor reduces the benefit.
 - Households pay the local income tax to their municipality and save what they neither
   spent nor paid.
 - Municipalities receive a per-head state grant, then allocate everything they hold:
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import N_STATUSES, TRAINING, UNEMPLOYED
+from platsim.core.phases.firms import owner_income
 from platsim.numerics.sampling import select_per_group, stochastic_round
 
 if TYPE_CHECKING:
@@ -52,9 +54,10 @@ def step(model: TerritoryModel) -> None:
 
 
 def pay_benefits(model: TerritoryModel) -> None:
-    """Benefit or minimum income to every worker without earnings this month."""
+    """Benefit or minimum income to every worker without earnings this month (what they
+    received as firm owners does not count: it is not earned)."""
     economy, workers = model.scenario.economy, model.workers
-    no_earnings = (workers.income <= 0.0).nonzero()[0]
+    no_earnings = (workers.income - owner_income(model) <= 0.0).nonzero()[0]
     insured = workers.months_unemployed[no_earnings] <= economy.benefit_months
     paid = np.where(
         insured,
