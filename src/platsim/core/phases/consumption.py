@@ -56,7 +56,7 @@ def step(model: TerritoryModel) -> None:
     workers.savings -= workers.spending
     budgets = spending_budgets(model, workers.spending)
     firms.revenue_local = np.zeros(len(firms))
-    flows = {"spending": 0.0, "to_firms": 0.0, "commissions": 0.0, "outside": 0.0}
+    flows = {"spending": 0.0, "to_firms": 0.0, "commissions": 0.0, "gig_pools": 0.0, "outside": 0.0}
     goods_online = buy_goods_online(model, budgets[GOODS], flows)
     local_online, local_returned = buy_local_services_online(model, budgets[LOCAL_SERVICES], flows)
     buy_freelance_work(model, budgets[FREELANCE])
@@ -132,6 +132,7 @@ def _book_sale(
         flows["spending"] += sales
         flows["to_firms"] += to_members * (1.0 - rate)
         flows["commissions"] += commission
+        flows["gig_pools"] += tasks * (1.0 - rate)
         flows["outside"] += outside
         model.add_flow("platform_leakage", leaving)
 
