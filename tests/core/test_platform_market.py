@@ -313,6 +313,7 @@ def test_acquisitions_stay_within_the_segment():
         **{
             "platforms.catalogue": {
                 "buyer": goods("global"),
+                "bigger": goods("entrant"),
                 "same": goods("entrant"),
                 "other": {"kind": "entrant", "segment": "freelance"},
             },
@@ -321,12 +322,15 @@ def test_acquisitions_stay_within_the_segment():
         }
     )
     buyer, same, other = (by_name(model, n) for n in ("buyer", "same", "other"))
+    bigger = by_name(model, "bigger")
     buyer.market_share = 1.0
+    # the smallest entrant of the buyer's segment is bought, not a smaller one elsewhere
+    bigger.last_transactions, same.last_transactions, other.last_transactions = 50.0, 10.0, 1.0
     same.data, buyer.data = 5.0, 7.0
     member = np.int64(1) << same.index
     model.workers.platforms[:20] |= member
     pm.acquire(model)
-    assert not same.active and other.active
+    assert not same.active and other.active and bigger.active
     assert buyer.data == 12.0
     assert model.events["acquisitions"] == 1
     moved = model.workers.platforms[:20]
@@ -421,6 +425,37 @@ def test_interoperability_replaces_the_sellers_homing_cost_from_policy_start():
     assert pm.seller_homing_cost(model, GOODS) == 2.0
     model.steps = 1
     assert pm.seller_homing_cost(model, GOODS) == 0.125
+
+
+@pytest.mark.parametrize("interoperable", [False, True])
+def test_sellers_multi_home_only_when_interoperability_waives_the_homing_cost(interoperable):
+    # a homing cost of 20 utils (above any noise gap) keeps every seller on one goods platform
+    model = build(
+        **{
+            "simulation.policy_start": 0,
+            "competition.multihoming": interoperable,
+            "competition.interoperable_homing_cost": 0.0,
+            "goods.seller_homing_cost": 20.0,
+        }
+    )
+    bits = model.firms.platforms
+    held = sum(((bits >> p.index) & 1) for p in pm.active_platforms(model, GOODS))
+    assert (held >= 1).any()
+    assert (held >= 2).any() == interoperable
+
+
+def test_households_multi_home_within_a_segment_only_below_the_homing_cost():
+    def most_held(model, segment):
+        bits = model.workers.platforms
+        return max(sum(((bits >> p.index) & 1) for p in pm.active_platforms(model, segment)))
+
+    costly = build(**{"goods.homing_cost": 20.0})
+    assert most_held(costly, GOODS) == 1
+    free = build(**{"goods.homing_cost": 0.0})
+    assert most_held(free, GOODS) >= 2
+    # a household may still use a goods and a local-services platform
+    both = [most_held(costly, s) >= 1 for s in (GOODS, "local_services")]
+    assert all(both)
 
 
 def test_portability_lowers_the_switching_cost_by_the_portable_share():
