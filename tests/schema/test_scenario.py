@@ -524,13 +524,9 @@ def test_parameter_paths_lists_each_parameter_once() -> None:
 
 
 def test_fields_added_at_their_defaults_keep_the_hash_of_older_results() -> None:
-    # the baseline's hash before the INSEE territory fields existed: a results directory made
-    # then can still be resumed; setting one of them changes the hash
-    assert (
-        load_scenario("baseline").hash()
-        == "c086e53f76ea6506d87ad29ce49a0436bae8a41d64fb2c75e1a370989c8c1009"
-    )
-    assert (
-        load_scenario("baseline", {"territory.urban_density": 300.0}).hash()
-        != "c086e53f76ea6506d87ad29ce49a0436bae8a41d64fb2c75e1a370989c8c1009"
-    )
+    # the baseline's hash without the INSEE territory fields (re-pinned for issue 14, which
+    # changed the platform parameters: older results are of another model); a results
+    # directory made with it can still be resumed; setting one of them changes the hash
+    pinned = "50e19050d6327b499ffc24cc5647df0256f06096b8135021a6fda9e769ace759"
+    assert load_scenario("baseline").hash() == pinned
+    assert load_scenario("baseline", {"territory.urban_density": 300.0}).hash() != pinned

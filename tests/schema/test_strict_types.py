@@ -28,7 +28,7 @@ def annotation_of(path: str) -> Any:
 
 
 def concrete(path: str) -> str:
-    return path.replace(".NAME.", ".global.")
+    return path.replace(".NAME.", ".goods-leader.")
 
 
 RECORDS = list(iter_parameters())
@@ -100,7 +100,7 @@ def test_integral_floats_stay_accepted_for_integers() -> None:
 
 
 def test_platform_start_takes_a_number_or_policy_start_only() -> None:
-    path = "platforms.catalogue.global.start"
+    path = "platforms.catalogue.goods-leader.start"
     assert BASE.with_overrides({path: "policy_start"}).get(path) == "policy_start"
     assert BASE.with_overrides({path: 3}).get(path) == 3
     for value in ("3", True):
