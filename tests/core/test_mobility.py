@@ -46,6 +46,7 @@ def test_everyone_moves_population_conserved_and_far_movers_lose_their_job(make_
     home = workers.home.copy()
     employer = workers.employer.copy()
     status = workers.status.copy()
+    gig_platform = workers.gig_platform.copy()
     mobility.step(model)
 
     assert len(workers) == n_workers
@@ -67,8 +68,23 @@ def test_everyone_moves_population_conserved_and_far_movers_lose_their_job(make_
     assert (workers.status[lost] == Status.UNEMPLOYED).all()
     assert (workers.employer[lost] == -1).all()
     assert model.events["job_losses_by_moving"] == lost.sum()
-    # others keep their status
-    np.testing.assert_array_equal(workers.status[~was_employee], status[~was_employee])
+    # gig workers (seeded at month 0) whose platform does not reach their new home, or whose
+    # new home is below the connectivity gig work needs, stop gig work; the others keep
+    # their status
+    was_gig = status == Status.PLATFORM
+    reach = np.array([p.reach for p in model.platforms])
+    connected = (
+        model.municipalities.connectivity[workers.home]
+        >= model.scenario.labour.gig_connectivity_threshold
+    )
+    gig_kept = was_gig & reach[np.maximum(gig_platform, 0), workers.home] & connected
+    gig_lost = was_gig & ~gig_kept
+    assert gig_kept.sum() > 0 and gig_lost.sum() > 0
+    assert (workers.status[gig_lost] == Status.UNEMPLOYED).all()
+    assert (workers.gig_platform[gig_lost] == -1).all()
+    np.testing.assert_array_equal(workers.gig_platform[gig_kept], gig_platform[gig_kept])
+    others = ~was_employee & ~gig_lost
+    np.testing.assert_array_equal(workers.status[others], status[others])
     np.testing.assert_array_equal(
         firms.employees, np.bincount(workers.employer[workers.employer >= 0], minlength=len(firms))
     )

@@ -1,14 +1,18 @@
-"""The brief's stylised facts 1-5, each checked over paired replications.
+"""Issue 14's stylised facts of the platform market, each checked over paired replications.
 
-Every comparison runs the two arms with the same seeds (same territory, same initial state)
-and tests the per-seed differences ``arm - reference`` of one statistic, with the criterion
-written in the test. Statistics are means over the last ``LAST`` steps of a run unless said
-otherwise. Runs are small (40 municipalities, policies from step 12) and spread over two
-processes; the numbers each test measured are printed (``pytest -s``) for the issue notes.
+Every comparison runs the arms with the same seeds (same territory, same initial state) and
+tests per-seed statistics or the per-seed differences ``arm - reference``, with the criterion
+written in the test. Runs are small (40 municipalities, no panel, policies from month 12) and
+spread over two processes; the effect sizes each test measured are printed (``pytest -s``).
+
+Arms are built with the overrides mechanism only (``platforms.catalogue`` of name -> spec and
+dotted segment parameters such as ``goods.network_effect``); no test tunes a parameter to make
+a fact show: a fact that does not show is a strict xfail giving the measured numbers.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -21,116 +25,115 @@ from scipy import stats
 
 N_MUNICIPALITIES = 40
 POLICY_START = 12
+#: Policy comparisons: 72 months, statistics averaged over months 48-72.
 STEPS = 72
-#: Tipping is a long-run property: fact 1 runs the brief's default horizon.
-TIPPING_STEPS = 120
-LAST = 24
+WINDOW = (48, 72)
+#: Tipping and stationarity are long-run properties: the default horizon of 120 months.
+LONG_STEPS = 120
 SEEDS = tuple(range(1, 11))
-#: Data sharing moves HHI by 1-2% with paired noise about twice that: fact 2 needs more pairs.
-DATA_SHARING_SEEDS = tuple(range(1, 21))
 COMMON = {
     "territory.n_municipalities": N_MUNICIPALITIES,
     "simulation.policy_start": POLICY_START,
     "simulation.panel_every": 0,
 }
 
-IDENTICAL = {"kind": "global", "commission_slope": 0.0}
-THREE_IDENTICAL = {
-    "platforms.catalogue": {"a": IDENTICAL, "b": IDENTICAL, "c": IDENTICAL},
+#: A goods platform owned outside the territory, one of three identical rivals at month 0.
+#: Its commission is fixed (the same for all three) so that only data and network effects can
+#: separate them: under the market rule a platform's commission rises with its share, a
+#: balancing force measured on its own in test_tipping_under_the_market_pricing_rule.
+SYMMETRIC = {
+    "kind": "global",
+    "segment": "goods",
+    "quality": 1.3,
+    "initial_share": 1 / 3,
+    "pricing": "fixed",
+    "commission": 0.15,
+}
+THREE_SYMMETRIC = {
+    "platforms.catalogue": {"a": SYMMETRIC, "b": SYMMETRIC, "c": SYMMETRIC},
     "platforms.entry_rate": 0.0,
     "platforms.acquisition_rate": 0.0,
 }
-#: The global platform's adoption settings (quality, reach) with local ownership, no outside
-#: suppliers and the bundled scenarios' commissions; no partners or advisers (same adoption).
-TERRITORIAL_ONLY = {
-    "kind": "territorial",
-    "commission": 0.05,
-    "commission_slope": 0.0,
-    "outside_supplier_share": 0.0,
-}
-COOPERATIVE_ONLY = {
-    "kind": "cooperative",
-    "commission": 0.08,
-    "commission_slope": 0.0,
-    "outside_supplier_share": 0.0,
+#: Homing costs at the schema's maximum: buyers and sellers single-home.
+HIGH_HOMING = {"goods.homing_cost": 20.0, "goods.seller_homing_cost": 20.0}
+LOW_HOMING = {"goods.homing_cost": 0.0, "goods.seller_homing_cost": 0.0}
+STRONG = {"goods.data_effect": 1.0, "goods.network_effect": 1.0}
+#: No data or network effect. With them the platforms' utility (quality 1.3) is far below the
+#: offline utility (4.55): about 0.05% of goods spending would go online and the top share
+#: would be the noise of a few transactions. An offline utility of 0 gives an online share of
+#: about 52% (measured), a market in which concentration means something.
+WEAK = {"goods.data_effect": 0.0, "goods.network_effect": 0.0, "goods.offline_utility": 0.0}
+
+#: The four data regimes (issue 14: trusted third party, open data, portability,
+#: interoperability) and closed data, from policy_start in the default market.
+REGIMES: dict[str, dict[str, Any]] = {
+    "closed": {"data.regime": "closed"},
+    "trusted_third_party": {"data.regime": "trusted_third_party"},
+    "open": {"data.regime": "open"},
+    "portability": {"data.regime": "portability"},
+    "interoperability": {"competition.multihoming": True},
 }
 
-#: arm -> (scenario, overrides, steps, symmetric start)
-ARMS: dict[str, tuple[str, dict[str, Any], int, bool]] = {
-    "tipping_strong": (
-        "baseline",
-        {**THREE_IDENTICAL, "platforms.data_effect": 1.0, "platforms.network_effect": 0.5},
-        TIPPING_STEPS,
-        True,
+#: arm -> (overrides, steps)
+ARMS: dict[str, tuple[dict[str, Any], int]] = {
+    "tipping_strong": ({**THREE_SYMMETRIC, **HIGH_HOMING, **STRONG}, LONG_STEPS),
+    "tipping_weak": ({**THREE_SYMMETRIC, **HIGH_HOMING, **WEAK}, LONG_STEPS),
+    "tipping_market_pricing": (
+        {
+            **THREE_SYMMETRIC,
+            "platforms.catalogue": {
+                name: {k: v for k, v in SYMMETRIC.items() if k not in ("pricing", "commission")}
+                for name in "abc"
+            },
+            **HIGH_HOMING,
+            **STRONG,
+        },
+        LONG_STEPS,
     ),
-    "tipping_weak": (
-        "baseline",
-        {**THREE_IDENTICAL, "platforms.data_effect": 0.0, "platforms.network_effect": 0.0},
-        TIPPING_STEPS,
-        True,
-    ),
-    "baseline": ("baseline", {}, STEPS, False),
-    "open_data": ("open_data", {}, STEPS, False),
-    "trusted_third_party": ("trusted_third_party", {}, STEPS, False),
-    "no_platform": (
-        "baseline",
-        {"platforms.catalogue": {}, "platforms.entry_rate": 0.0},
-        STEPS,
-        False,
-    ),
-    "territorial_only": (
-        "baseline",
-        {"platforms.catalogue": {"territorial": TERRITORIAL_ONLY}},
-        STEPS,
-        False,
-    ),
-    "cooperative_only": (
-        "baseline",
-        {"platforms.catalogue": {"cooperative": COOPERATIVE_ONLY}},
-        STEPS,
-        False,
-    ),
-    "worker_protection": ("worker_protection", {}, STEPS, False),
-    "intermunicipal_pooling": ("intermunicipal_pooling", {}, STEPS, False),
+    "baseline": ({}, LONG_STEPS),
+    "multi_homing": (LOW_HOMING, STEPS),
+    "single_homing": (HIGH_HOMING, STEPS),
+    **{regime: (overrides, STEPS) for regime, overrides in REGIMES.items()},
 }
 
 
-def replicate(arm: str, seed: int) -> pd.DataFrame:
-    """One run of an arm (top level, so that worker processes can run it): its metrics.
+class Run:
+    """What the tests read of one replication: its metrics and its goods winner."""
 
-    With a symmetric start, every household chooses again among all the platforms open at
-    step 0 once they are all open, so that identical platforms start on equal terms whatever
-    the order of the catalogue (see test_platform_market.test_platforms_opening_together_...).
-    """
+    def __init__(self, metrics: pd.DataFrame, winner: str) -> None:
+        self.metrics = metrics
+        self.winner = winner
+
+
+def replicate(arm: str, seed: int) -> Run:
+    """One run of an arm (top level, so that worker processes can run it)."""
     from platsim.core.model import TerritoryModel
-    from platsim.core.phases import platform_market
 
-    scenario, overrides, steps, symmetric = ARMS[arm]
-    model = TerritoryModel(scenario=scenario, seed=seed, steps=steps, overrides=COMMON | overrides)
-    if symmetric:
-        households = np.arange(len(model.workers))
-        platform_market.choose_household_platforms(model, households, switching=0.0)
-        platform_market.count_members(model)
+    overrides, steps = ARMS[arm]
+    model = TerritoryModel(seed=seed, steps=steps, overrides=COMMON | overrides)
     while model.running:
         model.step()
-    return model.metrics_frame()
+    platforms = model.platform_frame()
+    last = platforms[(platforms["step"] == model.steps) & (platforms["segment"] == "goods")]
+    winner = str(last.sort_values("market_share")["platform"].iloc[-1])
+    return Run(model.metrics_frame(), winner)
 
 
 class Replications:
-    """Runs arms x SEEDS on two processes, once each, and keeps their metrics."""
+    """Runs arms x SEEDS on two processes, once each, and keeps them."""
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self.executor = ProcessPoolExecutor(2, mp_context=context)
-        self.metrics: dict[tuple[str, int], pd.DataFrame] = {}
+        self.runs: dict[tuple[str, int], Run] = {}
 
-    def __call__(self, *arms: str, seeds: Iterable[int] = SEEDS) -> dict[str, list[pd.DataFrame]]:
+    def __call__(self, *arms: str, seeds: Iterable[int] = SEEDS) -> dict[str, list[Run]]:
         seeds = tuple(seeds)
-        missing = [(arm, seed) for arm in arms for seed in seeds if (arm, seed) not in self.metrics]
+        missing = [(arm, seed) for arm in arms for seed in seeds if (arm, seed) not in self.runs]
         futures = {key: self.executor.submit(replicate, *key) for key in missing}
         for key, future in futures.items():
-            self.metrics[key] = future.result()
-        return {arm: [self.metrics[arm, seed] for seed in seeds] for arm in arms}
+            self.runs[key] = future.result()
+        return {arm: [self.runs[arm, seed] for seed in seeds] for arm in arms}
 
     def close(self) -> None:
         self.executor.shutdown(cancel_futures=True)
@@ -143,13 +146,14 @@ def replications():
     runs.close()
 
 
-def tail_mean(frames: Iterable[pd.DataFrame], column: str, last: int = LAST) -> np.ndarray:
-    """Per run: mean of ``column`` over the last ``last`` steps."""
-    return np.array([frame[column].iloc[-last:].mean() for frame in frames])
+def window_mean(runs: Iterable[Run], column: str, window: tuple[int, int] = WINDOW) -> np.ndarray:
+    """Per run: mean of ``column`` over months ``window[0]`` to ``window[1]`` inclusive."""
+    first, last = window
+    return np.array([run.metrics[column].loc[first:last].mean() for run in runs])
 
 
-def final(frames: Iterable[pd.DataFrame], column: str) -> np.ndarray:
-    return np.array([frame[column].iloc[-1] for frame in frames])
+def at_month(runs: Iterable[Run], column: str, month: int) -> np.ndarray:
+    return np.array([run.metrics[column].loc[month] for run in runs])
 
 
 def t_interval(differences: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -171,145 +175,178 @@ def report(label: str, differences: np.ndarray) -> str:
 
 
 def test_all_runs_balance_their_accounts(replications) -> None:
-    """Not a stylised fact: the replications themselves keep the money identity."""
+    """Not a stylised fact: the replications themselves keep the money identity to 1e-9."""
     runs = replications(*ARMS)
-    for arm, frames in runs.items():
-        for seed, frame in zip(SEEDS, frames, strict=True):
-            assert frame["accounts_residual"].abs().max() < 1e-9, (arm, seed)
+    for arm, arm_runs in runs.items():
+        for seed, run in zip(SEEDS, arm_runs, strict=True):
+            assert run.metrics["accounts_residual"].abs().max() < 1e-9, (arm, seed)
 
 
 # --------------------------------------------------------------------------------------------
-# 1. Tipping
+# (a), (b) Tipping
 
 
-def test_fact1_strong_data_network_effects_tip_the_market(replications) -> None:
-    """Three identical platforms, closed data. Criterion: with strong effects (beta = 1,
-    gamma = 0.5) the final HHI exceeds 5,000 in most replications (at least 6 of 10); with no
-    data or network effects it stays below 4,000 in every replication (the symmetric market
-    is 3,333); and the paired difference strong - weak has a 95% t-interval above 0."""
+def test_tipping_emerges_under_strong_effects_and_not_under_weak_ones(replications) -> None:
+    """Three identical goods platforms (1/3 of the segment each at month 0), closed data,
+    buyers and sellers single-homing. Criterion: with strong effects (data_effect 1,
+    network_effect 1) the top platform holds at least 60% of goods platform transactions at
+    month 120 in at least 8 of 10 seeds; without data or network effects it holds less than
+    50% in every seed (the symmetric market is 33%); the paired difference strong - weak has a
+    95% t-interval above 0."""
     runs = replications("tipping_strong", "tipping_weak")
-    strong, weak = final(runs["tipping_strong"], "hhi"), final(runs["tipping_weak"], "hhi")
-    text = report("final HHI, strong - weak effects", strong - weak)
-    print(f"strong: {np.round(strong)}; weak: {np.round(weak)}")
-    at_72 = np.array([frame["hhi"].iloc[STEPS] for frame in runs["tipping_strong"]])
-    print(f"strong, HHI at step {STEPS}: {np.round(at_72)} ({(at_72 > 5_000).sum()} above 5,000)")
-    assert (strong > 5_000).sum() >= 6, f"tipped in {(strong > 5_000).sum()} of 10: {strong}"
-    assert (weak < 4_000).all(), weak
+    strong = at_month(runs["tipping_strong"], "top_share_goods", LONG_STEPS)
+    weak = at_month(runs["tipping_weak"], "top_share_goods", LONG_STEPS)
+    text = report("top_share_goods at month 120, strong - weak effects", strong - weak)
+    print(f"strong: {np.round(strong, 3)}; weak: {np.round(weak, 3)}")
+    print(
+        "online share of goods at month 120: strong "
+        f"{at_month(runs['tipping_strong'], 'platform_share_goods', LONG_STEPS).mean():.3f}, "
+        f"weak {at_month(runs['tipping_weak'], 'platform_share_goods', LONG_STEPS).mean():.3f}"
+    )
+    assert (strong >= 0.6).sum() >= 8, f"tipped in {(strong >= 0.6).sum()} of 10: {strong}"
+    assert (weak < 0.5).all(), weak
     assert t_interval(strong - weak)[1] > 0, text
 
 
-# --------------------------------------------------------------------------------------------
-# 2. Data sharing
-
-
-@pytest.mark.parametrize("arm", ["open_data", "trusted_third_party"])
-def test_fact2_data_sharing_lowers_concentration(replications, arm) -> None:
-    """Data sharing (share 0.5) against the baseline, over 20 pairs. HHI is bounded at 10,000
-    and the baseline sits there in most runs, so many paired differences are exactly 0 and
-    the rest skewed: the criterion is a paired sign test, one-sided binomial p < 0.05 that the
-    non-zero differences of mean HHI over the last 24 steps are negative more often than not,
-    and a negative paired mean."""
-    runs = replications("baseline", arm, seeds=DATA_SHARING_SEEDS)
-    d = tail_mean(runs[arm], "hhi") - tail_mean(runs["baseline"], "hhi")
-    text = report(f"HHI (last {LAST} steps), {arm} - baseline", d)
-    report(
-        f"top share (last {LAST} steps), {arm} - baseline",
-        tail_mean(runs[arm], "top_share") - tail_mean(runs["baseline"], "top_share"),
-    )
-    nonzero = d[d != 0]
-    assert len(nonzero) > 0, "identical HHI in every pair: data sharing changed nothing"
-    p = stats.binomtest(int((nonzero < 0).sum()), len(nonzero), 0.5, alternative="greater").pvalue
-    assert p < 0.05 and d.mean() < 0, f"{text}; sign test p = {p:.3g}"
-
-
-# --------------------------------------------------------------------------------------------
-# 3. Global platform, leakage and local value
-
-
-def test_fact3_global_platform_raises_leakage(replications) -> None:
-    """Criterion: leakage share (last 24 steps), baseline - no platform: 95% t-interval > 0."""
-    runs = replications("baseline", "no_platform")
-    d = tail_mean(runs["baseline"], "leakage_share") - tail_mean(
-        runs["no_platform"], "leakage_share"
-    )
-    text = report("leakage share, global platform - no platform", d)
-    assert t_interval(d)[1] > 0, text
+def test_the_winner_varies_across_seeds_under_strong_effects(replications) -> None:
+    """Same strong-effect arm. Criterion: the platform with the largest goods share at month
+    120 is not always the same: at least two different winners, and no platform wins more than
+    7 of 10 seeds (with three identical platforms each wins 1/3 of the time; 8 or more of 10
+    for one platform has probability below 1%)."""
+    runs = replications("tipping_strong")["tipping_strong"]
+    winners = [run.winner for run in runs]
+    counts = pd.Series(winners).value_counts()
+    print(f"winners by seed: {winners}; counts: {counts.to_dict()}")
+    assert len(counts) >= 2, winners
+    assert counts.max() <= 7, winners
 
 
 @pytest.mark.xfail(
-    reason="Stylised fact not shown (not a code bug): rural_local_revenue (last 24 steps), "
-    "baseline - no platform = -37 EUR per rural household, 95% CI [-102, 27], lower in 7 of "
-    "10 seeds. Over 40 seeds -45 [-79, -10], lower in 26 of 40, i.e. -8.4% [-15.9%, -0.9%], "
-    "but with other random streams (commit 20d774d) -30 [-66, 6]: at the edge of detection, "
-    "drowned by the churn of the few rural local-services firms. Urban local-services revenue "
-    "falls as much, -8.5% [-8.9%, -8.0%], in 40 of 40: the global platform lowers local "
-    "services everywhere, not rural ones first (low rural connectivity limits adoption).",
     strict=True,
+    reason="measured: under the market pricing rule (the default for global platforms) the "
+    "same strong-effect market does not tip: top_share_goods at month 120 is 0.41-0.62 "
+    "(mean 0.54), >= 0.6 in 2 of 10 seeds; the leader's commission rises with its share "
+    "(about 0.27-0.31 against 0.15-0.19 for the others)",
 )
-def test_fact3_global_platform_lowers_rural_local_revenue(replications) -> None:
-    """Criterion: rural local-services revenue per rural household (last 24 steps),
-    baseline - no platform: 95% t-interval < 0."""
-    runs = replications("baseline", "no_platform")
-    d = tail_mean(runs["baseline"], "rural_local_revenue") - tail_mean(
-        runs["no_platform"], "rural_local_revenue"
-    )
-    text = report("rural local revenue, global platform - no platform", d)
-    assert t_interval(d)[2] < 0, text
+def test_tipping_under_the_market_pricing_rule(replications) -> None:
+    """Strong effects as above, but each platform prices by the market rule. Criterion (the
+    same as for fixed commissions): top share >= 0.6 at month 120 in at least 8 of 10 seeds."""
+    runs = replications("tipping_market_pricing")["tipping_market_pricing"]
+    top = at_month(runs, "top_share_goods", LONG_STEPS)
+    print(f"market pricing, top_share_goods at month 120: {np.round(top, 3)}")
+    assert (top >= 0.6).sum() >= 8, top
 
 
-@pytest.mark.parametrize("arm", ["territorial_only", "cooperative_only"])
-def test_fact3_local_platform_keeps_value_in_the_territory(replications, arm) -> None:
-    """A territorial or cooperative platform instead of the global one (same quality, reach
-    and adoption). Criterion: leakage share lower and local value added higher (means over
-    the last 24 steps), both paired 95% t-intervals excluding 0 in that direction."""
-    runs = replications("baseline", arm)
-    leakage = tail_mean(runs[arm], "leakage_share") - tail_mean(runs["baseline"], "leakage_share")
-    value = tail_mean(runs[arm], "local_value_added") - tail_mean(
-        runs["baseline"], "local_value_added"
-    )
-    text_leakage = report(f"leakage share, {arm} - global only", leakage)
-    text_value = report(f"local value added, {arm} - global only", value)
+# --------------------------------------------------------------------------------------------
+# (c) Multi-homing
+
+
+def test_multi_homing_lowers_goods_concentration(replications) -> None:
+    """Default market; buyers' and sellers' cost of each extra goods platform 0 (multi-homing)
+    against 20 (single-homing). Criterion: the goods HHI over months 48-72 is lower with
+    multi-homing in every seed, and the paired 95% t-interval is below 0."""
+    runs = replications("multi_homing", "single_homing")
+    multi = window_mean(runs["multi_homing"], "hhi_goods")
+    single = window_mean(runs["single_homing"], "hhi_goods")
+    text = report("hhi_goods, multi-homing - single-homing", multi - single)
     report(
-        f"rural local revenue, {arm} - global only",
-        tail_mean(runs[arm], "rural_local_revenue")
-        - tail_mean(runs["baseline"], "rural_local_revenue"),
+        "top_share_goods, multi-homing - single-homing",
+        window_mean(runs["multi_homing"], "top_share_goods")
+        - window_mean(runs["single_homing"], "top_share_goods"),
     )
-    assert t_interval(leakage)[2] < 0, text_leakage
-    assert t_interval(value)[1] > 0, text_value
+    report(
+        "platform_share_goods, multi-homing - single-homing",
+        window_mean(runs["multi_homing"], "platform_share_goods")
+        - window_mean(runs["single_homing"], "platform_share_goods"),
+    )
+    assert (multi < single).all(), (multi, single)
+    assert t_interval(multi - single)[2] < 0, text
 
 
 # --------------------------------------------------------------------------------------------
-# 4. Worker protection
+# (d) Data regimes
 
 
-def test_fact4_worker_protection_raises_pay_and_lowers_platform_work(replications) -> None:
-    """Criterion: over the last 24 steps, platform_pay_ratio higher and platform_work_share
-    lower under worker protection, both paired 95% t-intervals excluding 0 that way."""
-    runs = replications("baseline", "worker_protection")
-    pay = tail_mean(runs["worker_protection"], "platform_pay_ratio") - tail_mean(
-        runs["baseline"], "platform_pay_ratio"
+def regimes_differ(runs: dict[str, list[Run]], a: str, b: str) -> tuple[bool, bool]:
+    """Whether the runs of regimes a and b differ in every seed, and whether the paired
+    95% t-interval of hhi_goods or of leakage_share (months 48-72, b - a) excludes 0."""
+    distinct = all(not x.metrics.equals(y.metrics) for x, y in zip(runs[a], runs[b], strict=True))
+    excludes_zero = False
+    for column in ("hhi_goods", "leakage_share"):
+        differences = window_mean(runs[b], column) - window_mean(runs[a], column)
+        _, low, high = t_interval(differences)
+        report(f"{column}, {b} - {a}", differences)
+        excludes_zero |= low > 0 or high < 0
+    return distinct, excludes_zero
+
+
+@pytest.mark.parametrize("regime", [r for r in REGIMES if r != "closed"])
+def test_each_data_regime_differs_from_closed_data(replications, regime) -> None:
+    """Criterion: the runs differ from closed-data runs in every seed, and the regime moves
+    the goods HHI or the leakage share (months 48-72) with a paired 95% t-interval that
+    excludes 0."""
+    runs = replications("closed", regime)
+    distinct, excludes_zero = regimes_differ(runs, "closed", regime)
+    assert distinct, f"{regime} gives runs identical to closed data"
+    assert excludes_zero, f"{regime} does not move hhi_goods or leakage_share"
+
+
+PAIRS = [
+    pytest.param(
+        a,
+        b,
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="measured: trusted third party and open data give identical runs in 10 "
+            "of 10 seeds (also with data.global_participates): every private platform of the "
+            "default catalogue joins voluntarily (no goods, local-services or freelance "
+            "platform holds more data than the others plus the public data), and with every "
+            "platform in the pool effective_data is the open-data formula",
+        ),
     )
-    share = tail_mean(runs["worker_protection"], "platform_work_share") - tail_mean(
-        runs["baseline"], "platform_work_share"
-    )
-    text_pay = report("platform pay ratio, worker protection - baseline", pay)
-    text_share = report("platform work share, worker protection - baseline", share)
-    assert t_interval(pay)[1] > 0, text_pay
-    assert t_interval(share)[2] < 0, text_share
+    if {a, b} == {"trusted_third_party", "open"}
+    else (a, b)
+    for a, b in itertools.combinations([r for r in REGIMES if r != "closed"], 2)
+]
+
+
+@pytest.mark.parametrize(("a", "b"), PAIRS)
+def test_data_regimes_differ_from_each_other(replications, a, b) -> None:
+    """Criterion: the runs of two regimes differ in every seed (issue 14: two regimes never
+    give identical runs), and the goods HHI or leakage share differs with a paired 95%
+    t-interval that excludes 0."""
+    runs = replications(a, b)
+    distinct, excludes_zero = regimes_differ(runs, a, b)
+    assert distinct, f"{a} and {b} give identical runs"
+    assert excludes_zero, f"{a} and {b} do not differ in hhi_goods or leakage_share"
 
 
 # --------------------------------------------------------------------------------------------
-# 5. Pooling
+# (e) Stationarity
 
 
-def test_fact5_pooling_narrows_the_rural_urban_service_gap(replications) -> None:
-    """Criterion: urban - rural service access (last 24 steps) smaller with pooling and
-    conditional funding: paired 95% t-interval < 0."""
-    runs = replications("baseline", "intermunicipal_pooling")
+EARLY, LATE = (24, 48), (96, 120)
 
-    def gap(frames):
-        return tail_mean(frames, "urban_service_access") - tail_mean(frames, "rural_service_access")
 
-    d = gap(runs["intermunicipal_pooling"]) - gap(runs["baseline"])
-    text = report("urban - rural service gap, pooling - baseline", d)
-    assert t_interval(d)[2] < 0, text
+@pytest.mark.parametrize("column", ["unemployment_rate", "hhi_goods", "firms"])
+def test_the_baseline_is_stationary(replications, column) -> None:
+    """Baseline without policy, 120 months. Criterion: the mean over seeds of (mean over
+    months 96-120 - mean over months 24-48) is smaller in absolute value than half the
+    seed-to-seed standard deviation of the months 24-48 means. A drift below half the spread
+    between seeds is no larger than the difference between two territories drawn with
+    different seeds; the drift issue 14 reports for unemployment (7.5% -> 10.4%, 2.9 points)
+    is about 2.4 such standard deviations (measured 1.2 points) and would fail."""
+    runs = replications("baseline")["baseline"]
+    early, late = window_mean(runs, column, EARLY), window_mean(runs, column, LATE)
+    noise = float(early.std(ddof=1))
+    text = report(f"{column}, months 96-120 - months 24-48", late - early)
+    print(
+        f"{column}: early mean {early.mean():.4g}, late mean {late.mean():.4g}, "
+        f"seed-to-seed sd {noise:.4g}, criterion |drift| < {0.5 * noise:.4g}"
+    )
+    for other in ("platform_share_goods", "digital_literacy"):  # context: adoption and its trend
+        report(
+            f"{other}, months 96-120 - months 24-48",
+            window_mean(runs, other, LATE) - window_mean(runs, other, EARLY),
+        )
+    assert abs(float((late - early).mean())) < 0.5 * noise, text
