@@ -45,12 +45,8 @@ NO_PLATFORMS: dict[str, Any] = (
     else {}
 )
 
-#: Whether :func:`check_state` checks platforms' gig-worker counts by default. Off while
-#: platform_work.join_gig_work lets a worker join a task platform and a freelance platform in
-#: the same month (counted by both); tests/core/test_platform_market.py::
-#: test_gig_worker_counts_match_their_platforms_after_platform_work (xfail strict) tracks the
-#: bug: when it passes, set this to True.
-GIG_COUNTS_CHECKED = False
+#: Whether :func:`check_state` checks platforms' gig-worker counts by default.
+GIG_COUNTS_CHECKED = True
 
 #: Outcomes that are shares or indices bounded by [0, 1].
 BOUNDED_OUTCOMES = tuple(
@@ -187,11 +183,9 @@ def check_state(
 
 
 def household_gig_pools(model: TerritoryModel) -> float:
-    """The gig pools of the household segments' platforms (goods, local services), read right
-    after consumption: their part of household spending (the tasks, net of commission)."""
-    return sum(
-        p.gig_pool for p in getattr(model, "platforms", ()) if p.active and p.segment != "freelance"
-    )
+    """What the household segments' platforms (goods, local services) put into their gig pools
+    this month: their part of household spending (the tasks, net of commission)."""
+    return model.flows.get("platform_gig_pools", 0.0)
 
 
 def household_destinations(flows: Mapping[str, float], gig_pools: float) -> float:

@@ -54,7 +54,10 @@ def test_sell_outside_shares_sector_demand_by_competitiveness(make_model, no_pla
 
 
 def test_sell_outside_follows_the_business_cycle(make_model) -> None:
-    model = make_model(overrides={"economy.external_demand_shock_sd": 0.05})
+    # without platforms' extra reach, external sales are the sectors' demand times the cycle
+    model = make_model(
+        overrides={"economy.external_demand_shock_sd": 0.05, "platforms.reach_gain": 0.0}
+    )
     cycles, totals = [], []
     for _ in range(5):
         model.ledger.reset()
@@ -64,6 +67,44 @@ def test_sell_outside_follows_the_business_cycle(make_model) -> None:
     base = model.external_demand.sum()
     np.testing.assert_allclose(np.array(totals) / base, np.exp(cycles), rtol=1e-9)
     assert len(set(np.round(cycles, 12))) == 5
+
+
+def test_goods_platforms_bring_traded_members_new_external_sales(make_model) -> None:
+    """A traded firm on goods platforms sells reach_gain more outside (new demand: the other
+    firms' sales do not fall), split evenly over its goods platforms, which take their
+    commission on it."""
+    gain = 0.25
+    # no business cycle: both models sell their sectors' calibrated demand (same firms)
+    still = {"economy.external_demand_shock_sd": 0.0}
+    base = make_model(overrides={**still, "platforms.reach_gain": 0.0})
+    model = make_model(overrides={**still, "platforms.reach_gain": gain})
+    for each in (base, model):
+        each.ledger.reset()
+        firms_phase.sell_outside(each)
+    firms = model.firms
+    goods = [p for p in model.platforms if p.active and p.segment == "goods"]
+    bits = np.zeros(len(firms), dtype=np.int64)
+    for platform in goods:
+        bits |= firms.platforms & (np.int64(1) << platform.index)
+    traded = firms.alive & (firms.sector != Sector.LOCAL_SERVICES)
+    on = traded & (bits != 0)
+    off = traded & (bits == 0)
+    assert on.sum() > 0 and off.sum() > 0
+    before = base.firms.revenue_external
+    np.testing.assert_allclose(firms.revenue_external[off], before[off], rtol=1e-12)
+    rate = {p.index: p.commission for p in goods}
+    memberships = np.zeros(len(firms))
+    commission = np.zeros(len(firms))
+    for index, value in rate.items():
+        member = ((firms.platforms >> index) & 1).astype(bool)
+        memberships += member
+        commission += member * value
+    extra = gain * before
+    expected = before + extra - extra * commission / np.maximum(memberships, 1)
+    np.testing.assert_allclose(firms.revenue_external[on], expected[on], rtol=1e-9)
+    assert model.ledger.inflows["external_sales"] == pytest.approx(
+        base.ledger.inflows["external_sales"] + extra[on].sum(), rel=1e-12
+    )
 
 
 def test_pay_and_account(small_model) -> None:

@@ -40,7 +40,10 @@ def test_destination_probability_rises_with_attractiveness(
 
 
 def test_everyone_moves_population_conserved_and_far_movers_lose_their_job(make_model) -> None:
-    model = make_model(overrides={"mobility.relocation_rate": 1.0})
+    # a connectivity threshold for gig work that some destinations miss (gig workers lost)
+    model = make_model(
+        overrides={"mobility.relocation_rate": 1.0, "labour.gig_connectivity_threshold": 0.6}
+    )
     workers, firms = model.workers, model.firms
     n_workers = len(workers)
     home = workers.home.copy()
@@ -98,7 +101,10 @@ def test_nobody_moves_at_rate_zero(make_model) -> None:
 
 
 def test_destinations_follow_the_logit_probabilities(make_model) -> None:
-    model = make_model(overrides={"mobility.relocation_rate": 1.0})
+    # a connectivity threshold for gig work that some destinations miss (gig workers lost)
+    model = make_model(
+        overrides={"mobility.relocation_rate": 1.0, "labour.gig_connectivity_threshold": 0.6}
+    )
     probability = mobility.destination_probabilities(model)
     mobility.step(model)
     counts = np.bincount(model.workers.home, minlength=model.territory.n)

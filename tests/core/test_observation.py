@@ -111,9 +111,9 @@ def recompute(model) -> dict[str, float]:
         transactions = np.array([p.last_transactions for p in platforms])
         commissions = np.array([p.commission for p in platforms])
         segment = np.array([p.segment for p in platforms])
-        # per segment: HHI and top share of its platforms' transactions (0 without any, as
-        # metrics.hhi; see test_a_segment_without_transactions_has_no_concentration); overall:
-        # their means weighted by the segments' transactions
+        # per segment: HHI and top share of its platforms' transactions (missing without any;
+        # see test_a_segment_without_transactions_has_no_concentration); overall: their
+        # means weighted by the segments' transactions
         weights, hhis, tops = [], [], []
         for name in SEGMENTS:
             values = transactions[segment == name]
@@ -122,7 +122,8 @@ def recompute(model) -> dict[str, float]:
             hhis.append(float(((100 * shares) ** 2).sum()))
             tops.append(float(shares.max()) if len(shares) else 0.0)
             weights.append(total)
-            expected[f"hhi_{name}"], expected[f"top_share_{name}"] = hhis[-1], tops[-1]
+            expected[f"hhi_{name}"] = hhis[-1] if total > 0 else math.nan
+            expected[f"top_share_{name}"] = tops[-1] if total > 0 else math.nan
         if sum(weights) > 0:
             expected["hhi"] = float(np.dot(weights, hhis) / sum(weights))
             expected["top_share"] = float(np.dot(weights, tops) / sum(weights))
@@ -141,7 +142,7 @@ def recompute(model) -> dict[str, float]:
             expected["data_hhi"] = float(((100 * data / data.sum()) ** 2).sum())
         gig_paid = sum(p.gig_paid for p in platforms)
         expected["platform_pay_ratio"] = (
-            (gig_paid / gig) / expected["mean_wage"] if gig else math.nan
+            (gig_paid / gig) / expected["mean_wage"] if gig and model.steps > 0 else math.nan
         )
     return expected
 
@@ -338,8 +339,8 @@ def test_leakage_share_is_the_platform_leakage_flow_over_household_spending(make
         )
 
 
-#: Outcomes missing at step 0 in fact (see the xfail test on platform_pay_ratio below).
-MISSING_AT_STEP_0 = set(observation.UNDEFINED_AT_STEP_0) - {"platform_pay_ratio"}
+#: Outcomes missing at step 0.
+MISSING_AT_STEP_0 = set(observation.UNDEFINED_AT_STEP_0)
 
 
 def test_step_zero_misses_exactly_the_outcomes_declared_undefined_there() -> None:
@@ -352,24 +353,12 @@ def test_step_zero_misses_exactly_the_outcomes_declared_undefined_there() -> Non
     assert np.isfinite(metrics_frame.loc[0].drop(list(missing)).to_numpy()).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: platform_pay_ratio is declared undefined at step 0 "
-    "(UNDEFINED_AT_STEP_0) but is 0.0 there: seed_gig_workers puts gig workers on the "
-    "platforms at month 0 with gig_paid 0, so safe_ratio(0 / n) gives a made-up 0",
-)
 def test_platform_pay_ratio_is_missing_at_step_zero() -> None:
     model = TerritoryModel(seed=3, overrides={"territory.n_municipalities": 30})
     assert (model.workers.status == Status.PLATFORM).any()
     assert math.isnan(model.outcomes["platform_pay_ratio"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: hhi_<segment> and top_share_<segment> are 0.0 (metrics.hhi of a zero "
-    "total) in a month when the segment has no transactions, e.g. at step 0, while hhi and "
-    "top_share are NaN there: a made-up 0 reads as a perfectly competitive segment",
-)
 def test_a_segment_without_transactions_has_no_concentration() -> None:
     model = TerritoryModel(seed=3, overrides={"territory.n_municipalities": 30})
     assert math.isnan(model.outcomes["hhi"])

@@ -57,6 +57,16 @@ def test_choose_accounts_with_no_platform_takes_nothing():
 # -- split_by_platform -------------------------------------------------------------------------
 
 
+def spending_table(model, segment, market, budget) -> np.ndarray:
+    """What every buyer spends on each platform of ``market`` (rows x buyers), from the
+    chunks :func:`split_by_platform` yields."""
+    table = np.zeros((len(market.platforms), len(budget)))
+    for who, parts in split_by_platform(model, segment, market, budget):
+        assert parts.shape == (len(market.platforms), len(who))
+        table[:, who] += parts
+    return table
+
+
 def test_split_gives_one_buyer_the_logit_shares_of_its_two_platforms():
     model = build(**{"goods.literacy_weight": 2.0})
     workers = model.workers
@@ -67,8 +77,7 @@ def test_split_gives_one_buyer_the_logit_shares_of_its_two_platforms():
     workers.platforms[buyer] = (1 << first) | (1 << second)
     budget = np.zeros(len(workers))
     budget[buyer] = 300.0
-    parts = dict(split_by_platform(model, GOODS, market, budget))
-    assert sorted(parts) == [0, 1]
+    parts = spending_table(model, GOODS, market, budget)
     home = workers.home[buyer]
     e1, e2 = np.exp(market.buyer_utility[0, home]), np.exp(market.buyer_utility[1, home])
     f = np.exp(2.0 * (workers.literacy[buyer] - 0.5))
@@ -87,7 +96,7 @@ def test_split_spends_budget_times_online_share_per_buyer():
     online = np.zeros(len(workers))
     attraction = np.zeros(len(workers))
     taste = np.exp(model.scenario.goods.literacy_weight * (workers.literacy - 0.5))
-    for row, part in split_by_platform(model, GOODS, market, budget):
+    for row, part in enumerate(spending_table(model, GOODS, market, budget)):
         online += part
         member = ((workers.platforms >> int(market.index[row])) & 1).astype(bool)
         attraction += np.where(member, market.attraction[row][workers.home], 0.0)
@@ -152,43 +161,53 @@ def test_data_regime_waits_for_policy_start():
 
 
 def test_trusted_third_party_private_platforms_join_when_they_gain():
-    # coop takes part; small (4 <= 2 + 10 + ...) joins; big (100 > 4 + 2 + 10) stays out
+    # public data 10 at share 0.5: 20 in the units of what a platform shares. The coop takes
+    # part; small joins (coop 2 + 20 >= 4 x 1 participant); big stays out (2 + 4 + 20 < 100 x 2)
     model, platforms = data_model("trusted_third_party")
     pool = 4.0 + 2.0
-    expected = [100.0, 4 + 0.5 * (pool - 4 + 10), 2 + 0.5 * (pool - 2 + 10)]
+    # participants add half the other participants' data and all the public data (entrusted)
+    expected = [100.0, 4 + 0.5 * (pool - 4) + 10, 2 + 0.5 * (pool - 2) + 10]
     np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
     stock = np.array([100.0, 4.0, 2.0])
     np.testing.assert_array_equal(
-        pm.participants(platforms, stock, 10.0, mandated=False), [False, True, True]
+        pm.participants(platforms, stock, 20.0, mandated=False), [False, True, True]
     )
 
 
-def test_trusted_third_party_joining_is_decided_until_no_one_changes():
-    # what a private platform gets is the participants' data (not the abstainers') + public
-    _, platforms = data_model("trusted_third_party")
-    # round 1: participants = coop (9): small 5 <= 9 + 1 joins, big 14 > 10 stays out;
-    # round 2: big 14 <= 9 + 5 + 1 = 15 joins
+def test_trusted_third_party_joining_goes_from_the_smallest_up_and_stops_at_a_refusal():
+    _, platforms = data_model("trusted_third_party")  # big, small (private), coop
+    # small 5: coop 9 + public 1 >= 5 x 1, joins; big 14: 9 + 5 + 1 = 15 < 14 x 2, stays out
     stock = np.array([14.0, 5.0, 9.0])
-    np.testing.assert_array_equal(
-        pm.participants(platforms, stock, 1.0, mandated=False), [True, True, True]
-    )
-    # with 16 the big platform stays out for good (16 > 15)
-    stock = np.array([16.0, 5.0, 9.0])
     np.testing.assert_array_equal(
         pm.participants(platforms, stock, 1.0, mandated=False), [False, True, True]
     )
-    # a private platform with more than all participants and public data together stays out
-    stock = np.array([16.0, 11.0, 9.0])
+    # big 3 first: 9 + 1 >= 3, joins; then small 5: 9 + 3 + 1 = 13 >= 5 x 2, joins
+    stock = np.array([3.0, 5.0, 9.0])
     np.testing.assert_array_equal(
-        pm.participants(platforms, stock, 1.0, mandated=False), [False, False, True]
+        pm.participants(platforms, stock, 1.0, mandated=False), [True, True, True]
+    )
+    # big 6 joins (10 >= 6); small 30 refuses (9 + 6 + 1 = 16 < 60)
+    stock = np.array([6.0, 30.0, 9.0])
+    np.testing.assert_array_equal(
+        pm.participants(platforms, stock, 1.0, mandated=False), [True, False, True]
     )
 
 
 def test_trusted_third_party_mandated_brings_every_private_platform_in():
     model, platforms = data_model("trusted_third_party", **{"data.global_participates": True})
     pool = 106.0
-    expected = [100 + 0.5 * (pool - 100 + 10), 4 + 0.5 * (pool - 4 + 10), 2 + 0.5 * (pool - 2 + 10)]
+    expected = [100 + 0.5 * (pool - 100) + 10, 4 + 0.5 * (pool - 4) + 10, 2 + 0.5 * (pool - 2) + 10]
     np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
+
+
+def test_mandated_trusted_third_party_differs_from_open_data_by_the_entrusted_public_data():
+    model, platforms = data_model("trusted_third_party", **{"data.global_participates": True})
+    trusted = pm.effective_data(model, platforms)
+    opened, open_platforms = data_model("open")
+    # the same pooled platform data; all public data (10) rather than its published half (5)
+    np.testing.assert_allclose(
+        trusted - pm.effective_data(opened, open_platforms), [5.0, 5.0, 5.0], rtol=1e-12
+    )
 
 
 def test_quality_is_q0_plus_beta_log_effective_data_within_each_segment():
@@ -470,17 +489,10 @@ def test_portability_lowers_the_switching_cost_by_the_portable_share():
     assert pm.switching_cost(model) == pytest.approx(1.5)
 
 
-# -- a bug found in platform_work (issue 14) ---------------------------------------------------
+# -- gig-worker counts (a bug found in platform_work, issue 14) ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="platform_work.join_gig_work: an unemployed skilled worker drawn in the month can "
-    "join a task platform and then a freelance platform in the same call (status is read "
-    "before the first _join), so the task platform counts a gig worker who has moved on",
-)
 def test_gig_worker_counts_match_their_platforms_after_platform_work(assert_invariants):
-    # when this passes, set tests/conftest.py GIG_COUNTS_CHECKED = True and drop the xfail
     model = build()
     for _ in range(3):
         model.step()

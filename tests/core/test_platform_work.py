@@ -509,14 +509,6 @@ def test_gig_workers_switch_only_between_platforms_of_their_segment() -> None:
     assert (a.gig_workers, b.gig_workers) == (60 - moved.sum(), moved.sum())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: join_gig_work takes the statuses of the month's candidates once, so an "
-    "unemployed skilled worker who joins a task platform in _join(tasks) is still a candidate "
-    "in _join(freelance) and moves to a freelance platform: the task platform's gig_workers "
-    "count keeps them (stale until the next quit_gig_work recount) and gig_entries counts "
-    "them twice",
-)
 def test_joining_counts_each_new_gig_worker_once_on_one_platform() -> None:
     model = build(
         seed=6,

@@ -17,6 +17,10 @@ from platsim.simulation import run
 
 NAMES = sorted(bundled_scenarios())
 
+#: Scenarios that change the market's structure from month 0 rather than add a lever at
+#: policy_start: they replace baseline platforms and do not share the baseline's history.
+STRUCTURAL = {"tipping"}
+
 #: Sections each scenario may change with respect to the baseline (the brief's table).
 SECTIONS_CHANGED: dict[str, set[str]] = {
     "baseline": set(),
@@ -25,6 +29,8 @@ SECTIONS_CHANGED: dict[str, set[str]] = {
     "cooperative_platform": {"platforms"},
     "intermunicipal_pooling": {"public"},
     "open_data": {"data"},
+    "portability": {"data"},
+    "tipping": {"platforms", "goods"},
     "policy_mix": {"data", "platforms", "competition", "labour", "public"},
     "skills_platform": {"labour", "public"},
     "territorial_platform": {"platforms", "public"},
@@ -43,6 +49,13 @@ KEY_LEVERS: dict[str, dict[str, Any]] = {
     "cooperative_platform": {"platforms.catalogue.cooperative.kind": "cooperative"},
     "intermunicipal_pooling": {"public.pooling": "region", "public.conditional_funding": True},
     "open_data": {"data.regime": "open"},
+    "portability": {"data.regime": "portability", "data.share": 0.8},
+    "tipping": {
+        "goods.data_effect": 2.0,
+        "goods.network_effect": 1.0,
+        "goods.homing_cost": 10.0,
+        "platforms.catalogue.goods-a.pricing": "fixed",
+    },
     "skills_platform": {"labour.skills_platform": True},
     "territorial_platform": {"platforms.catalogue.territorial.kind": "territorial"},
     "trusted_third_party": {"data.regime": "trusted_third_party"},
@@ -140,10 +153,20 @@ def test_scenario_changes_only_its_own_sections_and_levers(name) -> None:
         assert any(path.startswith(p) for p in set_in_file), f"{path} changed but not set"
     for path, value in KEY_LEVERS.get(name, {}).items():
         assert changed.get(path) == value, path
-    # the baseline's platforms stay in every scenario (platforms are added, not replaced)
+    # the baseline's platforms stay in every policy scenario (platforms are added, not
+    # replaced); tipping replaces the goods incumbents by three identical marketplaces
     baseline_platforms = set(load_scenario("baseline").platforms.catalogue)
     assert "goods-leader" in baseline_platforms
-    assert baseline_platforms <= set(load_scenario(name).platforms.catalogue)
+    catalogue = load_scenario(name).platforms.catalogue
+    if name in STRUCTURAL:
+        goods = {key: spec for key, spec in catalogue.items() if spec.segment == "goods"}
+        assert set(goods) == {"goods-a", "goods-b", "goods-c"}
+        assert len({spec.model_dump_json() for spec in goods.values()}) == 1  # identical
+        assert baseline_platforms - set(catalogue) == {
+            key for key in baseline_platforms if key.startswith("goods-")
+        }
+    else:
+        assert baseline_platforms <= set(catalogue)
     assert load_scenario(name).simulation == load_scenario("baseline").simulation
 
 
@@ -170,6 +193,9 @@ def test_scenario_runs_with_balanced_accounts_and_the_baseline_history(name) -> 
     assert list(metrics["step"]) == list(range(SHORT_STEPS + 1))
     assert metrics["accounts_residual"].abs().max() < 1e-9
     baseline = short_baseline()
+    if name in STRUCTURAL:  # another market from month 0: no shared history to compare
+        assert not metrics.iloc[:4].equals(baseline.iloc[:4])
+        return
     # every scenario shares the baseline's history before policy_start, and differs after
     before = metrics.iloc[:4]
     for column in metrics.columns:

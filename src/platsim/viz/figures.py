@@ -124,8 +124,8 @@ def platform_spending_share(model: TerritoryModel) -> np.ndarray:
         market = model.market.get(segment)
         if market is None:
             continue
-        for _, part in split_by_platform(model, segment, market, budgets[segment]):
-            online += np.bincount(workers.home, weights=part, minlength=n)
+        for who, parts in split_by_platform(model, segment, market, budgets[segment]):
+            online += np.bincount(workers.home[who], weights=parts.sum(axis=0), minlength=n)
     total = np.bincount(workers.home, weights=spending, minlength=n)
     return np.divide(online, total, out=np.zeros(n), where=total > 0)
 
