@@ -489,7 +489,7 @@ def test_portability_lowers_the_switching_cost_by_the_portable_share():
     assert pm.switching_cost(model) == pytest.approx(1.5)
 
 
-# -- gig-worker counts (a bug found in platform_work, issue 14) ---------------------------------------------------
+# -- gig-worker counts (a bug found in platform_work, issue 14) ------------------------------
 
 
 def test_gig_worker_counts_match_their_platforms_after_platform_work(assert_invariants):

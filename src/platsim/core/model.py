@@ -35,6 +35,7 @@ from platsim.core.phases import (
     public,
 )
 from platsim.core.platforms import Platform, create_catalogue, platform_frame
+from platsim.core.rules import household_spending
 from platsim.numerics import metrics
 from platsim.schema import Scenario, resolve_scenario
 from platsim.schema.outcomes import OUTCOMES
@@ -211,10 +212,14 @@ class TerritoryModel(mesa.Model):
             self.rng,
         )
         self.entrant_access = initialise.median_access(self.firms)
+        workers = self.workers
         self.reference_spending = max(
             float(
-                self.scenario.economy.consumption_share
-                * (self.workers.income - self.workers.tax).sum()
+                np.add.reduce(
+                    household_spending(
+                        workers.income, workers.tax, workers.savings, self.scenario.economy
+                    )
+                )
             ),
             1.0,
         )
@@ -223,6 +228,8 @@ class TerritoryModel(mesa.Model):
         self.market: platform_market.Market = {}
         self.platform_rows: list[tuple[object, ...]] = []
         self.demand_cycle = 0.0
+        #: Firms' aggregate profit margin in the first month, the reference of entry.
+        self.reference_margin: float | None = None
         self._commute_keys: np.ndarray | None = None
         self.ledger = Ledger()
         self.events: defaultdict[str, int] = defaultdict(int)

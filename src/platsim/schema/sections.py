@@ -351,15 +351,15 @@ class Economy(Section):
         le=1,
     )
     entry_rate: float = param(
-        0.004,
+        0.002,
         "per firm per month",
-        "Expected entrants per profitable firm (positive profit this month) and month. Set "
-        "so that entry balances exits in the baseline's measured steady state (about 4.5% of "
-        "firms a year each way: firms of about ten workers; INSEE's 10% counts firms without "
-        "employees, 70% of closures).",
+        "Expected entrants per active firm and month at the first month's profit margin; "
+        "entry scales with the firms' aggregate margin relative to it (free entry: crowded "
+        "markets draw fewer entrants). Set so that entry balances exits in the baseline "
+        "(seeds 1-3, 120 months: 250 entries for 219 exits, firms +3%).",
         ge=0,
         le=1,
-        source="measured steady state (docs/ODD.md 10.2); INSEE (Insee Première 463)",
+        source="measured steady state (docs/ODD.md 10.2)",
     )
     startup_cash: float = param(
         10_000.0, "EUR", "Capital an entrant brings from outside the territory.", ge=0

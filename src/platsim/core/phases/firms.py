@@ -269,6 +269,25 @@ def plan_workforce(model: TerritoryModel) -> None:
     ).astype(np.int64)
 
 
+def entry_pressure(model: TerritoryModel) -> float:
+    """Active firms times their aggregate profit margin this month relative to the margin of
+    the first month (``model.reference_margin``, set then), and 0 when it is negative.
+
+    Entry follows profitability: as firms crowd a market, the margin and entry fall, as
+    rising margins draw entrants; in a steady economy entry balances exits (free entry).
+    """
+    firms = model.firms
+    alive = firms.alive
+    revenue = float(np.add.reduce(firms.revenue[alive]))
+    margin = float(np.add.reduce(firms.profit[alive])) / revenue if revenue > 0 else 0.0
+    if model.reference_margin is None:
+        model.reference_margin = margin
+    reference = model.reference_margin
+    if reference <= 0:
+        return float(np.count_nonzero(alive))  # no profitable start to compare with
+    return float(np.count_nonzero(alive)) * max(margin, 0.0) / reference
+
+
 def enter(model: TerritoryModel) -> None:
     """Create entrants where attractiveness is highest (agglomeration for knowledge firms)."""
     economy, firms, workers, munis = (
@@ -278,8 +297,7 @@ def enter(model: TerritoryModel) -> None:
         model.municipalities,
     )
     rng = model.rng
-    profitable = np.count_nonzero(firms.alive & (firms.profit > 0))
-    count = int(rng.poisson(economy.entry_rate * profitable))
+    count = int(rng.poisson(economy.entry_rate * entry_pressure(model)))
     if count == 0:
         return
     n = model.territory.n

@@ -50,8 +50,8 @@ def destination_probabilities(model: TerritoryModel) -> np.ndarray:
 
 
 def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
-    """Movers lose the platforms that do not reach their new home and choose again; gig
-    workers out of their platform's reach (or below the connectivity gig work needs) stop gig
+    """Movers lose the platforms that do not reach their new home and choose again (as in a
+    monthly revision); gig workers out of their platform's reach (or below the connectivity gig work needs) stop gig
     work."""
     if not model.platforms:
         return
@@ -76,8 +76,12 @@ def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
     if lost.any():
         choosing = movers[lost]
         before = held[lost].sum(axis=0)
-        workers.platforms[choosing] = 0
-        platform_market.choose_household_platforms(model, choosing, switching=0.0)
+        # accounts on platforms that reach the new home are kept; the others are lost, and
+        # the household chooses again as in a monthly revision (new accounts cost the
+        # switching cost)
+        reaching = (reach[:, home[lost]].T * (np.int64(1) << index)[None, :]).sum(axis=1)
+        workers.platforms[choosing] &= reaching
+        platform_market.choose_household_platforms(model, choosing)
         after = ((workers.platforms[choosing][:, None] >> index[None, :]) & 1).sum(axis=0)
         _update_counts(model, "households", after - before)
 

@@ -34,6 +34,7 @@ import numpy as np
 from platsim.core.agents import LOCAL_SERVICES as LOCAL_SECTOR
 from platsim.core.agents import PLATFORM, TRADITIONAL, UNEMPLOYED
 from platsim.core.platforms import MAX_PLATFORMS, Platform
+from platsim.core.rules import household_spending
 from platsim.core.spending import spending_budgets, split_by_platform
 from platsim.numerics.sampling import bernoulli_indices, gumbel
 from platsim.schema import PlatformSpec
@@ -658,7 +659,7 @@ def expected_sales(model: TerritoryModel) -> dict[int, float]:
     platform index."""
     economy = model.scenario.economy
     workers = model.workers
-    spending = economy.consumption_share * np.maximum(workers.income - workers.tax, 0.0)
+    spending = household_spending(workers.income, workers.tax, workers.savings, economy)
     budgets = spending_budgets(model, spending)
     sales = {platform.index: 0.0 for platform in active_platforms(model)}
     for segment, market in model.market.items():
