@@ -307,22 +307,41 @@ def test_entrants_get_startup_cash_recorded_as_an_inflow(make_model) -> None:
     assert set(np.unique(firms.sector[new]).tolist()) == {0, 1, 2}
 
 
-def test_entry_follows_the_number_of_profitable_firms(make_model) -> None:
-    """Entrants are Poisson with mean entry_rate x firms with a positive profit this month."""
+def test_entry_follows_the_firms_profit_margin(make_model) -> None:
+    """Entrants are Poisson with mean entry_rate x active firms x (aggregate margin / the first
+    month's margin), none when the margin is not positive."""
     counts = {}
-    for profitable_share in (0.0, 0.5, 1.0):
+    for margin in (-0.05, 0.0, 0.05, 0.1, 0.2):
         model = make_model(overrides={"economy.entry_rate": 0.2})
+        model.reference_margin = 0.1
         firms = model.firms
-        alive = np.flatnonzero(firms.alive)
-        firms.profit[:] = -1.0
-        firms.profit[alive[: round(profitable_share * len(alive))]] = 1.0
+        alive = firms.alive
+        firms.revenue_local = np.where(alive, 1_000.0, 0.0)
+        firms.revenue_external = np.zeros(len(firms))
+        firms.profit = np.where(alive, margin * 1_000.0, 0.0)
+        assert firms_phase.entry_pressure(model) == pytest.approx(
+            alive.sum() * max(margin, 0.0) / 0.1, rel=1e-12
+        )
         model.ledger.reset()
         firms_phase.enter(model)
-        counts[profitable_share] = model.events["firm_entry"]
-        expected = 0.2 * round(profitable_share * len(alive))
+        counts[margin] = model.events["firm_entry"]
+        expected = 0.2 * alive.sum() * max(margin, 0.0) / 0.1
         # Poisson: within 4 standard deviations (a few entrants may find no place)
-        assert abs(counts[profitable_share] - expected) <= 4 * np.sqrt(expected) + 1e-9
-    assert counts[0.0] == 0
+        assert abs(counts[margin] - expected) <= 4 * np.sqrt(expected) + 1e-9
+    assert counts[-0.05] == counts[0.0] == 0
+    assert counts[0.05] < counts[0.1] < counts[0.2]
+
+
+def test_the_first_month_sets_the_reference_margin(make_model) -> None:
+    model = make_model()
+    assert model.reference_margin is None
+    model.step()
+    firms = model.firms
+    revenue = firms.revenue[firms.alive].sum()
+    assert model.reference_margin == pytest.approx(firms.profit[firms.alive].sum() / revenue)
+    reference = model.reference_margin
+    model.step()
+    assert model.reference_margin == reference
 
 
 def test_no_entry_at_rate_zero(make_model) -> None:

@@ -297,24 +297,7 @@ def test_each_data_regime_differs_from_closed_data(replications, regime) -> None
     assert excludes_zero, f"{regime} does not move hhi_goods or leakage_share"
 
 
-PAIRS = [
-    pytest.param(
-        a,
-        b,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="measured (seeds 1-10, months 48-72): the trusted third party and "
-            "interoperability give distinct runs but the same concentration and leakage: "
-            "hhi_goods interoperability - trusted third party +54 [-4, +113], leakage_share "
-            "+0.0007 [-0.0012, +0.0026]; both lower hhi_goods from closed data by a similar "
-            "amount through different channels (pooled data for the smaller platforms; "
-            "sellers on several platforms)",
-        ),
-    )
-    if {a, b} == {"trusted_third_party", "interoperability"}
-    else (a, b)
-    for a, b in itertools.combinations([r for r in REGIMES if r != "closed"], 2)
-]
+PAIRS = list(itertools.combinations([r for r in REGIMES if r != "closed"], 2))
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)

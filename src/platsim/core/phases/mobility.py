@@ -51,8 +51,8 @@ def destination_probabilities(model: TerritoryModel) -> np.ndarray:
 
 def keep_platforms_in_reach(model: TerritoryModel, movers: np.ndarray) -> None:
     """Movers lose the platforms that do not reach their new home and choose again (as in a
-    monthly revision); gig workers out of their platform's reach (or below the connectivity gig work needs) stop gig
-    work."""
+    monthly revision); gig workers out of their platform's reach (or below the connectivity
+    gig work needs) stop gig work."""
     if not model.platforms:
         return
     workers = model.workers
