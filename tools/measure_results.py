@@ -26,6 +26,7 @@ SCENARIOS = (
     "baseline",
     "trusted_third_party",
     "open_data",
+    "portability",
     "territorial_platform",
     "cooperative_platform",
     "skills_platform",
@@ -34,6 +35,7 @@ SCENARIOS = (
     "antitrust",
     "broadband",
     "policy_mix",
+    "tipping",
 )
 NO_PLATFORM = {"platforms.catalogue": {}, "platforms.entry_rate": 0.0}
 FIRST, LAST = 24, 120
@@ -66,7 +68,8 @@ def scenario_row(name: str, frames: list[pd.DataFrame]) -> str:
     gap = float(np.mean([g.mean() for g in gaps]))
     return (
         f"| `{name}` | {mean('unemployment_rate'):.1%} | {mean('hhi'):,.0f} | "
-        f"{mean('leakage_share'):.1%} | {mean('platform_work_share'):.1%} | "
+        f"{mean('hhi_goods'):,.0f} | {mean('top_share_goods'):.2f} | "
+        f"{mean('platform_share_goods'):.1%} | {mean('leakage_share'):.1%} | {mean('platform_work_share'):.1%} | "
         f"{mean('platform_pay_ratio'):.2f} | {mean('rural_service_access'):.2f} | {gap:.2f} | "
         f"{mean('rural_local_revenue'):,.0f} |"
     )
@@ -128,6 +131,15 @@ def baseline_report(frames: list[pd.DataFrame], without: list[pd.DataFrame]) -> 
     for column in (
         "hhi",
         "top_share",
+        "hhi_goods",
+        "top_share_goods",
+        "hhi_local_services",
+        "top_share_local_services",
+        "hhi_freelance",
+        "top_share_freelance",
+        "platform_share_goods",
+        "platform_share_local_services",
+        "platform_share_freelance",
         "leakage_share",
         "platform_spending_share",
         "platform_work_share",
