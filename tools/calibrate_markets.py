@@ -76,8 +76,10 @@ def calibrate_quality(rounds: int) -> None:
         print(round_, flush=True)
         for name, spec in catalogue.items():
             share = float(np.mean(observed[name]))
-            print(f"  {name}: q0 {spec['quality']:.2f} share {share:.3f} target "
-                  f"{spec['initial_share']:.3f}")
+            print(
+                f"  {name}: q0 {spec['quality']:.2f} share {share:.3f} target "
+                f"{spec['initial_share']:.3f}"
+            )
             if share > 0 and spec["initial_share"] > 0:
                 spec["quality"] += 0.5 * float(np.log(spec["initial_share"] / share))
 

@@ -69,7 +69,8 @@ def scenario_row(name: str, frames: list[pd.DataFrame]) -> str:
     return (
         f"| `{name}` | {mean('unemployment_rate'):.1%} | {mean('hhi'):,.0f} | "
         f"{mean('hhi_goods'):,.0f} | {mean('top_share_goods'):.2f} | "
-        f"{mean('platform_share_goods'):.1%} | {mean('leakage_share'):.1%} | {mean('platform_work_share'):.1%} | "
+        f"{mean('platform_share_goods'):.1%} | {mean('leakage_share'):.1%} | "
+        f"{mean('platform_work_share'):.1%} | "
         f"{mean('platform_pay_ratio'):.2f} | {mean('rural_service_access'):.2f} | {gap:.2f} | "
         f"{mean('rural_local_revenue'):,.0f} |"
     )
