@@ -406,8 +406,10 @@ def test_earnings_floor_bounds_pay_and_the_number_of_gig_workers(monkeypatch) ->
 # Freelance work and switching between platforms
 
 
-def test_skilled_workers_take_freelance_work_and_employees_leave_their_job() -> None:
-    model = build(
+def freelance_and_tasks_model():
+    """A task platform and a freelance platform; every eligible worker looks each month and
+    takes any pay (no reservation, no freelance premium)."""
+    return build(
         seed=6,
         **{
             "platforms.catalogue": {"tasks": GLOBAL, "freelance": FREELANCE},
@@ -417,6 +419,10 @@ def test_skilled_workers_take_freelance_work_and_employees_leave_their_job() -> 
             "labour.freelance_premium": 0.0,
         },
     )
+
+
+def test_skilled_workers_take_freelance_work_and_employees_leave_their_job() -> None:
+    model = freelance_and_tasks_model()
     workers, firms, labour = model.workers, model.firms, model.scenario.labour
     clear_gig_work(model)
     tasks, freelance = model.platforms
@@ -510,16 +516,7 @@ def test_gig_workers_switch_only_between_platforms_of_their_segment() -> None:
 
 
 def test_joining_counts_each_new_gig_worker_once_on_one_platform() -> None:
-    model = build(
-        seed=6,
-        **{
-            "platforms.catalogue": {"tasks": GLOBAL, "freelance": FREELANCE},
-            "platforms.entry_rate": 0.0,
-            "labour.gig_entry_rate": 1.0,
-            "labour.gig_reservation": 0.0,
-            "labour.freelance_premium": 0.0,
-        },
-    )
+    model = freelance_and_tasks_model()
     workers = model.workers
     clear_gig_work(model)
     tasks, freelance = model.platforms

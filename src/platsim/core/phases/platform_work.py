@@ -247,13 +247,7 @@ def _join(
         if (np.bincount(chosen, minlength=len(platforms)) > room).any():
             taken = select_per_group(chosen, room, rng)
             applicants, chosen = applicants[taken], chosen[taken]
-    quitting = applicants[workers.status[applicants] == EMPLOYEE]
-    if len(quitting):
-        employer = workers.employer[quitting]
-        model.firms.vacancies += np.bincount(employer, minlength=len(model.firms))
-        model.firms.add_employees(employer, -1)
-        workers.employer[quitting] = -1
-        model.events["quits_for_freelance"] += len(quitting)
+    model.events["quits_for_freelance"] += leave_jobs(model, applicants)
     index = np.array([p.index for p in platforms])
     workers.status[applicants] = PLATFORM
     workers.gig_platform[applicants] = index[chosen]
@@ -262,6 +256,23 @@ def _join(
     joined = np.bincount(chosen, minlength=len(platforms))
     for platform, count in zip(platforms, joined.tolist(), strict=True):
         platform.gig_workers += count
+
+
+def leave_jobs(model: TerritoryModel, who: np.ndarray) -> int:
+    """The employees among ``who`` leave their job for platform work: each employer loses
+    the employee and reopens the position.
+
+    Returns:
+        How many left a job.
+    """
+    workers = model.workers
+    quitting = who[workers.status[who] == EMPLOYEE]
+    if len(quitting):
+        employer = workers.employer[quitting]
+        model.firms.vacancies += np.bincount(employer, minlength=len(model.firms))
+        model.firms.add_employees(employer, -1)
+        workers.employer[quitting] = -1
+    return len(quitting)
 
 
 def seed_gig_workers(model: TerritoryModel) -> None:
@@ -301,12 +312,7 @@ def seed_gig_workers(model: TerritoryModel) -> None:
         if count <= 0:
             continue
         chosen = rng.choice(candidates, size=count, replace=False)
-        quitting = chosen[workers.status[chosen] == EMPLOYEE]
-        if len(quitting):
-            employer = workers.employer[quitting]
-            model.firms.vacancies += np.bincount(employer, minlength=len(model.firms))
-            model.firms.add_employees(employer, -1)
-            workers.employer[quitting] = -1
+        leave_jobs(model, chosen)
         workers.status[chosen] = PLATFORM
         workers.gig_platform[chosen] = platform.index
         able[chosen] = False
