@@ -48,7 +48,9 @@ class Platform(mesa.Agent):
         data: Data stock D (data units); ``effective_data`` E adds what the regime shares.
         quality: q = q0 + beta ln(1 + E).
         commission: Current commission rate.
-        transactions: Value transacted this month (EUR).
+        transactions: Value transacted this month (EUR); ``by_region``: the same by the
+            region of the buyer (households, firms) or of the seller (traded firms' extra
+            external sales); ``last_by_region``: last month's, as ``last_transactions``.
         gig_pool: Money owed to gig workers this month, paid in the platform-work phase (EUR).
         cash: Accumulated result of platforms owned inside the territory (EUR).
     """
@@ -82,6 +84,8 @@ class Platform(mesa.Agent):
         self.commission = spec.commission
         self.transactions = 0.0
         self.last_transactions = 0.0
+        self.by_region = np.zeros(model.territory.n_regions)
+        self.last_by_region = np.zeros(model.territory.n_regions)
         self.commissions = 0.0
         self.gig_pool = 0.0
         self.gig_paid = 0.0
@@ -104,6 +108,11 @@ class Platform(mesa.Agent):
         if self.region >= 0:
             reach &= self.in_region
         self.reach = reach
+
+    def record_sales(self, by_region: np.ndarray) -> None:
+        """Add sales of the month (EUR per region of the buyer) to ``transactions``."""
+        self.by_region += by_region
+        self.transactions += float(np.add.reduce(by_region))
 
     def book_commission(self, amount: float) -> None:
         """Record commission revenue and send it where this kind of platform sends it."""

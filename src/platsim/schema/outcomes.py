@@ -127,6 +127,25 @@ OUTCOMES: dict[str, Outcome] = {
         "Household spending made on platforms", "share", None, "concentration"
     ),
     **{
+        f"active_platforms_{segment}": Outcome(
+            f"Platforms open in the {segment.replace('_', '-')} segment",
+            "platforms",
+            None,
+            "concentration",
+        )
+        for segment in SEGMENTS
+    },
+    **{
+        f"hhi_{segment}_regional": Outcome(
+            f"Herfindahl-Hirschman index of the {segment.replace('_', '-')} segment within each "
+            "region (sales by the buyers' region), weighted by the regions' sales",
+            "0-10,000",
+            "lower",
+            "concentration",
+        )
+        for segment in SEGMENTS
+    },
+    **{
         f"platform_share_{segment}": Outcome(
             f"Share of the {segment.replace('_', '-')} segment's spending made on platforms",
             "share",

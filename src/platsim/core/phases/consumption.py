@@ -109,21 +109,23 @@ def step(model: TerritoryModel) -> None:
 def _book_sale(
     model: TerritoryModel,
     platform: Platform,
-    sales: float,
+    sales: np.ndarray,
     to_members: float,
     tasks: float,
     outside: float,
     flows: dict[str, float] | None,
 ) -> None:
-    """Record one platform's sales of the month: commission on what its members and gig
-    workers sell, the tasks' net value into its gig pool, outside suppliers paid.
+    """Record one platform's sales of the month (EUR by the buyers' region): commission on
+    what its members and gig workers sell, the tasks' net value into its gig pool, outside
+    suppliers paid.
 
     ``flows``: the month's household platform totals (None for freelance sales, bought by
     firms): what leaves the territory counts as leakage of household spending.
     """
     rate = platform.commission
     commission = rate * (to_members + tasks)
-    platform.transactions += sales
+    platform.record_sales(sales)
+    sales = float(np.add.reduce(sales))
     platform.book_commission(commission)
     platform.gig_pool += tasks * (1.0 - rate)
     model.ledger.outflow("outside_suppliers", outside)
@@ -135,6 +137,24 @@ def _book_sale(
         flows["gig_pools"] += tasks * (1.0 - rate)
         flows["outside"] += outside
         model.add_flow("platform_leakage", leaving)
+
+
+def regional_sales(model: TerritoryModel, segment: str, market, budget: np.ndarray) -> np.ndarray:
+    """What the segment's buyers spend on each platform of ``market`` this month, by the
+    buyers' region (EUR; platforms x regions)."""
+    territory = model.territory
+    regions = territory.n_regions
+    if segment == FREELANCE:
+        place = model.firms.municipality
+    else:
+        place = model.workers.home
+    rows = len(market.platforms)
+    table = np.zeros(rows * regions)
+    keys_base = np.arange(rows)[:, None] * regions
+    for who, parts in split_by_platform(model, segment, market, budget):
+        keys = keys_base + territory.region[place[who]][None, :]
+        table += np.bincount(keys.ravel(), weights=parts.ravel(), minlength=rows * regions)
+    return table.reshape(rows, regions)
 
 
 def buy_goods_online(model: TerritoryModel, budget: np.ndarray, flows: dict[str, float]) -> float:
@@ -149,10 +169,11 @@ def buy_goods_online(model: TerritoryModel, budget: np.ndarray, flows: dict[str,
     firms = model.firms
     task_share = model.scenario.goods.task_share
     sellers = seller_eligible(model, GOODS)
-    by_platform = np.zeros(len(market.platforms))
-    for _, parts in split_by_platform(model, GOODS, market, budget):
-        by_platform += parts.sum(axis=1)
-    for platform, sales in zip(market.platforms, by_platform.tolist(), strict=True):
+    by_region = regional_sales(model, GOODS, market, budget)
+    by_platform = by_region.sum(axis=1)
+    for platform, sales, regions in zip(
+        market.platforms, by_platform.tolist(), by_region, strict=True
+    ):
         if sales <= 0:
             continue
         outside = platform.spec.outside_supplier_share * sales
@@ -164,7 +185,7 @@ def buy_goods_online(model: TerritoryModel, budget: np.ndarray, flows: dict[str,
             firms.revenue_local += weight * (goods * (1.0 - platform.commission) / weight_total)
         else:
             outside, goods = outside + goods, 0.0
-        _book_sale(model, platform, sales, goods, tasks, outside, flows)
+        _book_sale(model, platform, regions, goods, tasks, outside, flows)
     return float(by_platform.sum())
 
 
@@ -206,10 +227,11 @@ def buy_local_services_online(
         firms.revenue_local += revenue * (1.0 - platform.commission)
         returned += unplaced
         total = float(np.add.reduce(spent))
+        region = model.territory.region
         _book_sale(
             model,
             platform,
-            total - float(np.add.reduce(unplaced)),
+            np.bincount(region, weights=spent - unplaced, minlength=model.territory.n_regions),
             float(np.add.reduce(goods_by_home - unplaced)),
             task_share * total,
             outside_share * total,
@@ -226,15 +248,17 @@ def buy_freelance_work(model: TerritoryModel, budget: np.ndarray) -> None:
     market = model.market.get(FREELANCE)
     if market is None:
         return
-    by_platform = np.zeros(len(market.platforms))
     for who, parts in split_by_platform(model, FREELANCE, market, budget):
         firms.platform_purchases[who] += parts.sum(axis=0)
-        by_platform += parts.sum(axis=1)
-    for platform, sales in zip(market.platforms, by_platform.tolist(), strict=True):
+    by_region = regional_sales(model, FREELANCE, market, budget)
+    by_platform = by_region.sum(axis=1)
+    for platform, sales, regions in zip(
+        market.platforms, by_platform.tolist(), by_region, strict=True
+    ):
         if sales <= 0:
             continue
         rate = platform.commission
-        platform.transactions += sales
+        platform.record_sales(regions)
         platform.book_commission(rate * sales)
         net = (1.0 - rate) * sales
         outside = platform.spec.outside_supplier_share * net

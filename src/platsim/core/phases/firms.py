@@ -124,9 +124,13 @@ def sell_through_platforms(
     rate = np.array([p.commission for p in platforms])
     paid = (split * rate[:, None]).sum(axis=0)  # elementwise, no BLAS: thread-count free
     by_platform = split.sum(axis=1)
+    territory = model.territory
+    region = territory.region[firms.municipality]
     for k, platform in enumerate(platforms):
         if by_platform[k] > 0:
-            platform.transactions += float(by_platform[k])
+            platform.record_sales(
+                np.bincount(region, weights=split[k], minlength=territory.n_regions)
+            )
             platform.book_commission(float(rate[k] * by_platform[k]))
     return sales, paid
 

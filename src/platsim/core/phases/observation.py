@@ -44,6 +44,7 @@ UNDEFINED_AT_STEP_0 = (
     "hhi",
     "top_share",
     *(f"{measure}_{segment}" for segment in SEGMENTS for measure in ("hhi", "top_share")),
+    *(f"hhi_{segment}_regional" for segment in SEGMENTS),
 )
 """Outcomes missing at step 0 of every run: step 0 is the initial state, before any month,
 so there is no spending yet to take a share of (the shares: 0 / 0, not 0), no platform
@@ -180,9 +181,11 @@ def platform_outcomes(
         top = metrics.top_share(values, check=False) if traded else np.nan
         by_segment[f"hhi_{name}"] = hhi
         by_segment[f"top_share_{name}"] = top
+        by_segment[f"active_platforms_{name}"] = float(np.count_nonzero(segment == code))
         weights.append(float(np.add.reduce(values)))
         hhis.append(hhi if traded else 0.0)
         tops.append(top if traded else 0.0)
+    by_segment |= regional_concentration(model, active)
     weight = np.array(weights)
     weighted = weight.sum() > 0
     budget = model.scenario.freelance.budget_share * model.scenario.economy.fixed_cost * n_firms
@@ -225,6 +228,40 @@ def platform_outcomes(
             np.count_nonzero(firms.platforms[firms.alive]), n_firms
         ),
     }
+
+
+def regional_hhi(model: TerritoryModel, active: list) -> dict[str, np.ndarray]:
+    """Each segment's HHI within each region (NaN where its platforms sold nothing there),
+    from last month's sales by the buyers' region."""
+    segment = np.array([p.segment_code for p in active], dtype=np.int64)
+    table = (
+        np.array([p.last_by_region for p in active])
+        if active
+        else np.zeros((0, model.territory.n_regions))
+    )
+    out = {}
+    for code, name in enumerate(SEGMENTS):
+        sales = table[segment == code]  # platforms x regions
+        total = sales.sum(axis=0)
+        shares = np.divide(sales, total, out=np.zeros_like(sales), where=total > 0)
+        out[name] = np.where(total > 0, (10_000.0 * shares**2).sum(axis=0), np.nan)
+        out[f"{name}__weight"] = total
+    return out
+
+
+def regional_concentration(model: TerritoryModel, active: list) -> dict[str, float]:
+    """``hhi_<segment>_regional``: the mean of a segment's HHI within each region, weighted
+    by the region's sales (missing when the segment sold nothing). It differs from
+    ``hhi_<segment>`` when platforms serve one region only (territorial platforms,
+    start-ups): each competes in its own region, not with the others'."""
+    values = regional_hhi(model, active)
+    out = {}
+    for name in SEGMENTS:
+        weight = values[f"{name}__weight"]
+        total = float(np.add.reduce(weight))
+        hhi = np.nan_to_num(values[name])
+        out[f"hhi_{name}_regional"] = float(np.dot(weight, hhi) / total) if total > 0 else np.nan
+    return out
 
 
 def panel_rows(model: TerritoryModel) -> pd.DataFrame:
@@ -285,6 +322,9 @@ def panel_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
             digital, firm_count, out=np.full(n, np.nan), where=firm_count > 0
         ),
     }
+    regional = regional_hhi(model, [p for p in model.platforms if p.active])
+    for name in SEGMENTS:  # the concentration of each segment within the municipality's region
+        columns[f"hhi_{name}"] = regional[name][territory.region]
     if territory.places is not None:  # real French communes: where they are, and their groups
         columns["code"] = territory.ids
         columns |= {name: territory.places[name].to_numpy() for name in PLACE_COLUMNS}

@@ -249,8 +249,10 @@ def update_data_and_quality(model: TerritoryModel) -> None:
     money = reference_money(model)
     for platform in active_platforms(model):
         platform.last_transactions = platform.transactions
+        platform.last_by_region = platform.by_region
         platform.data = (1.0 - config.data_decay) * platform.data + platform.transactions / unit
         platform.transactions = 0.0
+        platform.by_region = np.zeros_like(platform.last_by_region)
         platform.pay_operating_cost(platform.spec.fixed_cost * money)
     for segment in SEGMENTS:
         platforms = active_platforms(model, segment)
@@ -311,6 +313,7 @@ def acquire(model: TerritoryModel) -> None:
             target = min(targets, key=lambda p: p.last_transactions)
             buyer.market_share += target.market_share
             buyer.last_transactions += target.last_transactions
+            buyer.last_by_region = buyer.last_by_region + target.last_by_region
             close_platform(model, target, heir=buyer)
             model.events["acquisitions"] += 1
 
