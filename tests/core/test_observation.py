@@ -379,3 +379,75 @@ def test_missing_values_are_written_as_nulls_never_as_nan(tmp_path) -> None:
     nulls = {name for name in OUTCOMES if metrics_table[name].isna().any()}
     assert nulls == MISSING_AT_STEP_0
     assert pq.read_table(paths["metrics"]).column("import_share").null_count == 1  # step 0
+
+
+# --------------------------------------------------------------------------------------------
+# Concentration within regions
+
+
+def test_sales_by_region_add_up_to_each_platforms_transactions(make_model) -> None:
+    model = make_model(seed=4, n=30)
+    for _ in range(4):
+        model.step()
+        for platform in model.platforms:
+            assert platform.last_by_region.shape == (model.territory.n_regions,)
+            assert (platform.last_by_region >= 0).all()
+            assert platform.last_by_region.sum() == pytest.approx(
+                platform.last_transactions, rel=1e-9, abs=1e-6
+            )
+        # a platform that serves one region sells in that region only
+        for platform in model.platforms:
+            if platform.active and platform.region >= 0:
+                outside = np.arange(model.territory.n_regions) != platform.region
+                assert platform.last_by_region[outside].sum() == 0.0
+
+
+def test_regional_hhi_is_the_sales_weighted_mean_of_each_regions_hhi(make_model) -> None:
+    """Default catalogue: ``hhi_<segment>_regional`` is metrics.hhi of each region's sales
+    of the segment's platforms, averaged with the regions' sales as weights; the panel gives
+    each municipality its region's value."""
+    model = make_model(seed=5, n=30, overrides={"simulation.panel_every": 1})
+    for _ in range(3):
+        model.step()
+    active = [p for p in model.platforms if p.active]
+    panel = model.panel_frame()
+    panel = panel[panel.step == model.steps]
+    for segment in SEGMENTS:
+        table = np.array([p.last_by_region for p in active if p.segment == segment])
+        per_region = [metrics.hhi(table[:, r]) for r in range(table.shape[1])]
+        weights = table.sum(axis=0)
+        assert (weights > 0).all()
+        assert model.outcomes[f"hhi_{segment}_regional"] == pytest.approx(
+            np.average(per_region, weights=weights), rel=1e-12
+        )
+        expected = np.array(per_region)[model.territory.region]
+        np.testing.assert_allclose(panel[f"hhi_{segment}"].to_numpy(), expected, rtol=1e-12)
+        assert model.outcomes[f"active_platforms_{segment}"] == len(table)
+
+
+def test_regional_platforms_are_each_a_monopoly_in_their_own_region(make_model) -> None:
+    """Goods served by one territorial platform per region only: each region's market has one
+    seller, so ``hhi_goods_regional`` is 10,000 exactly, while ``hhi_goods``, over the
+    territory, counts the regional platforms as rivals and stays below it."""
+    model = make_model(
+        seed=6,
+        n=30,
+        overrides={
+            "territory.n_regions": 2,
+            "platforms.catalogue": {
+                "terr": {
+                    "kind": "territorial",
+                    "segment": "goods",
+                    "commission": 0.05,
+                    "initial_share": 0.5,
+                }
+            },
+            "platforms.entry_rate": 0.0,
+        },
+    )
+    for _ in range(3):
+        model.step()
+    goods = [p for p in model.platforms if p.active and p.segment == "goods"]
+    assert len(goods) == 2 and all(p.last_transactions > 0 for p in goods)
+    assert model.outcomes["hhi_goods_regional"] == pytest.approx(10_000.0, rel=1e-12)
+    assert model.outcomes["hhi_goods"] < 10_000.0 - 100
