@@ -530,3 +530,25 @@ def test_fields_added_at_their_defaults_keep_the_hash_of_older_results() -> None
     pinned = "6825084e9d4cf25597187cfe1716cf66c64f322529eb5d902628cd0dddabd7be"
     assert load_scenario("baseline").hash() == pinned
     assert load_scenario("baseline", {"territory.urban_density": 300.0}).hash() != pinned
+
+
+def test_a_platforms_outside_and_task_shares_cannot_exceed_its_sales() -> None:
+    base = load_scenario("baseline")
+    fine = base.with_overrides(
+        {
+            "local_services.task_share": 0.5,
+            "platforms.catalogue.services-leader.outside_supplier_share": 0.5,
+        }
+    )
+    assert fine.platforms.catalogue["services-leader"].outside_supplier_share == 0.5
+    with pytest.raises(InputError) as error:
+        base.with_overrides(
+            {
+                "local_services.task_share": 0.5,
+                "platforms.catalogue.services-leader.outside_supplier_share": 0.6,
+            }
+        )
+    message = str(error.value)
+    assert "services-leader" in message and "exceeds 1" in message
+    # freelance sales carry no task share: any outside share is allowed
+    assert base.with_overrides({"platforms.catalogue.freelance-global.outside_supplier_share": 1.0})

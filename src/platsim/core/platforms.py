@@ -256,7 +256,7 @@ def platform_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
 
 
 def codes_bound(model: TerritoryModel) -> int:
-    """One more than the highest index of an open platform: households' and gig workers'
-    platform codes are all below it (only open platforms have members; closing a platform
-    lets its members go), without reading the codes."""
+    """One more than the highest index of an open platform: gig workers' platform codes are
+    all below it (only open platforms have members; closing a platform lets its members go),
+    without reading the codes."""
     return 1 + max((p.index for p in model.platforms if p.active), default=-1)

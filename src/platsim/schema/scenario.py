@@ -112,6 +112,27 @@ class Scenario(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _check_platform_supply_shares(self) -> Scenario:
+        for name, spec in self.platforms.catalogue.items():
+            if spec.segment == "freelance":
+                continue  # freelance sales are all freelance work: no task share
+            task_share = getattr(self, spec.segment).task_share
+            if spec.outside_supplier_share + task_share > 1:
+                raise PydanticCustomError(
+                    "supply_shares",
+                    "platforms.catalogue.{name}: outside_supplier_share ({outside}) plus "
+                    "{segment}.task_share ({tasks}) exceeds 1: the member firms' part of its "
+                    "sales would be negative",
+                    {
+                        "name": name,
+                        "outside": spec.outside_supplier_share,
+                        "segment": spec.segment,
+                        "tasks": task_share,
+                    },
+                )
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """Return the resolved scenario as plain data (what gets hashed and stored)."""
         return self.model_dump(mode="json", exclude={"source"})

@@ -16,8 +16,9 @@
 - Exit after ``exit_months`` consecutive months of negative cash, or for outside reasons at
   ``exogenous_exit_rate``: employees become unemployed, remaining cash is paid to the owners
   (resident and outside, as payouts are) or the debt written off outside the territory.
-- Entry: a Poisson number of entrants, ``entry_rate`` per firm that made a profit this month
-  (entry slows as crowded markets leave more firms in the red); sector by the sector shares,
+- Entry: a Poisson number of entrants, ``entry_rate`` per active firm times the firms'
+  aggregate profit margin relative to the first month's (:func:`entry_pressure`: free
+  entry, fewer entrants as crowded markets lower margins); sector by the sector shares,
   municipality by attractiveness ``residents * exp(b_s skill + b_c connectivity) * (1 +
   same-sector firms)^agglomeration``. Entrants bring ``startup_cash`` from outside;
   a traded entrant gets its sector's median market access at the start.

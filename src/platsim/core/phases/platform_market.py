@@ -35,7 +35,7 @@ from platsim.core.agents import LOCAL_SERVICES as LOCAL_SECTOR
 from platsim.core.agents import PLATFORM, TRADITIONAL, UNEMPLOYED
 from platsim.core.platforms import MAX_PLATFORMS, Platform
 from platsim.core.rules import household_spending
-from platsim.core.spending import spending_budgets, split_by_platform
+from platsim.core.spending import CHUNK, spending_budgets, split_by_platform
 from platsim.numerics.sampling import bernoulli_indices, gumbel
 from platsim.schema import PlatformSpec
 from platsim.schema.platforms import COOPERATIVE, ENTRANT, GLOBAL, MARKET_PRICED
@@ -466,11 +466,13 @@ def _counts_by_place(
     """Members of each platform ``index`` per municipality (platforms x municipalities)."""
     on = bits != 0 if alive is None else (bits != 0) & alive
     bits, place = bits[on], place[on]
-    held = (bits[None, :] >> index[:, None]) & 1
-    keys = np.arange(len(index))[:, None] * n + place[None, :]
-    return np.bincount(keys.ravel(), weights=held.ravel(), minlength=len(index) * n).reshape(
-        len(index), n
-    )
+    rows = np.arange(len(index))[:, None] * n
+    counts = np.zeros(len(index) * n)
+    for start in range(0, len(bits), CHUNK):  # bounded memory at France's scale
+        held = (bits[None, start : start + CHUNK] >> index[:, None]) & 1
+        keys = rows + place[None, start : start + CHUNK]
+        counts += np.bincount(keys.ravel(), weights=held.ravel(), minlength=len(index) * n)
+    return counts.reshape(len(index), n)
 
 
 # -- choices ------------------------------------------------------------------------------------
@@ -601,15 +603,23 @@ def count_members(model: TerritoryModel) -> None:
     size = len(model.platforms)
     index = np.arange(size, dtype=np.int64)
     gig = np.bincount(workers.gig_platform[workers.gig_platform >= 0], minlength=size)
-    household_bits = workers.platforms[workers.platforms != 0]
-    firm_bits = firms.platforms[firms.alive & (firms.platforms != 0)]
-    households = ((household_bits[None, :] >> index[:, None]) & 1).sum(axis=1)
-    firm_counts = ((firm_bits[None, :] >> index[:, None]) & 1).sum(axis=1)
+    households = _bit_counts(workers.platforms[workers.platforms != 0], index)
+    firm_counts = _bit_counts(firms.platforms[firms.alive & (firms.platforms != 0)], index)
     for platform in model.platforms:
         active = platform.active
         platform.households = int(households[platform.index]) if active else 0
         platform.firms = int(firm_counts[platform.index]) if active else 0
         platform.gig_workers = int(gig[platform.index]) if active else 0
+
+
+def _bit_counts(bits: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """How many of ``bits`` hold each platform of ``index``, by chunks of
+    :data:`~platsim.core.spending.CHUNK` masks (bounded memory at France's scale)."""
+    counts = np.zeros(len(index), dtype=np.int64)
+    for start in range(0, len(bits), CHUNK):
+        chunk = bits[start : start + CHUNK]
+        counts += ((chunk[None, :] >> index[:, None]) & 1).sum(axis=1)
+    return counts
 
 
 def set_up_market(model: TerritoryModel) -> None:
@@ -632,7 +642,10 @@ def set_up_market(model: TerritoryModel) -> None:
         # first without a switching cost (nobody holds an account yet), then with it: the
         # rounds approach the stationary holdings of the monthly revisions
         switching = 0.0 if round_ == 0 else None
-        choose_household_platforms(model, households, switching=switching)
+        for start in range(0, len(households), CHUNK):  # bounded memory at France's scale
+            choose_household_platforms(
+                model, households[start : start + CHUNK], switching=switching
+            )
         choose_firm_platforms(model, firm_rows, switching=switching)
         count_members(model)
         sales = expected_sales(model)
@@ -657,9 +670,10 @@ def update_quality_only(model: TerritoryModel) -> None:
             platform.quality = platform.spec.quality + beta * float(np.log1p(level))
 
 
-def expected_sales(model: TerritoryModel) -> dict[int, float]:
+def expected_sales(model: TerritoryModel, reach_gain: bool = True) -> dict[int, float]:
     """Each open platform's sales a month at the current choices and incomes (EUR), by
-    platform index."""
+    platform index: buyers' platform spending and, with ``reach_gain``, traded members'
+    extra external sales on goods platforms (which carry no gig tasks)."""
     economy = model.scenario.economy
     workers = model.workers
     spending = household_spending(workers.income, workers.tax, workers.savings, economy)
@@ -669,6 +683,8 @@ def expected_sales(model: TerritoryModel) -> dict[int, float]:
         for _, parts in split_by_platform(model, segment, market, budgets[segment]):
             for platform, amount in zip(market.platforms, parts.sum(axis=1).tolist(), strict=True):
                 sales[platform.index] += amount
+    if not reach_gain:
+        return sales
     # traded firms' extra external sales on goods platforms (phase 3), at planned revenue
     firms = model.firms
     traded = firms.alive & (firms.sector != LOCAL_SECTOR)

@@ -1,12 +1,15 @@
-"""Phase 5, platform work: gig workers join, quit and are paid.
+"""Phase 5, platform work: gig workers and freelancers join, quit and are paid.
 
 - Each platform's gig pool (its tasks' value net of commission, collected in phase 1) is
   shared among its gig workers: over-supply lowers pay. Without gig workers the tasks are
   done by contractors from outside the territory.
-- Eligible: unemployed workers whose home has connectivity >= ``gig_connectivity_threshold``,
-  with literacy >= ``gig_literacy_threshold`` and a platform in reach. Each month a share
-  ``gig_entry_rate`` of them look at the platforms in reach (logit on log expected pay) and
-  take gig work when the expected pay is at least ``gig_reservation`` x their benefit.
+- Eligible: workers whose home has connectivity >= ``gig_connectivity_threshold``, with
+  literacy >= ``gig_literacy_threshold`` and a platform in reach: unemployed ones for task
+  platforms (goods, local services), skilled ones (skill >= ``freelance_skill_threshold``),
+  employed or not, for freelance platforms. Each month a share ``gig_entry_rate`` of them
+  look at the platforms in reach (logit on log expected pay) and take the work when the
+  expected pay is at least ``gig_reservation`` x their benefit (unemployed) or their wage x
+  (1 + ``freelance_premium``) (employees, who leave their job).
 - Gig workers quit at ``gig_exit_rate``, and half of those paid below their reservation quit
   each month; they keep searching for jobs in the labour market. A share ``revision_share``
   compares the platforms in reach by expected pay and may switch (switching cost applies).
@@ -14,7 +17,8 @@
   rate sc, a platform pays ``max(pool / n / (1 + sc), F)`` plus the contribution, tops pay up
   from its owners' money when needed, and therefore takes no more gig workers than
   ``pool / (F (1 + sc))``.
-- A cooperative returns its surplus (its cash) to its gig workers with their pay.
+- A cooperative returns its surplus (its cash above its members' capital) to its gig
+  workers with their pay.
 """
 
 from __future__ import annotations
@@ -284,7 +288,7 @@ def seed_gig_workers(model: TerritoryModel) -> None:
     from platsim.core.phases.platform_market import expected_sales, segment_config
 
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
-    sales = expected_sales(model)
+    sales = expected_sales(model, reach_gain=False)  # reach-gain sales carry no tasks
     connected = model.municipalities.connectivity[workers.home] >= labour.gig_connectivity_threshold
     able = (
         connected & (workers.literacy >= labour.gig_literacy_threshold) & (workers.gig_platform < 0)
