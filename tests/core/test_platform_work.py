@@ -13,7 +13,7 @@ from platsim.core.phases import platform_market, platform_work
 
 N = 25
 #: Task platforms of the local-services segment (gig workers do their deliveries and rides).
-GLOBAL = {"kind": "global", "segment": "local_services"}
+GLOBAL = {"kind": "global", "segment": "local_services", "outside_supplier_share": 0.0}
 COOPERATIVE = {
     "kind": "cooperative",
     "segment": "local_services",
