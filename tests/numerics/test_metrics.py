@@ -498,6 +498,20 @@ def test_totals_below_one_are_totals() -> None:
     assert theil([1.0, 3.0], weights=[0.25, 0.25]) == pytest.approx(theil([1.0, 3.0]), rel=1e-12)
     assert theil([0.1, 0.3]) == pytest.approx(theil([1.0, 3.0]), rel=1e-12)
     assert weighted_mean([1.0, 3.0], [0.25, 0.75]) == pytest.approx(2.5, rel=1e-12)
+    assert gini([1.0, 3.0], weights=[0.25, 0.25]) == pytest.approx(0.25, rel=1e-12)
+    assert gini([0.1, 0.3]) == pytest.approx(0.25, rel=1e-12)
+    assert gini([0.1, 0.3], weights=[1.0, 1.0]) == pytest.approx(0.25, rel=1e-12)
+    groups = np.array([0, 1])
+    expected = tuple(theil_decomposition([1.0, 3.0], None, groups))
+    assert expected[0] > 0
+    for values, weights in (([1.0, 3.0], [0.25, 0.25]), ([0.1, 0.3], None), ([0.1, 0.3], [1, 1])):
+        assert theil_decomposition(values, weights, groups) == pytest.approx(expected, rel=1e-12)
+        assert theil_decomposition(
+            np.array(values),
+            None if weights is None else np.array(weights, float),
+            groups,
+            check=False,
+        ) == pytest.approx(expected, rel=1e-12)
 
 
 def test_zero_weights_give_the_documented_results_without_warnings() -> None:
