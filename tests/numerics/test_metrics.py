@@ -525,3 +525,10 @@ def test_zero_weights_give_the_documented_results_without_warnings() -> None:
         assert means[0] == pytest.approx(1.75, rel=1e-12)
         assert np.isnan(means[1:]).all()  # group 1 empty, group 2 of zero weight
         assert np.isnan(group_means([1.0, 2.0], [0, 0], 2)[1])
+        # positive weights but no income at all: no inequality, the line of equality
+        assert gini(np.zeros(3), weights=np.ones(3)) == 0.0
+        assert theil(np.zeros(3), weights=np.ones(3)) == 0.0
+        assert theil_decomposition(np.zeros(3), np.ones(3), [0, 1, 1]) == (0.0, 0.0, 0.0)
+        pop, val = lorenz_curve(np.zeros(2), weights=[1.0, 3.0])
+        np.testing.assert_allclose(pop, [0.0, 0.25, 1.0])
+        np.testing.assert_array_equal(val, pop)
