@@ -436,6 +436,15 @@ def test_unchecked_paths_give_the_checked_results(rows: list[tuple[float, float,
 def test_error_messages_name_the_argument_and_what_is_wrong() -> None:
     x = np.array([1.0, 2.0, 3.0])
     cases = [
+        (lambda: gini(np.ones((2, 2))), r"^values must be one-dimensional, got shape \(2, 2\)"),
+        (lambda: theil([1.0, -1.0]), r"^values must be non-negative"),
+        (lambda: lorenz_curve([1.0, np.nan]), r"^values must be finite"),
+        (lambda: gini([1.0, 2.0], weights=[1.0, -1.0]), r"^weights must be non-negative"),
+        (lambda: theil([1.0, 2.0], weights=[np.inf, 1.0]), r"^weights must be finite"),
+        (
+            lambda: gini([1.0, 2.0], weights=[1.0]),
+            r"^weights must have the same length as values \(1 != 2\)",
+        ),
         (lambda: weighted_mean(np.ones((2, 2)), [1.0, 1.0]), r"^values must be one-dimensional"),
         (lambda: group_sums(np.ones((2, 2)), [0, 1], 2), r"^values must be one-dimensional"),
         (lambda: group_means(np.ones((2, 2)), [0, 1], 2), r"^values must be one-dimensional"),
