@@ -534,6 +534,9 @@ def test_zero_weights_give_the_documented_results_without_warnings() -> None:
         assert means[0] == pytest.approx(1.75, rel=1e-12)
         assert np.isnan(means[1:]).all()  # group 1 empty, group 2 of zero weight
         assert np.isnan(group_means([1.0, 2.0], [0, 0], 2)[1])
+        # a label with no observation (group 1) is no group, not a 0/0 mean
+        gap = theil_decomposition([1.0, 3.0], None, [0, 2])
+        assert gap == pytest.approx((theil([1.0, 3.0]), theil([1.0, 3.0]), 0.0), abs=1e-15)
         # positive weights but no income at all: no inequality, the line of equality
         assert gini(np.zeros(3), weights=np.ones(3)) == 0.0
         assert theil(np.zeros(3), weights=np.ones(3)) == 0.0
