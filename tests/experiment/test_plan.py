@@ -3,6 +3,7 @@ plan size limit (no run is made: an experiment is only loaded and enumerated).""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,16 @@ def test_parquet_safe_stores_lists_and_mappings_as_sorted_json_and_keeps_the_res
     assert list(safe["entry"]) == ['{"a": [1, 2], "b": 1}', '[3, {"c": 5, "d": 4}]']
     assert list(safe["text"]) == ["x", "y"] and list(safe["number"]) == [1.5, 2.5]
     assert isinstance(frame.loc[0, "entry"], dict)  # a copy: the design is untouched
+    # text in an object column stays text; a YAML date inside a mapping is written as text
+    mixed = pd.DataFrame(
+        {
+            "label": pd.Series(["a", None], dtype=object),
+            "entry": [{"start": dt.date(2026, 1, 1)}, {"start": None}],
+        }
+    )
+    safe = parquet_safe(mixed)
+    assert list(safe["label"]) == ["a", None]
+    assert list(safe["entry"]) == ['{"start": "2026-01-01"}', '{"start": null}']
 
 
 def test_a_plan_of_exactly_max_runs_is_accepted_and_one_more_replication_refused(tmp_path):
