@@ -127,7 +127,10 @@ def test_a_plan_of_exactly_max_runs_is_accepted_and_one_more_replication_refused
         "replication(s)), more than a batch can hold"
     )
     assert error.file == str(tmp_path / "plan.yaml")
-    assert "at most 2,000,000 runs" in error.allowed
+    assert error.allowed == (
+        "at most 2,000,000 runs: fewer replications, design points (samples, grid values) "
+        "or scenarios"
+    )
 
 
 def test_a_plan_too_big_by_its_design_names_the_design(tmp_path: Path):
