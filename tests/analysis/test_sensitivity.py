@@ -145,3 +145,130 @@ def test_sensitivity_on_a_real_sobol_batch(
         np.testing.assert_allclose(
             table[f"{index}_high"] - table[index], salib[f"{index}_conf"], rtol=1e-9, atol=1e-12
         )
+
+
+def test_design_from_manifest_reads_names_bounds_and_defaults() -> None:
+    manifest = {
+        "design": {
+            "method": "morris",
+            "parameters": [{"name": "b", "low": 1, "high": 3}, {"name": "a", "low": 0, "high": 2}],
+        },
+        "experiment": {"design": {"method": "morris", "levels": 6}},
+    }
+    design = design_from_manifest(manifest)
+    assert design.names == ("b", "a")  # design order, not sorted
+    assert design.bounds == ((1.0, 3.0), (0.0, 2.0))
+    assert all(type(v) is float for bound in design.bounds for v in bound)
+    assert design.levels == 6
+    assert design.problem == {
+        "num_vars": 2,
+        "names": ["b", "a"],
+        "bounds": [[1.0, 3.0], [0.0, 2.0]],
+    }
+    # unset in the experiment file: SALib's defaults (second order points, 4 levels)
+    bare = design_from_manifest({"design": {"method": "sobol", "parameters": []}})
+    assert (bare.second_order, bare.levels) == (True, 4)
+    assert design_from_manifest(_manifest("morris")).levels == 4
+    assert design_from_manifest(_manifest("sobol", second_order=False)).second_order is False
+
+
+@pytest.mark.parametrize(
+    ("manifest", "shown"), [({}, "none"), ({"design": {"method": "lhs"}}, "lhs")]
+)
+def test_an_unsupported_design_is_named_in_the_error(
+    manifest: dict[str, object], shown: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        design_from_manifest(manifest, file="results/manifest.json")
+    error = caught.value
+    assert (error.field, error.value, error.file) == (
+        "design.method",
+        shown,
+        "results/manifest.json",
+    )
+    assert error.problem == "this experiment's design does not support sensitivity indices"
+    assert "sobol" in error.allowed and "morris" in error.allowed
+
+
+def test_points_without_a_value_are_counted_in_the_error() -> None:
+    design = design_from_manifest(_manifest("sobol", second_order=False))
+    x = np.zeros((10, 3))
+    y = np.arange(10.0)
+    y[[2, 7]] = np.nan
+    with pytest.raises(InputError, match=r"2 design point\(s\) have no value") as caught:
+        analyse(design, x, y)
+    assert caught.value.field == "outcome"
+
+
+def test_second_order_designs_are_analysed_with_second_order_points() -> None:
+    design = design_from_manifest(_manifest("sobol"))  # second_order unset: True
+    parameters = [Parameter(n, -PI, PI) for n in design.names]
+    points = get_sampler("sobol")(parameters, 256, 1, second_order=True)
+    x = points[list(design.names)].to_numpy()
+    table = analyse(design, x, Ishigami.evaluate(x)).set_index("parameter")
+    salib = salib_sobol.analyze(
+        design.problem, Ishigami.evaluate(x), calc_second_order=True, seed=_seed(), conf_level=0.95
+    )
+    assert table["S1"].to_numpy() == pytest.approx(salib["S1"])
+    assert table["ST"].to_numpy() == pytest.approx(salib["ST"])
+
+
+def test_morris_levels_of_the_design_are_used() -> None:
+    design = design_from_manifest(_manifest("morris", levels=6))
+    parameters = [Parameter(n, -PI, PI) for n in design.names]
+    x = get_sampler("morris")(parameters, 50, 2, levels=6)[list(design.names)].to_numpy()
+    table = analyse(design, x, Ishigami.evaluate(x)).set_index("parameter")
+    salib = salib_morris.analyze(
+        design.problem, x, Ishigami.evaluate(x), num_levels=6, seed=0, conf_level=0.95
+    )
+    assert table["mu_star"].to_numpy() == pytest.approx(np.asarray(salib["mu_star"]))
+    assert table["mu"].to_numpy() == pytest.approx(np.asarray(salib["mu"]))
+
+
+def test_morris_batch_with_two_scenarios_and_a_failed_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Indices per scenario; a failed run leaves its point the mean of the other replication."""
+    (tmp_path / "m.yaml").write_text(
+        "name: m\nscenarios: [baseline, open_data]\nreplications: 2\nsteps: 3\nseed: 5\n"
+        "overrides: {territory.n_municipalities: 12, simulation.policy_start: 1}\n"
+        "design:\n  method: morris\n  samples: 2\n  levels: 6\n  parameters:\n"
+        "    competition.commission_cap: {low: 0.05, high: 0.3}\n"
+        "    labour.earnings_floor: {low: 0.0, high: 1500.0}\n"
+        "outputs: {panel_every: 0}\n"
+    )
+    monkeypatch.setenv("PLATSIM_FAIL_RUNS", "open_data_p1_r0")
+    assert run_batch(tmp_path / "m.yaml", tmp_path / "r", executor="local").exit_code == 1
+    result = sensitivity(tmp_path / "r", "employment_rate", at="end")
+    assert result.method == "morris" and result.outcome == "employment_rate"
+    assert (result.points, result.replications) == (6, 2)
+    assert result.failed == ["open_data_p1_r0"]
+    assert list(result.table["scenario"]) == ["baseline"] * 2 + ["open_data"] * 2
+    mu_star = result.table["mu_star"].to_numpy()
+    assert not np.allclose(mu_star[:2], mu_star[2:])  # the scenarios' indices differ
+    design = pd.read_parquet(tmp_path / "r" / "design.parquet").sort_values("design_point")
+    names = ["competition.commission_cap", "labour.earnings_floor"]
+    x = design[names].to_numpy()
+    problem = {"num_vars": 2, "names": names, "bounds": [[0.05, 0.3], [0.0, 1500.0]]}
+
+    def end(run_id: str) -> float:
+        metrics = pd.read_parquet(tmp_path / "r" / "metrics" / f"{run_id}.parquet")
+        return float(metrics.set_index("step").loc[3, "employment_rate"])
+
+    for scenario in ("baseline", "open_data"):
+        y = np.array(
+            [
+                np.mean(
+                    [
+                        end(f"{scenario}_p{p}_r{r}")
+                        for r in range(2)
+                        if f"{scenario}_p{p}_r{r}" != "open_data_p1_r0"
+                    ]
+                )
+                for p in design["design_point"]
+            ]
+        )
+        salib = salib_morris.analyze(problem, x, y, num_levels=6, seed=0, conf_level=0.95)
+        table = result.table[result.table["scenario"] == scenario].set_index("parameter")
+        np.testing.assert_allclose(table.loc[names, "mu_star"], salib["mu_star"], rtol=1e-9)
+        np.testing.assert_allclose(table.loc[names, "mu"], salib["mu"], rtol=1e-9)

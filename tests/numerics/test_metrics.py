@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -425,3 +426,121 @@ def test_unchecked_paths_give_the_checked_results(rows: list[tuple[float, float,
     assert hhi(values, check=False) == hhi(values)
     assert top_share(values, check=False) == top_share(values)
     np.testing.assert_array_equal(shares(values, check=False), shares(values))
+
+
+# --------------------------------------------------------------------------------------------
+# Input errors name the argument and the problem; small totals are not "no total"
+# --------------------------------------------------------------------------------------------
+
+
+def test_error_messages_name_the_argument_and_what_is_wrong() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    cases = [
+        (lambda: gini(np.ones((2, 2))), r"^values must be one-dimensional, got shape \(2, 2\)"),
+        (lambda: theil([1.0, -1.0]), r"^values must be non-negative"),
+        (lambda: lorenz_curve([1.0, np.nan]), r"^values must be finite"),
+        (lambda: gini([1.0, 2.0], weights=[1.0, -1.0]), r"^weights must be non-negative"),
+        (lambda: theil([1.0, 2.0], weights=[np.inf, 1.0]), r"^weights must be finite"),
+        (
+            lambda: gini([1.0, 2.0], weights=[1.0]),
+            r"^weights must have the same length as values \(1 != 2\)",
+        ),
+        (lambda: weighted_mean(np.ones((2, 2)), [1.0, 1.0]), r"^values must be one-dimensional"),
+        (lambda: group_sums(np.ones((2, 2)), [0, 1], 2), r"^values must be one-dimensional"),
+        (lambda: group_means(np.ones((2, 2)), [0, 1], 2), r"^values must be one-dimensional"),
+        (lambda: weighted_mean(x, [1.0, -1.0, 1.0]), r"^weights must be non-negative"),
+        (
+            lambda: group_means(x, [0, 1, 1], 2, weights=[1.0, np.nan, 1.0]),
+            r"^weights must be finite",
+        ),
+        (lambda: shares([1.0, -1.0]), r"^values must be non-negative \(minimum is .*-1\.0"),
+        (lambda: top_share([np.inf, 1.0]), r"^values must be finite"),
+        (
+            lambda: weighted_mean(x, [1.0, 1.0]),
+            r"^weights must have the same length as values \(2 != 3\)",
+        ),
+        (
+            lambda: group_means(x, [0, 1, 1], 2, weights=[1.0, 1.0]),
+            r"^weights must have the same length as values \(2 != 3\)",
+        ),
+        (lambda: group_sums(x, np.zeros((3, 1), int), 2), r"^groups must be one-dimensional"),
+        (
+            lambda: group_sums(x, [0, 1], 2),
+            r"^groups must have the same length as values \(2 != 3\)",
+        ),
+        (
+            lambda: group_means(x, [0.0, 1.0, 1.0], 2),
+            r"^groups must be an integer or boolean array, got dtype float64",
+        ),
+        (lambda: group_sums(x, [0, 4, 1], 3), r"^group codes must be < n_groups=3 \(found 4\)"),
+        (lambda: group_means(x, [0, 2, 1], 2), r"^group codes must be < n_groups=2 \(found 2\)"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_a_single_float_label_is_refused_but_no_labels_at_all_are_accepted() -> None:
+    with pytest.raises(ValueError, match="integer or boolean"):
+        group_sums([1.0], np.array([0.0]), 1)
+    # an empty list becomes an empty float array: no observations, nothing to refuse
+    np.testing.assert_array_equal(group_sums([], [], 3), np.zeros(3))
+    assert np.isnan(group_means([], [], 2)).all()
+    assert theil_decomposition([], None, []) == (0.0, 0.0, 0.0)
+
+
+def test_negative_labels_are_grouped_like_any_other() -> None:
+    x = np.array([1.0, 2.0, 4.0, 8.0])
+    by_codes = theil_decomposition(x, None, np.array([0, 1, 2, 2]))
+    assert theil_decomposition(x, None, np.array([-1, 0, 1, 1])) == pytest.approx(
+        tuple(by_codes), rel=1e-12
+    )
+
+
+def test_totals_below_one_are_totals() -> None:
+    """Weights and incomes summing to less than 1 are ordinary (shares, per-capita units)."""
+    pop, val = lorenz_curve([1.0, 3.0], weights=[0.25, 0.25])
+    np.testing.assert_allclose(pop, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(val, [0.0, 0.25, 1.0])
+    pop, val = lorenz_curve([0.1, 0.3])
+    np.testing.assert_allclose(val, [0.0, 0.25, 1.0])
+    assert theil([1.0, 3.0], weights=[0.25, 0.25]) == pytest.approx(theil([1.0, 3.0]), rel=1e-12)
+    assert theil([0.1, 0.3]) == pytest.approx(theil([1.0, 3.0]), rel=1e-12)
+    assert weighted_mean([1.0, 3.0], [0.25, 0.75]) == pytest.approx(2.5, rel=1e-12)
+    assert gini([1.0, 3.0], weights=[0.25, 0.25]) == pytest.approx(0.25, rel=1e-12)
+    assert gini([0.1, 0.3]) == pytest.approx(0.25, rel=1e-12)
+    assert gini([0.1, 0.3], weights=[1.0, 1.0]) == pytest.approx(0.25, rel=1e-12)
+    groups = np.array([0, 1])
+    expected = tuple(theil_decomposition([1.0, 3.0], None, groups))
+    assert expected[0] > 0
+    for values, weights in (([1.0, 3.0], [0.25, 0.25]), ([0.1, 0.3], None), ([0.1, 0.3], [1, 1])):
+        assert theil_decomposition(values, weights, groups) == pytest.approx(expected, rel=1e-12)
+        assert theil_decomposition(
+            np.array(values),
+            None if weights is None else np.array(weights, float),
+            groups,
+            check=False,
+        ) == pytest.approx(expected, rel=1e-12)
+
+
+def test_zero_weights_give_the_documented_results_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pop, val = lorenz_curve([1.0, 2.0], weights=[0.0, 0.0])
+        np.testing.assert_array_equal(pop, [0.0, 1.0])
+        np.testing.assert_array_equal(val, [0.0, 1.0])
+        assert math.isnan(weighted_mean([1.0, 2.0], [0.0, 0.0]))
+        means = group_means([1.0, 2.0, 3.0], [0, 0, 2], 3, weights=[1.0, 3.0, 0.0])
+        assert means[0] == pytest.approx(1.75, rel=1e-12)
+        assert np.isnan(means[1:]).all()  # group 1 empty, group 2 of zero weight
+        assert np.isnan(group_means([1.0, 2.0], [0, 0], 2)[1])
+        # a label with no observation (group 1) is no group, not a 0/0 mean
+        gap = theil_decomposition([1.0, 3.0], None, [0, 2])
+        assert gap == pytest.approx((theil([1.0, 3.0]), theil([1.0, 3.0]), 0.0), abs=1e-15)
+        # positive weights but no income at all: no inequality, the line of equality
+        assert gini(np.zeros(3), weights=np.ones(3)) == 0.0
+        assert theil(np.zeros(3), weights=np.ones(3)) == 0.0
+        assert theil_decomposition(np.zeros(3), np.ones(3), [0, 1, 1]) == (0.0, 0.0, 0.0)
+        pop, val = lorenz_curve(np.zeros(2), weights=[1.0, 3.0])
+        np.testing.assert_allclose(pop, [0.0, 0.25, 1.0])
+        np.testing.assert_array_equal(val, pop)
