@@ -79,7 +79,7 @@ def _nonnegative(x: npt.ArrayLike, name: str) -> FloatArray:
         return arr
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite (found NaN or infinity)")
-    raise ValueError(f"{name} must be non-negative (minimum is {low!r})")
+    raise ValueError(f"{name} must be non-negative (minimum is {float(low)!r})")
 
 
 def _values_and_weights(
