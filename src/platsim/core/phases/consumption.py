@@ -27,6 +27,7 @@ suppliers holds every step.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -139,22 +140,32 @@ def _book_sale(
         model.add_flow("platform_leakage", leaving)
 
 
-def regional_sales(model: TerritoryModel, segment: str, market, budget: np.ndarray) -> np.ndarray:
-    """What the segment's buyers spend on each platform of ``market`` this month, by the
-    buyers' region (EUR; platforms x regions)."""
+def platform_sales(
+    model: TerritoryModel,
+    segment: str,
+    market,
+    budget: np.ndarray,
+    by_buyer: np.ndarray | None = None,
+) -> Iterator[tuple[Platform, float, np.ndarray]]:
+    """Yield ``(platform, sales, sales by region)`` for each platform of ``market`` that sold
+    something this month: what the segment's buyers spend on it (EUR), in total and by the
+    buyers' region. ``by_buyer``: an array that receives each buyer's platform spending."""
     territory = model.territory
     regions = territory.n_regions
-    if segment == FREELANCE:
-        place = model.firms.municipality
-    else:
-        place = model.workers.home
+    place = model.firms.municipality if segment == FREELANCE else model.workers.home
     rows = len(market.platforms)
     table = np.zeros(rows * regions)
     keys_base = np.arange(rows)[:, None] * regions
     for who, parts in split_by_platform(model, segment, market, budget):
+        if by_buyer is not None:
+            by_buyer[who] += parts.sum(axis=0)
         keys = keys_base + territory.region[place[who]][None, :]
         table += np.bincount(keys.ravel(), weights=parts.ravel(), minlength=rows * regions)
-    return table.reshape(rows, regions)
+    table = table.reshape(rows, regions)
+    totals = table.sum(axis=1)
+    for platform, sales, by_region in zip(market.platforms, totals.tolist(), table, strict=True):
+        if sales > 0:
+            yield platform, sales, by_region
 
 
 def buy_goods_online(model: TerritoryModel, budget: np.ndarray, flows: dict[str, float]) -> float:
@@ -169,13 +180,9 @@ def buy_goods_online(model: TerritoryModel, budget: np.ndarray, flows: dict[str,
     firms = model.firms
     task_share = model.scenario.goods.task_share
     sellers = seller_eligible(model, GOODS)
-    by_region = regional_sales(model, GOODS, market, budget)
-    by_platform = by_region.sum(axis=1)
-    for platform, sales, regions in zip(
-        market.platforms, by_platform.tolist(), by_region, strict=True
-    ):
-        if sales <= 0:
-            continue
+    sold = np.zeros(len(market.platforms))  # summed as one array: the same rounding always
+    for platform, sales, regions in platform_sales(model, GOODS, market, budget):
+        sold[market.platforms.index(platform)] = sales
         outside = platform.spec.outside_supplier_share * sales
         tasks = task_share * sales
         goods = sales - outside - tasks
@@ -186,7 +193,7 @@ def buy_goods_online(model: TerritoryModel, budget: np.ndarray, flows: dict[str,
         else:
             outside, goods = outside + goods, 0.0
         _book_sale(model, platform, regions, goods, tasks, outside, flows)
-    return float(by_platform.sum())
+    return float(sold.sum())
 
 
 def buy_local_services_online(
@@ -248,15 +255,9 @@ def buy_freelance_work(model: TerritoryModel, budget: np.ndarray) -> None:
     market = model.market.get(FREELANCE)
     if market is None:
         return
-    for who, parts in split_by_platform(model, FREELANCE, market, budget):
-        firms.platform_purchases[who] += parts.sum(axis=0)
-    by_region = regional_sales(model, FREELANCE, market, budget)
-    by_platform = by_region.sum(axis=1)
-    for platform, sales, regions in zip(
-        market.platforms, by_platform.tolist(), by_region, strict=True
+    for platform, sales, regions in platform_sales(
+        model, FREELANCE, market, budget, firms.platform_purchases
     ):
-        if sales <= 0:
-            continue
         rate = platform.commission
         platform.record_sales(regions)
         platform.book_commission(rate * sales)
