@@ -2,10 +2,11 @@
 
 The file has no external resource: figures are PNG images embedded as base64 ``data:`` URIs,
 the style sheet is inline, so it opens offline in any browser and can be sent by e-mail.
-Sections: what was run (scenarios and the levers each changes from the baseline,
-replications, seeds, versions), the comparison table (:func:`platsim.analysis.compare.compare`)
-and what its replications can tell (:mod:`platsim.analysis.power`), time series of each
-outcome family with replication bands, maps of the municipal panel, income inequality (Gini;
+Sections: the scorecard (:mod:`platsim.analysis.scorecard`), what was run (scenarios and the
+levers each changes from the baseline, replications, seeds, versions), the comparison table
+(:func:`platsim.analysis.compare.compare`) and what its replications can tell
+(:mod:`platsim.analysis.power`), time series of each outcome family with replication bands,
+maps of the municipal panel, income inequality (Gini;
 Lorenz curves of household income at the last step from the ``lorenz`` files, and of
 municipal income per head from the panel), each kind of platform's share of its segment's
 transactions over time (one figure per segment: goods, local services, freelance; the
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 import time
 from collections.abc import Iterable, Mapping
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from platsim.analysis import power
+from platsim.analysis import power, scorecard
 from platsim.analysis.compare import (
     At,
     add_arms,
@@ -39,6 +39,7 @@ from platsim.analysis.compare import (
     parse_at,
     scenario_order,
 )
+from platsim.analysis.figures import png as _png
 from platsim.analysis.levers import lever_text
 from platsim.errors import InputError
 from platsim.experiment.results import Results
@@ -90,18 +91,6 @@ def _style(index: int) -> dict[str, Any]:
         "color": OKABE_ITO[index % len(OKABE_ITO)],
         "linestyle": LINESTYLES[(index // len(OKABE_ITO)) % len(LINESTYLES)],
     }
-
-
-def _png(figure: Any, alt: str = "figure") -> str:
-    """A matplotlib figure as an ``<img>`` with a base64 data URI (the figure is closed)."""
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    # No bbox_inches="tight": it draws the figure once more; layouts leave room instead.
-    figure.savefig(buffer, format="png", dpi=80)
-    plt.close(figure)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
 def _table_html(frame: pd.DataFrame, verdict_column: str | None = None) -> str:
@@ -607,7 +596,7 @@ def build_report(
         table = compare(results, baseline=baseline, at=at)
         runs, arms = register_arms(results)
         manifest = results.manifest
-        sections = [_what_was_run(manifest, baseline, table, runs)]
+        sections = [scorecard.section(table), _what_was_run(manifest, baseline, table, runs)]
         sections.append(
             f"<h2>Comparison with {html.escape(baseline)} ({html.escape(at.describe())})</h2>"
             "<p>Mean over replications with its 95% t-interval; difference from the baseline "
