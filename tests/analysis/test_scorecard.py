@@ -212,3 +212,26 @@ def test_palette_from_compare_rows(table: pd.DataFrame) -> None:
     assert frame.loc["unemployment_rate", "text"].startswith(
         "\u22121.0 points [\u22122.0, \u22120.5]"
     )
+
+
+def test_public_cost_fills_its_column_once_recorded(table: pd.DataFrame) -> None:
+    base = table[(table["arm"] == "open_data") & (table["outcome"] == "hhi_goods")].iloc[0]
+    cost = {
+        **base.to_dict(),
+        "outcome": "public_cost",
+        "unit": "EUR / month",
+        "better": None,
+        "diff": 400_000.0,
+        "diff_low": 350_000.0,
+        "diff_high": 450_000.0,
+        "rel_change": 0.5,
+        "verdict": "higher",
+    }
+    with_cost = pd.concat([table, pd.DataFrame([cost])], ignore_index=True)
+    frame = scorecard.cells(with_cost)
+    row = frame[(frame["arm"] == "open_data") & (frame["column"] == "public cost")].iloc[0]
+    assert row["outcome"] == "public_cost" and row["verdict"] == "worse"  # lower is better
+    assert row["text"].startswith("+0.40 M EUR [+0.35, +0.45]")
+    assert "public cost +0.40 M EUR [+0.35, +0.45]" in scorecard.sentences(with_cost)["open_data"]
+    _, html_text = scorecard.scorecard(with_cost)
+    assert "not recorded yet" not in html_text.split("<tr><th>open_data</th>")[1].split("</tr>")[0]
