@@ -274,6 +274,7 @@ def scorecard(table: pd.DataFrame) -> tuple[Any, str]:
                 shown = html.escape(shown)
             rgba = colour(row["goodness"])
             style = "background:rgb({},{},{})".format(*(round(255 * x) for x in rgba[:3]))
+            style += f";color:{_text_colour(row['goodness'])}"  # readable on deep colours
             tds.append(
                 f'<td class="score {css}" data-outcome="{html.escape(str(row["outcome"]))}" '
                 f'data-diff="{float(row["diff"])!r}" style="{style}">{shown}</td>'
