@@ -20,7 +20,10 @@ Fixtures:
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -350,3 +353,21 @@ def paired() -> Callable[..., np.ndarray]:
 @pytest.fixture
 def confidence_interval() -> Callable[..., tuple[float, float]]:
     return t_interval
+
+
+@pytest.fixture
+def without_lorenz() -> Callable[[Path, Path], Path]:
+    """Copy a results directory to a target as written before the Lorenz files existed: no
+    ``lorenz`` folder, status files that list no lorenz file and hold no checks."""
+
+    def copy(results_dir: Path, target: Path) -> Path:
+        shutil.copytree(results_dir, target)
+        shutil.rmtree(target / "lorenz")
+        for path in (target / "status").glob("*.json"):
+            record = json.loads(path.read_text())
+            record["files"] = [kind for kind in record["files"] if kind != "lorenz"]
+            del record["checks"]
+            path.write_text(json.dumps(record))
+        return target
+
+    return copy

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import io
-import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -127,16 +125,9 @@ def test_empty_panel_and_platform_folders_give_empty_views(tmp_path: Path) -> No
 
 
 def test_a_directory_without_lorenz_files_opens_with_an_empty_view(
-    results_dir: Path, tmp_path: Path
+    results_dir: Path, tmp_path: Path, without_lorenz
 ) -> None:
-    old = tmp_path / "old"
-    shutil.copytree(results_dir, old)
-    shutil.rmtree(old / "lorenz")  # as written before the lorenz files existed,
-    for path in (old / "status").glob("*.json"):  # whose status files list no lorenz, no checks
-        record = json.loads(path.read_text())
-        record["files"] = [kind for kind in record["files"] if kind != "lorenz"]
-        del record["checks"]
-        path.write_text(json.dumps(record))
+    old = without_lorenz(results_dir, tmp_path / "old")
     with platsim.experiment.results.open(old) as results:
         assert results.df("SELECT count(*) AS n FROM lorenz")["n"][0] == 0
         assert {"run_id", "step", "population_share", "income_share"} <= set(results.lorenz.columns)
