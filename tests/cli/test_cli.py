@@ -207,3 +207,44 @@ def test_validate_accepts_a_good_territory_file(tmp_path, capsys) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(f"extends: baseline\nterritory:\n  file: {territory}\n", encoding="utf-8")
     assert main(["validate", str(scenario)]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a platform whose outside suppliers and gig tasks exceed its sales (issue 14)
+        (
+            "local_services:\n  task_share: 0.5\nplatforms:\n  catalogue:\n"
+            "    services-leader:\n      outside_supplier_share: 0.6\n",
+            "platforms.catalogue.services-leader: outside_supplier_share (0.6) plus "
+            "local_services.task_share (0.5) exceeds 1",
+        ),
+        # an unknown key in a segment section
+        ("goods:\n  network_efect: 0.5\n", "goods.network_efect: unknown key"),
+        # a field the freelance segment does not have (freelancers choose by pay)
+        ("freelance:\n  seller_homing_cost: 1.0\n", "freelance.seller_homing_cost: unknown key"),
+        # a segment or pricing rule that does not exist
+        (
+            "platforms:\n  catalogue:\n    shop:\n      kind: global\n      segment: food\n",
+            "platforms.catalogue.shop.segment",
+        ),
+        (
+            "platforms:\n  catalogue:\n    shop:\n      kind: global\n      pricing: auction\n",
+            "platforms.catalogue.shop.pricing",
+        ),
+        # a segment parameter out of range
+        ("goods:\n  pass_through: 1.5\n", "goods.pass_through"),
+    ],
+)
+def test_validate_refuses_bad_segment_and_platform_fields_in_one_line(
+    tmp_path, capsys, text: str, expected: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("extends: baseline\n" + text, encoding="utf-8")
+    code = main(["validate", str(path)])
+    captured = capsys.readouterr()
+    assert code == 2
+    output = (captured.out + captured.err).strip()
+    assert "Traceback" not in output
+    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
+    assert str(path) in output and expected in output, output

@@ -28,7 +28,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import EMPLOYEE, PLATFORM, UNEMPLOYED
-from platsim.core.phases.platform_market import active_platforms, switching_cost
+from platsim.core.phases.platform_market import (
+    active_platforms,
+    expected_sales,
+    segment_config,
+    switching_cost,
+)
 from platsim.numerics.codes import count_codes
 from platsim.numerics.sampling import bernoulli_indices, gumbel, logit_best, select_per_group
 from platsim.schema.platforms import COOPERATIVE, GLOBAL, TERRITORIAL
@@ -285,8 +290,6 @@ def seed_gig_workers(model: TerritoryModel) -> None:
     (``gig_reservation`` x their mean benefit: the pay at which entry stops), drawn at random
     among the eligible workers: unemployed ones for tasks, skilled ones, employed or not, for
     freelance work (an employee leaves the job)."""
-    from platsim.core.phases.platform_market import expected_sales, segment_config
-
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
     sales = expected_sales(model, reach_gain=False)  # reach-gain sales carry no tasks
     connected = model.municipalities.connectivity[workers.home] >= labour.gig_connectivity_threshold
