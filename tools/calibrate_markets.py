@@ -12,8 +12,10 @@ then ``python tools/write_baseline.py``:
    transactions over months 72-96 (entry off) matches its ``initial_share`` (the French
    shares at month 0): a step moves q0 by half the gap in log shares.
 
-Usage: ``python tools/calibrate_markets.py offline [ROUNDS]`` or
-``python tools/calibrate_markets.py quality [ROUNDS]``. Seeds 1-3 of the default territory;
+Usage: ``python tools/calibrate_markets.py offline [ROUNDS]``,
+``python tools/calibrate_markets.py quality [ROUNDS]`` or ``python tools/calibrate_markets.py
+both [ROUNDS]`` (both searches in each round, from the same runs, for a change that moves
+adoption and shares together). Seeds 1-3 of the default territory;
 each round runs a few full simulations (a minute or so).
 """
 
@@ -84,7 +86,62 @@ def calibrate_quality(rounds: int) -> None:
                 spec["quality"] += 0.5 * float(np.log(spec["initial_share"] / share))
 
 
+#: Largest change of an offline utility or a quality in one round of :func:`calibrate_both`:
+#: adoption of local services is steep in V0 (network effects within commuting zones: +0.3
+#: divides it by about 8), so undamped steps oscillate between none and most.
+MAX_STEP = 0.1
+
+
+def calibrate_both(rounds: int, start: dict[str, float] | None = None) -> None:
+    scenario = load_scenario("baseline")
+    utility = {segment: getattr(scenario, segment).offline_utility for segment in TARGETS}
+    utility |= start or {}
+    catalogue = {name: spec.model_dump() for name, spec in scenario.platforms.catalogue.items()}
+    for round_ in range(rounds):
+        online = {segment: [] for segment in TARGETS}
+        observed = {name: [] for name in catalogue}
+        for seed in SEEDS:
+            overrides = {f"{s}.offline_utility": v for s, v in utility.items()}
+            model = TerritoryModel(
+                seed=seed,
+                overrides={
+                    **overrides,
+                    "platforms.catalogue": catalogue,
+                    "platforms.entry_rate": 0.0,
+                    "simulation.panel_every": 0,
+                },
+            )
+            model.run_for(96)
+            frame = model.metrics_frame().iloc[10:13]
+            for segment in TARGETS:
+                online[segment].append(frame[f"platform_share_{segment}"].mean())
+            table = model.platform_frame()
+            table = table[table.step >= 72]
+            for name in catalogue:
+                observed[name].append(table[table.platform == name].market_share.mean())
+        shares = {segment: float(np.mean(values)) for segment, values in online.items()}
+        print(round_, {s: round(v, 3) for s, v in utility.items()}, shares, flush=True)
+        for segment, target in TARGETS.items():
+            observed_share = min(max(shares[segment], 1e-4), 1 - 1e-4)
+            gap = np.log(observed_share / (1 - observed_share)) - np.log(target / (1 - target))
+            utility[segment] += float(np.clip(0.5 * gap, -MAX_STEP, MAX_STEP))
+        for name, spec in catalogue.items():
+            share = float(np.mean(observed[name]))
+            print(
+                f"  {name}: q0 {spec['quality']:.2f} share {share:.3f} target "
+                f"{spec['initial_share']:.3f}"
+            )
+            if share > 0 and spec["initial_share"] > 0:
+                step = 0.3 * float(np.log(spec["initial_share"] / share))
+                spec["quality"] += float(np.clip(step, -MAX_STEP, MAX_STEP))
+
+
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "offline"
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 4
-    {"offline": calibrate_offline, "quality": calibrate_quality}[which](count)
+    if which == "both":
+        # optional starting offline utilities: goods=5.6 local_services=3.9 ...
+        pairs = (arg.split("=") for arg in sys.argv[3:])
+        calibrate_both(count, {name: float(value) for name, value in pairs})
+    else:
+        {"offline": calibrate_offline, "quality": calibrate_quality}[which](count)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from platsim.core.model import TerritoryModel
+from platsim.core.phases import platform_data as pd_
 from platsim.core.phases import platform_market as pm
 from platsim.core.spending import split_by_platform
 from platsim.schema.segments import GOODS
@@ -140,24 +141,24 @@ def data_model(regime: str, **more: Any) -> tuple[TerritoryModel, list]:
 @pytest.mark.parametrize("regime", ["closed", "portability"])
 def test_closed_and_portability_keep_own_data(regime):
     model, platforms = data_model(regime)
-    np.testing.assert_array_equal(pm.effective_data(model, platforms), [100.0, 4.0, 2.0])
+    np.testing.assert_array_equal(pd_.effective_data(model, platforms), [100.0, 4.0, 2.0])
 
 
 def test_open_data_adds_a_share_of_others_and_public_data():
     model, platforms = data_model("open")
     expected = [100 + 0.5 * (6 + 10), 4 + 0.5 * (102 + 10), 2 + 0.5 * (104 + 10)]
-    np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
+    np.testing.assert_allclose(pd_.effective_data(model, platforms), expected, rtol=1e-12)
 
 
 def test_open_data_without_municipalities_has_no_public_data():
     model, platforms = data_model("open", **{"data.municipalities_participate": False})
     expected = [100 + 0.5 * 6, 4 + 0.5 * 102, 2 + 0.5 * 104]
-    np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
+    np.testing.assert_allclose(pd_.effective_data(model, platforms), expected, rtol=1e-12)
 
 
 def test_data_regime_waits_for_policy_start():
     model, platforms = data_model("open", **{"simulation.policy_start": 50})
-    np.testing.assert_array_equal(pm.effective_data(model, platforms), [100.0, 4.0, 2.0])
+    np.testing.assert_array_equal(pd_.effective_data(model, platforms), [100.0, 4.0, 2.0])
 
 
 def test_trusted_third_party_private_platforms_join_when_they_gain():
@@ -167,10 +168,10 @@ def test_trusted_third_party_private_platforms_join_when_they_gain():
     pool = 4.0 + 2.0
     # participants add half the other participants' data and all the public data (entrusted)
     expected = [100.0, 4 + 0.5 * (pool - 4) + 10, 2 + 0.5 * (pool - 2) + 10]
-    np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
+    np.testing.assert_allclose(pd_.effective_data(model, platforms), expected, rtol=1e-12)
     stock = np.array([100.0, 4.0, 2.0])
     np.testing.assert_array_equal(
-        pm.participants(platforms, stock, 20.0, mandated=False), [False, True, True]
+        pd_.participants(platforms, stock, 20.0, mandated=False), [False, True, True]
     )
 
 
@@ -179,17 +180,17 @@ def test_trusted_third_party_joining_goes_from_the_smallest_up_and_stops_at_a_re
     # small 5: coop 9 + public 1 >= 5 x 1, joins; big 14: 9 + 5 + 1 = 15 < 14 x 2, stays out
     stock = np.array([14.0, 5.0, 9.0])
     np.testing.assert_array_equal(
-        pm.participants(platforms, stock, 1.0, mandated=False), [False, True, True]
+        pd_.participants(platforms, stock, 1.0, mandated=False), [False, True, True]
     )
     # big 3 first: 9 + 1 >= 3, joins; then small 5: 9 + 3 + 1 = 13 >= 5 x 2, joins
     stock = np.array([3.0, 5.0, 9.0])
     np.testing.assert_array_equal(
-        pm.participants(platforms, stock, 1.0, mandated=False), [True, True, True]
+        pd_.participants(platforms, stock, 1.0, mandated=False), [True, True, True]
     )
     # big 6 joins (10 >= 6); small 30 refuses (9 + 6 + 1 = 16 < 60)
     stock = np.array([6.0, 30.0, 9.0])
     np.testing.assert_array_equal(
-        pm.participants(platforms, stock, 1.0, mandated=False), [True, False, True]
+        pd_.participants(platforms, stock, 1.0, mandated=False), [True, False, True]
     )
 
 
@@ -197,26 +198,32 @@ def test_trusted_third_party_mandated_brings_every_private_platform_in():
     model, platforms = data_model("trusted_third_party", **{"data.global_participates": True})
     pool = 106.0
     expected = [100 + 0.5 * (pool - 100) + 10, 4 + 0.5 * (pool - 4) + 10, 2 + 0.5 * (pool - 2) + 10]
-    np.testing.assert_allclose(pm.effective_data(model, platforms), expected, rtol=1e-12)
+    np.testing.assert_allclose(pd_.effective_data(model, platforms), expected, rtol=1e-12)
 
 
 def test_mandated_trusted_third_party_differs_from_open_data_by_the_entrusted_public_data():
     model, platforms = data_model("trusted_third_party", **{"data.global_participates": True})
-    trusted = pm.effective_data(model, platforms)
+    trusted = pd_.effective_data(model, platforms)
     opened, open_platforms = data_model("open")
     # the same pooled platform data; all public data (10) rather than its published half (5)
     np.testing.assert_allclose(
-        trusted - pm.effective_data(opened, open_platforms), [5.0, 5.0, 5.0], rtol=1e-12
+        trusted - pd_.effective_data(opened, open_platforms), [5.0, 5.0, 5.0], rtol=1e-12
     )
 
 
-def test_quality_is_q0_plus_beta_log_effective_data_within_each_segment():
+def test_quality_is_q0_plus_beta_log_effective_data_plus_kappa_log_capital_in_each_segment():
     model = build(**{"platforms.entry_rate": 0.0})
     model.step()
+    kappa = model.scenario.platforms.quality_capital_effect
+    unit = model.scenario.platforms.data_unit * model.reference_spending
+    assert any(p.quality_capital > 0 for p in pm.active_platforms(model))
     for platform in pm.active_platforms(model):
         beta = getattr(model.scenario, platform.segment).data_effect
         assert platform.quality == pytest.approx(
-            platform.spec.quality + beta * np.log1p(platform.effective_data), rel=1e-12
+            platform.spec.quality
+            + beta * np.log1p(platform.effective_data)
+            + kappa * np.log1p(platform.quality_capital / unit),
+            rel=1e-12,
         )
     for segment in ("goods", "local_services", "freelance"):
         shares = [p.market_share for p in pm.active_platforms(model, segment)]
@@ -346,11 +353,13 @@ def test_acquisitions_stay_within_the_segment():
     # the smallest entrant of the buyer's segment is bought, not a smaller one elsewhere
     bigger.last_transactions, same.last_transactions, other.last_transactions = 50.0, 10.0, 1.0
     same.data, buyer.data = 5.0, 7.0
+    same.quality_capital, buyer.quality_capital = 300.0, 1000.0
     member = np.int64(1) << same.index
     model.workers.platforms[:20] |= member
     pm.acquire(model)
     assert not same.active and other.active and bigger.active
     assert buyer.data == 12.0
+    assert buyer.quality_capital == 1300.0  # the buyer takes over the entrant's technology
     assert model.events["acquisitions"] == 1
     moved = model.workers.platforms[:20]
     assert ((moved & member) == 0).all()

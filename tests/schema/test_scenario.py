@@ -525,9 +525,10 @@ def test_parameter_paths_lists_each_parameter_once() -> None:
 
 def test_fields_added_at_their_defaults_keep_the_hash_of_older_results() -> None:
     # the baseline's hash without the INSEE territory fields (re-pinned for issue 14, which
-    # changed the platform parameters: older results are of another model); a results
-    # directory made with it can still be resumed; setting one of them changes the hash
-    pinned = "6825084e9d4cf25597187cfe1716cf66c64f322529eb5d902628cd0dddabd7be"
+    # changed the platform parameters, then added platforms' quality investment and firms'
+    # digital investment: older results are of another model); a results directory made
+    # with it can still be resumed; setting one of them changes the hash
+    pinned = "eedd5e884466510c5b8c474bc82893beaaeeb630884d5875d1893e331d9fd7a5"
     assert load_scenario("baseline").hash() == pinned
     assert load_scenario("baseline", {"territory.urban_density": 300.0}).hash() != pinned
 

@@ -7,8 +7,9 @@ sales and the gig workers' pay. Within the territory it only moves between them;
 top-ups of platforms) and leaves (imports, fixed costs paid to outside suppliers, outside
 public purchases, dividends paid to owners outside, the outside owners' part of exiting firms'
 cash, a global platform's commissions, platforms' outside suppliers and operating costs,
-social contributions) through the flows recorded here. Dividends and exit payouts to resident
-owners are internal: they become household income. The identity checked every step is
+social contributions, firms' digital investment bought outside) through the flows recorded
+here. Dividends and exit payouts to resident owners are internal: they become household
+income. The identity checked every step is
 
     change in money held in the territory = inflows - outflows.
 
@@ -39,6 +40,7 @@ OUTFLOWS = (
     "platform_costs",
     "outside_suppliers",
     "social_contributions",
+    "firm_investment",
 )
 
 

@@ -89,6 +89,10 @@ class Platform(mesa.Agent):
         self.commissions = 0.0
         self.gig_pool = 0.0
         self.gig_paid = 0.0
+        #: Quality capital K (EUR of quality bought, depreciated) and last month's quality
+        #: spending (EUR): see :mod:`platsim.core.phases.platform_quality`.
+        self.quality_capital = 0.0
+        self.quality_spending = 0.0
         self.cash = 0.0
         self.households = 0
         self.firms = 0
@@ -152,12 +156,15 @@ class Platform(mesa.Agent):
 
     def pay_operating_cost(self, fixed: float = 0.0) -> None:
         """Pay the operating cost of the month's transactions and the ``fixed`` cost (EUR),
-        bought outside the territory.
+        bought outside the territory (:meth:`buy_outside`)."""
+        self.buy_outside(self.spec.operating_cost * self.last_transactions + fixed)
+
+    def buy_outside(self, cost: float) -> None:
+        """Pay ``cost`` (EUR) for what the platform buys outside the territory.
 
         A global platform's costs are outside the territory's accounts; a territorial
         platform's are paid by the state; cooperatives and entrants pay from their cash.
         """
-        cost = self.spec.operating_cost * self.last_transactions + fixed
         if cost <= 0 or self.kind == GLOBAL:
             return
         ledger = self.model.ledger
@@ -204,6 +211,8 @@ class Platform(mesa.Agent):
             self.data,
             self.effective_data,
             self.quality,
+            self.quality_capital,
+            self.quality_spending,
             self.commission,
             self.households,
             self.firms,
@@ -241,6 +250,8 @@ PLATFORM_COLUMNS: tuple[str, ...] = (
     "data",
     "effective_data",
     "quality",
+    "quality_capital",
+    "quality_spending",
     "commission",
     "households",
     "firms",

@@ -126,30 +126,30 @@ def _default_catalogue() -> dict[str, PlatformSpec]:
     """French incumbents of each segment at month 0 (shares of the segment's platform
     transactions): a leader, a national challenger and smaller ones; see docs/ODD.md 5.8."""
     return {
-        "goods-leader": _incumbent(GOODS, 0.25, 1.53, 0.18, outside_supplier_share=0.9),
+        "goods-leader": _incumbent(GOODS, 0.25, 1.41, 0.18, outside_supplier_share=0.9),
         "goods-challenger": _incumbent(GOODS, 0.12, 1.32, 0.17, outside_supplier_share=0.9),
-        "goods-retailer": _incumbent(GOODS, 0.12, 1.28, 0.17, outside_supplier_share=0.8),
-        "goods-secondhand": _incumbent(GOODS, 0.16, 1.32, 0.17, outside_supplier_share=0.5),
+        "goods-retailer": _incumbent(GOODS, 0.12, 1.33, 0.17, outside_supplier_share=0.8),
+        "goods-secondhand": _incumbent(GOODS, 0.16, 1.33, 0.17, outside_supplier_share=0.5),
         "goods-webshops": _incumbent(
-            GOODS, 0.35, 0.7, 0.03, outside_supplier_share=0.9, pricing="fixed"
+            GOODS, 0.35, 0.79, 0.03, outside_supplier_share=0.9, pricing="fixed"
         ),
-        "services-leader": _incumbent(LOCAL_SERVICES, 0.5, 0.82, 0.3, outside_supplier_share=0.0),
+        "services-leader": _incumbent(LOCAL_SERVICES, 0.5, 0.31, 0.3, outside_supplier_share=0.0),
         "services-challenger": _incumbent(
-            LOCAL_SERVICES, 0.35, 0.36, 0.27, outside_supplier_share=0.0
+            LOCAL_SERVICES, 0.35, 0.04, 0.27, outside_supplier_share=0.0
         ),
         "services-local": _incumbent(
             LOCAL_SERVICES,
             0.15,
-            0.3,
+            0.50,
             0.20,
             kind=ENTRANT,
             outside_supplier_share=0.0,
             capital=0.005,
             fixed_cost=0.0002,
         ),
-        "freelance-leader": _incumbent(FREELANCE, 0.5, 0.96, 0.15, outside_supplier_share=0.3),
-        "freelance-challenger": _incumbent(FREELANCE, 0.3, 0.63, 0.12, outside_supplier_share=0.5),
-        "freelance-global": _incumbent(FREELANCE, 0.2, 0.46, 0.11, outside_supplier_share=0.8),
+        "freelance-leader": _incumbent(FREELANCE, 0.5, 1.00, 0.15, outside_supplier_share=0.3),
+        "freelance-challenger": _incumbent(FREELANCE, 0.3, 0.60, 0.12, outside_supplier_share=0.5),
+        "freelance-global": _incumbent(FREELANCE, 0.2, 0.42, 0.11, outside_supplier_share=0.8),
     }
 
 
@@ -178,6 +178,57 @@ class Platforms(Section):
         ge=0,
         le=1,
         source="brief",
+    )
+    quality_capital_effect: float = param(
+        0.15,
+        "utility / log quality capital",
+        "kappa: quality from the platform's quality capital K, q += kappa ln(1 + K / u), u "
+        "the money unit of data (docs/ODD.md 5.8). At its target a platform spends about "
+        "kappa delta / (delta + r) of its commission revenue on quality (0.12 at the "
+        "defaults).",
+        ge=0,
+        le=10,
+        source="calibrated: quality spending about 12% of commission revenue, the R&D "
+        "intensity of software and internet firms (about 10-15%, EU Industrial R&D "
+        "Investment Scoreboard)",
+    )
+    quality_depreciation: float = param(
+        0.02,
+        "per month",
+        "delta: share of the quality capital that depreciates a month.",
+        gt=0,
+        le=1,
+        source="assumption: about 22% a year, within the 15-40% a year estimated for "
+        "business R&D capital (Li & Hall 2020)",
+    )
+    discount_rate: float = param(
+        0.005,
+        "per month",
+        "r: the rate at which platforms discount future commission revenue when they invest "
+        "in quality.",
+        ge=0,
+        le=1,
+        source="assumption: about 6% a year, a cost of capital",
+    )
+    data_quality_elasticity: float = param(
+        0.5,
+        "elasticity",
+        "phi: capital one euro of quality spending buys rises with the platform's effective "
+        "data relative to its segment's mean, ((1 + E) / (1 + mean E))^phi: data lower the "
+        "cost of quality.",
+        ge=0,
+        le=5,
+        source="assumption; the mechanism is Prüfer & Schottmüller 2021 (the marginal cost "
+        "of quality falls with user data)",
+    )
+    quality_adjustment: float = param(
+        0.1,
+        "per month",
+        "lambda: share of the gap to its target quality capital a platform closes a month "
+        "(beyond replacing depreciation).",
+        gt=0,
+        le=1,
+        source="assumption",
     )
     commission_adjustment: float = param(
         0.1,

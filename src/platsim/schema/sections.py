@@ -400,6 +400,24 @@ class Economy(Section):
     digital_productivity_gain: float = param(
         0.15, "share", "Productivity gain of digitising.", ge=0, le=5
     )
+    digital_investment: float = param(
+        2_000.0,
+        "EUR per employee",
+        "One-off cost of digitising (equipment, software, training), per employee (at least "
+        "one), paid from the firm's cash above its buffer and bought outside the territory.",
+        ge=0,
+        le=1_000_000,
+        source="assumption: a few thousand euros for a small firm's digital transition",
+    )
+    digital_payback_months: float = param(
+        36.0,
+        "months",
+        "A firm digitises only if the labour cost it saves recovers the investment within "
+        "this many months.",
+        gt=0,
+        le=600,
+        source="assumption: small firms ask investments to pay back within about 3 years",
+    )
     external_demand_elasticity: float = param(
         1.0,
         "elasticity",

@@ -42,14 +42,14 @@ SEGMENT_FIELDS: dict[str, tuple[str, str, dict[str, float], dict[str, tuple[floa
         "it; it is not capped).",
         {"ge": -20, "le": 20},
         {
-            GOODS: (5.04, "calibrated: about 10% of goods spending online at month 0 (Fevad 2023)"),
+            GOODS: (5.35, "calibrated: about 10% of goods spending online at month 0 (Fevad 2023)"),
             LOCAL_SERVICES: (
-                3.45,
+                3.75,
                 "calibrated: about 3% of local-services spending on platforms at month 0 "
                 "(assumption from delivery and ride-hailing turnover)",
             ),
             FREELANCE: (
-                0.7,
+                0.71,
                 "calibrated: about 5% of firms' skilled outside services through platforms "
                 "at month 0 (assumption)",
             ),

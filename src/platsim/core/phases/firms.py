@@ -22,9 +22,13 @@
   municipality by attractiveness ``residents * exp(b_s skill + b_c connectivity) * (1 +
   same-sector firms)^agglomeration``. Entrants bring ``startup_cash`` from outside;
   a traded entrant gets its sector's median market access at the start.
-- Digital adoption with monthly probability ``rate * connectivity * (0.5 + mean literacy)``,
-  times ``1 + adviser_boost`` where a territorial platform's advisers reach; it raises
-  productivity by ``digital_productivity_gain`` and is required to join a platform.
+- Digital adoption: the chance to digitise comes with monthly probability ``rate *
+  connectivity * (0.5 + mean literacy)``, times ``1 + adviser_boost`` where a territorial
+  platform's advisers reach; a firm takes it when it can pay the investment
+  (``digital_investment`` per employee) from its cash above its buffer (retained profits)
+  and the labour cost it saves, ``wage bill * gain / (1 + gain)``, recovers it within
+  ``digital_payback_months``. Digitising raises productivity by ``digital_productivity_gain``
+  and is required to join a platform; the investment is bought outside the territory.
 - Traded firms selling on a goods platform reach ``reach_gain`` more customers outside the
   territory: their external sales rise by that share of their sales (new demand, not taken
   from the sector's other firms); the platform takes its commission on the extra sales.
@@ -343,8 +347,9 @@ def enter(model: TerritoryModel) -> None:
 
 
 def adopt_digital(model: TerritoryModel) -> None:
-    """Digitise firms with a probability rising with connectivity, residents' literacy and
-    the advisers of territorial platforms in reach."""
+    """Digitise firms: a chance rising with connectivity, residents' literacy and the
+    advisers of territorial platforms in reach, taken when the firm can pay the investment
+    from its retained cash and it pays back (module docstring)."""
     economy, firms, workers, munis = (
         model.scenario.economy,
         model.firms,
@@ -369,7 +374,17 @@ def adopt_digital(model: TerritoryModel) -> None:
         * (0.5 + literacy[place])
         * (1.0 + boost[place])
     )
-    adopt = firms.alive & ~firms.digital & (model.rng.random(len(firms)) < probability)
+    chance = firms.alive & ~firms.digital & (model.rng.random(len(firms)) < probability)
+    cost = economy.digital_investment * np.maximum(firms.employees, 1)
+    spare = firms.cash - cash_buffer(firms.wage_bill, economy)
+    gain = economy.digital_productivity_gain
+    saving = firms.wage_bill * gain / (1.0 + gain)
+    adopt = chance & (spare >= cost) & (saving * economy.digital_payback_months >= cost)
+    paid = np.where(adopt, cost, 0.0)
+    firms.cash -= paid
+    model.ledger.outflow("firm_investment", np.add.reduce(paid))
+    model.add_flow("firm_investment", np.add.reduce(paid))
+    model.events["digital_chances_declined"] += int(np.count_nonzero(chance & ~adopt))
     firms.digital |= adopt
     firms.productivity = np.where(
         firms.digital,

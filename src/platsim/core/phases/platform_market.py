@@ -5,8 +5,10 @@ sellers choose the platforms they use, in each segment (goods, local_services, f
    in a random segment and region with ``entrant_capital`` from outside.
 2. Each platform adds last month's transactions to its data stock (``D <- (1 - lambda) D +
    T / unit``) and pays its costs; its effective data ``E`` follows the data regime within
-   its segment (:func:`effective_data`); quality is ``q = q0 + beta_s ln(1 + E)``; its market
-   share is its share of the segment's platform transactions.
+   its segment (:mod:`platsim.core.phases.platform_data`); its market share is its share
+   of the segment's platform transactions; it invests in quality, which data make
+   cheaper, and its quality is ``q = q0 + beta_s ln(1 + E) + kappa ln(1 + K / u)``
+   (:mod:`platsim.core.phases.platform_quality`).
 3. Commissions: market-priced platforms (global, entrant) move a share
    ``commission_adjustment`` towards ``operating_cost + 1 / (alpha_s (1 - share))`` (the
    logit Bertrand-Nash markup, up to ``commission_ceiling``); an entrant charges its
@@ -33,6 +35,8 @@ import numpy as np
 
 from platsim.core.agents import LOCAL_SERVICES as LOCAL_SECTOR
 from platsim.core.agents import PLATFORM, TRADITIONAL, UNEMPLOYED
+from platsim.core.phases.platform_data import effective_data
+from platsim.core.phases.platform_quality import invest_in_quality, quality, set_up_capital
 from platsim.core.platforms import MAX_PLATFORMS, Platform
 from platsim.core.rules import household_spending
 from platsim.core.spending import CHUNK, spending_budgets, split_by_platform
@@ -155,6 +159,7 @@ def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | N
     firms.platforms[sellers] &= ~bit
     if heir is not None:
         heir.data += platform.data
+        heir.quality_capital += platform.quality_capital  # the buyer takes over its technology
         heir.gig_pool += platform.gig_pool
         platform.gig_pool = 0.0
         heir_bit = np.int64(1) << heir.index
@@ -188,62 +193,9 @@ def close_insolvent(model: TerritoryModel) -> None:
 # -- data, quality, prices, acquisitions -----------------------------------------------------
 
 
-def effective_data(model: TerritoryModel, platforms: list[Platform]) -> np.ndarray:
-    """Effective data of each platform of one segment under the data regime in force.
-
-    - closed, portability: its own stock D.
-    - open: every platform publishes ``share`` of its data and municipalities ``share`` of
-      theirs: ``D + share (others' D + public)``, for every platform.
-    - trusted third party: participants pool ``share`` of their data through the third
-      party, and municipalities entrust it all their data, confidential ones included (the
-      third party protects them): ``D + share (other participants' D) + public`` for
-      participants, ``D`` for the others. Which platforms take part: :func:`participants`.
-    """
-    stock = np.array([p.data for p in platforms], dtype=float)
-    data = model.scenario.data
-    if not model.policy_active or data.regime in ("closed", "portability") or len(stock) == 0:
-        return stock
-    public = data.public_data if data.municipalities_participate else 0.0
-    if data.regime == "open":
-        return stock + data.share * (stock.sum() - stock + public)
-    participant = participants(
-        platforms, stock, public / data.share if data.share > 0 else 0.0, data.global_participates
-    )
-    pooled = stock[participant].sum()
-    shared = stock + data.share * (pooled - stock) + public
-    return np.where(participant, shared, stock)
-
-
-def participants(
-    platforms: list[Platform], stock: np.ndarray, public: float, mandated: bool
-) -> np.ndarray:
-    """Which platforms of a segment take part in a trusted third party.
-
-    Territorial and cooperative platforms always do; private ones (global, entrant) do when
-    mandated (``data.global_participates``), or else choose, from the smallest data stock
-    up: a platform joins when what it receives is at least what it gives, i.e. when the
-    participants' data plus the public data (``public``, in the same units as what a
-    platform shares) is at least its own data times the number of participants it would
-    give its data to. The first that declines ends the joining (larger ones gain less).
-    """
-    private = np.array([p.kind in (GLOBAL, ENTRANT) for p in platforms])
-    taking_part = ~private | mandated
-    if mandated:
-        return taking_part
-    for k in np.argsort(stock, kind="stable"):
-        if not private[k]:
-            continue
-        others = taking_part.copy()
-        others[k] = False
-        if stock[others].sum() + public < stock[k] * max(int(others.sum()), 1):
-            break
-        taking_part[k] = True
-    return taking_part
-
-
 def update_data_and_quality(model: TerritoryModel) -> None:
-    """Accumulate data from last month's transactions; pay costs; set effective data,
-    quality and market shares within each segment."""
+    """Accumulate data from last month's transactions; pay costs; set effective data and
+    market shares within each segment; invest in quality (which sets quality)."""
     config = model.scenario.platforms
     unit = config.data_unit * model.reference_spending
     money = reference_money(model)
@@ -254,17 +206,20 @@ def update_data_and_quality(model: TerritoryModel) -> None:
         platform.transactions = 0.0
         platform.by_region = np.zeros_like(platform.last_by_region)
         platform.pay_operating_cost(platform.spec.fixed_cost * money)
-    for segment in SEGMENTS:
-        platforms = active_platforms(model, segment)
-        if not platforms:
-            continue
-        beta = segment_config(model, segment).data_effect
+    segments = open_segments(model)
+    for platforms in segments.values():
         effective = effective_data(model, platforms)
         total = sum(p.last_transactions for p in platforms)
         for platform, level in zip(platforms, effective, strict=True):
             platform.effective_data = float(level)
-            platform.quality = platform.spec.quality + beta * float(np.log1p(level))
             platform.market_share = platform.last_transactions / total if total > 0 else 0.0
+    invest_in_quality(model, segments)
+
+
+def open_segments(model: TerritoryModel) -> dict[str, list[Platform]]:
+    """Each segment with open platforms, and its open platforms."""
+    segments = {segment: active_platforms(model, segment) for segment in SEGMENTS}
+    return {segment: platforms for segment, platforms in segments.items() if platforms}
 
 
 def market_priced(platform: Platform) -> bool:
@@ -655,19 +610,17 @@ def set_up_market(model: TerritoryModel) -> None:
             steady = platform.spec.initial_share * segment_total / unit
             platform.data = steady / max(config.data_decay, 1e-3)
         update_quality_only(model)
+        set_up_capital(model, open_segments(model), sales)
         model.market = build_market(model)
 
 
 def update_quality_only(model: TerritoryModel) -> None:
-    """Effective data and quality from the current data stocks (set-up)."""
-    for segment in SEGMENTS:
-        platforms = active_platforms(model, segment)
-        if not platforms:
-            continue
-        beta = segment_config(model, segment).data_effect
+    """Effective data and quality from the current data stocks and quality capital
+    (set-up)."""
+    for platforms in open_segments(model).values():
         for platform, level in zip(platforms, effective_data(model, platforms), strict=True):
             platform.effective_data = float(level)
-            platform.quality = platform.spec.quality + beta * float(np.log1p(level))
+            platform.quality = quality(model, platform)
 
 
 def expected_sales(model: TerritoryModel, reach_gain: bool = True) -> dict[int, float]:
