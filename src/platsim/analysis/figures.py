@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -47,11 +48,11 @@ def png(figure: Any, alt: str = "figure") -> str:
 
 
 def table_html(
-    frame: pd.DataFrame, verdict_column: str | None = None, row_data: str | None = None
+    frame: pd.DataFrame, verdict_column: str | None = None, row_data: Sequence[str] = ()
 ) -> str:
     """A DataFrame as a plain HTML table; cells of ``verdict_column`` reading better or worse
-    get that class; with ``row_data``, each row carries ``data-<row_data>`` set to that
-    column's value (for the inline filters)."""
+    get that class; each row carries ``data-<column>`` set to its value of each column of
+    ``row_data`` (for the inline filters)."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
     for row in frame.itertuples(index=False):
@@ -64,8 +65,8 @@ def table_html(
                 else ""
             )
             cells.append(f"<td{css}>{html.escape(str(value))}</td>")
-            if column == row_data:
-                attribute = f' data-{row_data}="{html.escape(str(value))}"'
+            if column in row_data:
+                attribute += f' data-{column}="{html.escape(str(value))}"'
         rows.append(f"<tr{attribute}>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 

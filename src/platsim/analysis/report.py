@@ -26,13 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from platsim.analysis import inequality, power, scorecard
+from platsim.analysis import appendix, inequality, places, power, scorecard
 from platsim.analysis.compare import (
     At,
     add_arms,
     compare,
     default_baseline,
-    display_table,
     outcome_names,
     parse_at,
     scenario_order,
@@ -382,15 +381,16 @@ def build_report(
         table = compare(results, baseline=baseline, at=at)
         runs, arms = register_arms(results)
         manifest = results.manifest
-        sections = [scorecard.section(table), _what_was_run(manifest, baseline, table, runs)]
-        sections.append(
+        sections = [
+            scorecard.section(table),
+            places.section(results, runs, arms, baseline),
+            _what_was_run(manifest, baseline, table, runs),
             f"<h2>Comparison with {html.escape(baseline)} ({html.escape(at.describe())})</h2>"
-            "<p>Mean over replications with its 95% t-interval; difference from the baseline "
-            "paired by replication (same seeds) with its 95% t-interval; verdict from the "
-            "outcome's better direction when the paired interval excludes 0.</p>"
-            + table_html(display_table(table), "verdict")
-            + _power(table)
-        )
+            f"<p>The full table, {len(table):,} rows ({table['outcome'].nunique()} outcomes x "
+            f"{table['arm'].nunique()} scenarios), is in the "
+            '<a href="#appendix">appendix</a> at the end, filterable by scenario.</p>'
+            + _power(table),
+        ]
         names = outcome_names(results)
         sections.append("<h2>Time series</h2>")
         for family in dict.fromkeys(OUTCOMES[n].family for n in names if n in OUTCOMES):
@@ -404,6 +404,7 @@ def build_report(
         )
         sections.append("<h2>Platform market</h2>" + _platforms(results, arms))
         sections.append(_sensitivity(results, at))
+        sections.append(appendix.section(table))
     finally:
         if not isinstance(directory, Results):
             results.close()

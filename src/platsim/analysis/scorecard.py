@@ -299,7 +299,8 @@ def section(table: pd.DataFrame) -> str:
         "interval and relative change. Blue is better, red worse, whatever the outcome's "
         "direction (deeper for larger relative changes, full at 20%); grey: the interval "
         "includes 0 (no clear difference). Shares are in percentage points; HHIs on the "
-        "0-10,000 scale. The full comparison follows below.</p>"
+        "0-10,000 scale. The full comparison table is in the "
+        '<a href="#appendix">appendix</a> at the end.</p>'
         + png(figure, alt="scorecard")
         + table_html
         + f"<ul>{items}</ul>"
