@@ -1,16 +1,20 @@
 """One self-contained HTML report of a batch's results directory (``platsim report``).
 
 The file has no external resource: figures are PNG images embedded as base64 ``data:`` URIs,
-the style sheet is inline, so it opens offline in any browser and can be sent by e-mail.
-Sections: the scorecard (:mod:`platsim.analysis.scorecard`), what was run (scenarios and the
-levers each changes from the baseline, replications, seeds, versions), the comparison table
-(:func:`platsim.analysis.compare.compare`) and what its replications can tell
-(:mod:`platsim.analysis.power`), time series of each outcome family with replication bands,
-maps of the municipal panel, income inequality (:mod:`platsim.analysis.inequality`), each
-kind of platform's share of its segment's transactions over time (one figure per segment:
-goods, local services, freelance; the concentration time series put each segment's HHI next
-to the overall one), and Sobol'/Morris indices when the design allows. Figures use the
-Okabe-Ito colour-blind-safe palette; aggregation runs in DuckDB.
+the style sheet and the appendix's few lines of script are inline, so it opens offline in any
+browser and can be sent by e-mail. Sections, in reading order: the scorecard
+(:mod:`platsim.analysis.scorecard`), the places that gain and lose most by name on real
+territories (:mod:`platsim.analysis.places`; one line on a generated one), what was run
+(scenarios and the levers each changes from the baseline, replications, seeds, versions), what
+the replications can tell (:mod:`platsim.analysis.power`), time series of each outcome family
+with replication bands, maps of the municipal panel, income inequality
+(:mod:`platsim.analysis.inequality`), each kind of platform's share of its segment's
+transactions over time (one figure per segment: goods, local services, freelance; the
+concentration time series put each segment's HHI next to the overall one), Sobol'/Morris
+indices when the design allows, and last the full comparison table
+(:func:`platsim.analysis.compare.compare`) as an appendix filterable by scenario
+(:mod:`platsim.analysis.appendix`). Figures use the Okabe-Ito colour-blind-safe palette;
+aggregation runs in DuckDB.
 """
 
 from __future__ import annotations
