@@ -343,13 +343,16 @@ def section(results: Results, runs: pd.DataFrame, arms: list[str], baseline: str
         if outcome not in set(effects["outcome"]):
             continue
         communes, rings = map_data(results, level, effects, outcome, others[:MAX_MAPPED])
+        mapped = [a for a in others[:MAX_MAPPED] if communes[a].notna().any()]
+        figure = (
+            png(map_figure(communes, rings, mapped, outcome), f"map of {words} by {one}")
+            if mapped
+            else f'<p class="note">No {one} has a paired value of {words} to map.</p>'
+        )
         parts.append(
             f"<h3>{html.escape(words)} ({html.escape(unit)}, {better} is better)</h3>"
             + places_table(chosen, names, others, outcome)
-            + png(
-                map_figure(communes, rings, others[:MAX_MAPPED], outcome),
-                f"map of {words} by {one}",
-            )
+            + figure
         )
     parts.append(
         f'<p class="note">Maps: every commune at its longitude and latitude, coloured by its '

@@ -73,6 +73,8 @@ h1,h2,h3{color:#0b3d62} table{border-collapse:collapse;font-size:13px;margin:1em
 td,th{border:1px solid #ccc;padding:3px 6px;text-align:left} th{background:#eef3f7}
 td.better{background:#d6ecf8} td.worse{background:#fbe3cc} img{max-width:100%;height:auto}
 .note{color:#555;font-size:14px} code{background:#f3f3f3;padding:0 3px}
+ol.places{margin:0;padding-left:1.4em} li.better{color:#08519c} li.worse{color:#a50f15}
+li.unclear{color:#666}
 """
 
 
