@@ -229,3 +229,24 @@ def test_scorecard_is_on_the_first_screen_and_the_appendix_filters(
     assert scenarios == {"open_data"} and one == outcomes
     assert verdicts and set(verdicts) <= {"better", "worse", "higher", "lower"}
     assert count == f"{len(verdicts)} of {total} rows shown"
+
+
+def test_appendix_holds_every_row_of_the_comparison_last(
+    quick_dir: Path, quick_report: tuple[Path, list]
+) -> None:
+    """Without a browser: the appendix is the last section, one row per scenario and outcome
+    with its scenario and verdict for the filter, the scenarios as options."""
+    from platsim.analysis.compare import compare
+
+    table = compare(quick_dir)
+    text = quick_report[0].read_text(encoding="utf-8")
+    appendix = text.split('<h2 id="appendix">')[1]
+    assert "<h2" not in appendix and appendix.rstrip().endswith("</body></html>")
+    rows = re.findall(r'<tr data-scenario="([^"]+)" data-verdict="([^"]+)">', appendix)
+    assert rows == list(zip(table["arm"], table["verdict"], strict=True))
+    options = re.findall(r'<option value="([^"]*)">', appendix)
+    assert options == ["", *dict.fromkeys(table["arm"])]
+    assert "<script>" in appendix and "https:" not in appendix
+    # the comparison section in the body only points there
+    body = text.split('<h2 id="appendix">')[0]
+    assert "data-verdict" not in body and 'href="#appendix"' in body
