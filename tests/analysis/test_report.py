@@ -13,13 +13,9 @@ import pytest
 
 import platsim.experiment.results
 from headless_chromium import CHROMIUM, CHROMIUM_ARGS
+from platsim.analysis.inequality import gini_figure, municipal_lorenz
 from platsim.analysis.levers import lever_text, levers
-from platsim.analysis.report import (
-    gini_figure,
-    municipal_lorenz,
-    platform_shares,
-    register_arms,
-)
+from platsim.analysis.report import platform_shares, register_arms
 from platsim.cli import main
 from platsim.experiment.runner import run_batch
 

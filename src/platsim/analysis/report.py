@@ -1,18 +1,20 @@
 """One self-contained HTML report of a batch's results directory (``platsim report``).
 
 The file has no external resource: figures are PNG images embedded as base64 ``data:`` URIs,
-the style sheet is inline, so it opens offline in any browser and can be sent by e-mail.
-Sections: the scorecard (:mod:`platsim.analysis.scorecard`), what was run (scenarios and the
-levers each changes from the baseline, replications, seeds, versions), the comparison table
-(:func:`platsim.analysis.compare.compare`) and what its replications can tell
-(:mod:`platsim.analysis.power`), time series of each outcome family with replication bands,
-maps of the municipal panel, income inequality (Gini;
-Lorenz curves of household income at the last step from the ``lorenz`` files, and of
-municipal income per head from the panel), each kind of platform's share of its segment's
+the style sheet and the appendix's few lines of script are inline, so it opens offline in any
+browser and can be sent by e-mail. Sections, in reading order: the scorecard
+(:mod:`platsim.analysis.scorecard`), the places that gain and lose most by name on real
+territories (:mod:`platsim.analysis.places`; one line on a generated one), what was run
+(scenarios and the levers each changes from the baseline, replications, seeds, versions), what
+the replications can tell (:mod:`platsim.analysis.power`), time series of each outcome family
+with replication bands, maps of the municipal panel, income inequality
+(:mod:`platsim.analysis.inequality`), each kind of platform's share of its segment's
 transactions over time (one figure per segment: goods, local services, freelance; the
-concentration time series put each segment's HHI next to the overall one), and Sobol'/Morris
-indices when the design allows. Figures use the Okabe-Ito
-colour-blind-safe palette; aggregation runs in DuckDB.
+concentration time series put each segment's HHI next to the overall one), Sobol'/Morris
+indices when the design allows, and last the full comparison table
+(:func:`platsim.analysis.compare.compare`) as an appendix filterable by scenario
+(:mod:`platsim.analysis.appendix`). Figures use the Okabe-Ito colour-blind-safe palette;
+aggregation runs in DuckDB.
 """
 
 from __future__ import annotations
@@ -28,18 +30,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from platsim.analysis import power, scorecard
+from platsim.analysis import appendix, inequality, places, power, scorecard
 from platsim.analysis.compare import (
     At,
     add_arms,
     compare,
     default_baseline,
-    display_table,
     outcome_names,
     parse_at,
     scenario_order,
 )
+from platsim.analysis.figures import OKABE_ITO, table_html
 from platsim.analysis.figures import png as _png
+from platsim.analysis.figures import style as _style
 from platsim.analysis.levers import lever_text
 from platsim.errors import InputError
 from platsim.experiment.results import Results
@@ -48,19 +51,6 @@ from platsim.output import prepare_directory
 from platsim.schema.outcomes import OUTCOMES
 from platsim.schema.segments import SEGMENTS
 
-#: Okabe & Ito (2008) colour-blind-safe palette (black last).
-OKABE_ITO = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#F0E442",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#000000",
-)
-#: Line styles cycled once the palette is used up (more than 8 scenarios).
-LINESTYLES = ("-", "--", ":", "-.")
 #: Units of the municipal panel columns mapped.
 PANEL_UNITS: dict[str, str] = {
     "income_per_head": "EUR / month",
@@ -83,30 +73,9 @@ h1,h2,h3{color:#0b3d62} table{border-collapse:collapse;font-size:13px;margin:1em
 td,th{border:1px solid #ccc;padding:3px 6px;text-align:left} th{background:#eef3f7}
 td.better{background:#d6ecf8} td.worse{background:#fbe3cc} img{max-width:100%;height:auto}
 .note{color:#555;font-size:14px} code{background:#f3f3f3;padding:0 3px}
+ol.places{margin:0;padding-left:1.4em} li.better{color:#08519c} li.worse{color:#a50f15}
+li.unclear{color:#666}
 """
-
-
-def _style(index: int) -> dict[str, Any]:
-    return {
-        "color": OKABE_ITO[index % len(OKABE_ITO)],
-        "linestyle": LINESTYLES[(index // len(OKABE_ITO)) % len(LINESTYLES)],
-    }
-
-
-def _table_html(frame: pd.DataFrame, verdict_column: str | None = None) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for row in frame.itertuples(index=False):
-        cells = []
-        for column, value in zip(frame.columns, row, strict=True):
-            css = (
-                f' class="{value}"'
-                if column == verdict_column and value in ("better", "worse")
-                else ""
-            )
-            cells.append(f"<td{css}>{html.escape(str(value))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
 def register_arms(results: Results) -> tuple[pd.DataFrame, list[str]]:
@@ -276,184 +245,6 @@ def _outlines(results: Results, columns: set[str]) -> list[np.ndarray]:
     return outlines_km(places) if len(places) else []
 
 
-def _household_lorenz(results: Results, arms: list[str], baseline: str) -> str:
-    """Mean Lorenz curve of household income at each run's last recorded step, per arm."""
-    import matplotlib.pyplot as plt
-
-    missing = (
-        '<p class="note">These results hold no Lorenz curves of household income (no '
-        "<code>lorenz</code> files: written by an older platsim), so they cannot be drawn.</p>"
-    )
-    if not {"population_share", "income_share"} <= set(results.lorenz.columns):
-        return missing
-    frame = results.df(
-        "WITH last AS (SELECT run_id, max(step) AS step FROM lorenz GROUP BY run_id) "
-        "SELECT a.arm, l.population_share AS p, avg(l.income_share) AS mean, "
-        "min(l.income_share) AS lo, max(l.income_share) AS hi, count(*) AS runs, "
-        "min(l.step) AS first_step, max(l.step) AS last_step "
-        "FROM lorenz l JOIN last USING (run_id, step) JOIN arms a USING (run_id) "
-        "GROUP BY ALL ORDER BY a.arm, p"
-    )
-    if frame.empty:
-        return missing
-    shown = [arm for arm in arms if arm in set(frame["arm"])]
-    base_arm = baseline if baseline in shown else shown[0]
-    base = frame[frame["arm"] == base_arm].set_index("p")["mean"]
-    runs = int(frame.groupby("arm")["runs"].max().sum())
-    total = int(results.df("SELECT count(*) AS n FROM arms")["n"].iloc[0])
-    figure, (curves, gaps) = plt.subplots(1, 2, figsize=(10.0, 4.6))
-    curves.plot([0, 1], [0, 1], color="grey", lw=0.8, linestyle=":", label="line of equality")
-    gaps.axhline(0.0, color="grey", lw=0.8, linestyle=":")
-    ginis = []
-    for index, arm in enumerate(arms):
-        part = frame[frame["arm"] == arm]
-        if part.empty:
-            continue
-        style = _style(index)
-        x = part["p"].to_numpy(dtype=float)
-        mean, low, high = (part[c].to_numpy(dtype=float) for c in ("mean", "lo", "hi"))
-        reference = base.reindex(x).to_numpy(dtype=float)
-        curves.plot(x, mean, label=arm, lw=1.2, **style)
-        curves.fill_between(x, low, high, color=style["color"], alpha=0.15, lw=0)
-        gaps.plot(x, mean - reference, lw=1.2, **style)
-        gaps.fill_between(
-            x, low - reference, high - reference, color=style["color"], alpha=0.15, lw=0
-        )
-        area = float(np.sum((mean[1:] + mean[:-1]) * np.diff(x)) / 2)
-        ginis.append(f"{html.escape(arm)} {1 - 2 * area:.3f}")
-    curves.set_xlim(0, 1)
-    curves.set_ylim(0, 1)
-    curves.set_aspect("equal")
-    curves.set_xlabel("cumulative share of households")
-    curves.set_ylabel("cumulative share of income")
-    curves.set_title("Lorenz curve of household income", fontsize=9)
-    gaps.set_xlim(0, 1)
-    gaps.set_xlabel("cumulative share of households")
-    gaps.set_ylabel(f"cumulative share of income minus {base_arm}'s")
-    gaps.set_title(f"difference from {base_arm} (above 0: more equal)", fontsize=9)
-    handles, labels = curves.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8)
-    legend_height = 0.25 * math.ceil(len(labels) / 6) + 0.15  # inches
-    figure.tight_layout(rect=(0, legend_height / figure.get_figheight(), 1, 1))
-    first, last = int(frame["first_step"].min()), int(frame["last_step"].max())
-    when = f"step {last}" if first == last else f"each run's last step ({first}-{last})"
-    partial = (
-        f" Only {runs} of the {total} runs done ok have Lorenz files (the others were written "
-        "by an older platsim)."
-        if runs < total
-        else ""
-    )
-    return (
-        "<h3>Lorenz curves of household income</h3>"
-        f"<p>Household (worker agent) income at {when}: mean over replications of the "
-        "cumulative share of income held by the poorest households, read at population shares "
-        "0, 0.05, ..., 1, with the band from the lowest to the highest replication; right, "
-        f"the same curves and bands minus the mean curve of {html.escape(base_arm)}. Gini "
-        "implied by the mean curve (21-point trapezoids, slightly below the exact "
-        f"<code>gini_income</code>): {'; '.join(ginis)}."
-        f"{partial}</p>" + _png(figure, alt="Lorenz curves of household income")
-    )
-
-
-def municipal_lorenz(
-    results: Results, arms: list[str]
-) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, float]]:
-    """Lorenz curves of municipal income per head at the last panel step, runs of an arm pooled
-    (needs the ``arms`` view, :func:`register_arms`).
-
-    Returns:
-        ``{arm: (cumulative population share, cumulative income share)}`` (from 0; empty
-        without ``income_per_head`` and ``population``) and ``{"rows", "left_out",
-        "population_left_out"}``: the rows without income per head are left out.
-    """
-    if not {"income_per_head", "population"} <= set(results.panel.columns):
-        return {}, {"rows": 0, "left_out": 0, "population_left_out": 0.0}
-    panel = results.df(
-        "SELECT a.arm, p.run_id, p.income_per_head AS y, p.population AS w FROM panel p "
-        "JOIN arms a USING (run_id) WHERE p.step = (SELECT max(step) FROM panel)"
-    )
-    # A municipality with no worker agent has no income per head (NaN): it would make every
-    # cumulative sum after it NaN, so it is left out (and counted for the caption).
-    y, w = panel["y"].to_numpy(dtype=float), panel["w"].to_numpy(dtype=float)
-    defined = np.isfinite(y) & np.isfinite(w)
-    left = {
-        "rows": len(panel),
-        "left_out": int((~defined).sum()),
-        "population_left_out": float(np.nansum(w[~defined])),
-    }
-    curves = {}
-    for arm in arms:
-        part = panel[defined & (panel["arm"] == arm).to_numpy()].sort_values("y")
-        weights = part["w"].to_numpy(dtype=float)
-        income = (part["y"] * part["w"]).to_numpy(dtype=float)
-        if part.empty or weights.sum() <= 0 or income.sum() <= 0:
-            continue
-        x = np.concatenate([[0], np.cumsum(weights) / weights.sum()])
-        y = np.concatenate([[0], np.cumsum(income) / income.sum()])
-        curves[arm] = (x, y)
-    return curves, left
-
-
-def gini_figure(gini: pd.DataFrame, arms: list[str]) -> Any:
-    """The bar chart of each arm's mean Gini of household income with its 95% interval.
-
-    Args:
-        gini: The comparison table's ``gini_income`` rows indexed by arm, in ``arms`` order.
-    """
-    import matplotlib.pyplot as plt
-
-    figure, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(arms)), 3.8))
-    low = (gini["mean"] - gini["mean_low"]).fillna(0).to_numpy()
-    high = (gini["mean_high"] - gini["mean"]).fillna(0).to_numpy()
-    ax.bar(
-        range(len(arms)),
-        gini["mean"],
-        yerr=[low, high],
-        capsize=3,
-        color=[_style(i)["color"] for i in range(len(arms))],
-    )
-    ax.set_xticks(range(len(arms)), arms, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("Gini (index 0-1)")
-    ax.set_title("Gini of household income with 95% interval", fontsize=10)
-    lo = float(np.nanmin(gini["mean_low"].fillna(gini["mean"])))
-    hi = float(np.nanmax(gini["mean_high"].fillna(gini["mean"])))
-    ax.set_ylim(lo - (hi - lo + 1e-6), hi + (hi - lo + 1e-6))
-    figure.tight_layout()  # room for the rotated scenario names under the bars
-    return figure
-
-
-def _inequality(
-    results: Results, table: pd.DataFrame, arms: list[str], baseline: str | None = None
-) -> str:
-    import matplotlib.pyplot as plt
-
-    parts = []
-    gini = table[table["outcome"] == "gini_income"].set_index("arm").reindex(arms)
-    if not gini.empty and gini["mean"].notna().any():
-        parts.append(_png(gini_figure(gini, arms)))
-    parts.append(_household_lorenz(results, arms, baseline or arms[0]))
-    curves, left = municipal_lorenz(results, arms)
-    if curves:
-        figure, ax = plt.subplots(figsize=(4.5, 4.2))
-        for index, arm in enumerate(arms):
-            if arm in curves:
-                ax.plot(*curves[arm], label=arm, lw=1.2, **_style(index))
-        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, linestyle=":")
-        ax.set_xlabel("cumulative share of population")
-        ax.set_ylabel("cumulative share of income")
-        ax.set_title("Lorenz curve of municipal income per head (last panel step)", fontsize=9)
-        ax.legend(fontsize=7)
-        parts.append(
-            "<h3>Lorenz curve of municipal income per head</h3><p>Municipalities ranked by "
-            "income per head, weighted by population (municipal panel, last panel step, "
-            f"the runs of a scenario pooled). Left out: {left['left_out']:,} of the "
-            f"{left['rows']:,} municipality rows (one municipality in one run) that have no "
-            "worker agent, hence no income per head; they hold "
-            f"{left['population_left_out']:,.0f} inhabitants.</p>" + _png(figure)
-        )
-    return "".join(parts)
-
-
 def platform_shares(results: Results) -> pd.DataFrame:
     """Columns ``arm``, ``step``, ``segment``, ``kind``, ``share``: each kind's share of the
     transactions of the segment's open platforms, mean over the arm's runs, so a segment's
@@ -551,7 +342,7 @@ def _power(table: pd.DataFrame) -> str:
     return (
         f"<h3>Are there enough replications?</h3><p>{html.escape(text)}</p><details><summary>"
         "Detectable difference per outcome (median over the scenarios) and the replications "
-        f"the unclear differences would need (median)</summary>{_table_html(shown)}</details>"
+        f"the unclear differences would need (median)</summary>{table_html(shown)}</details>"
     )
 
 
@@ -572,7 +363,7 @@ def _sensitivity(results: Results, at: At) -> str:
             continue
         data = base64.b64encode(sensitivity_figure(result)).decode("ascii")
         parts.append(
-            f"<h3>{name}</h3>{_table_html(result.table.round(4))}"
+            f"<h3>{name}</h3>{table_html(result.table.round(4))}"
             f'<img alt="figure" src="data:image/png;base64,{data}">'
         )
     return "".join(parts)
@@ -596,15 +387,16 @@ def build_report(
         table = compare(results, baseline=baseline, at=at)
         runs, arms = register_arms(results)
         manifest = results.manifest
-        sections = [scorecard.section(table), _what_was_run(manifest, baseline, table, runs)]
-        sections.append(
+        sections = [
+            scorecard.section(table),
+            places.section(results, runs, arms, baseline),
+            _what_was_run(manifest, baseline, table, runs),
             f"<h2>Comparison with {html.escape(baseline)} ({html.escape(at.describe())})</h2>"
-            "<p>Mean over replications with its 95% t-interval; difference from the baseline "
-            "paired by replication (same seeds) with its 95% t-interval; verdict from the "
-            "outcome's better direction when the paired interval excludes 0.</p>"
-            + _table_html(display_table(table), "verdict")
-            + _power(table)
-        )
+            f"<p>The full table, {len(table):,} rows ({table['outcome'].nunique()} outcomes x "
+            f"{table['arm'].nunique()} scenarios), is in the "
+            '<a href="#appendix">appendix</a> at the end, filterable by scenario.</p>'
+            + _power(table),
+        ]
         names = outcome_names(results)
         sections.append("<h2>Time series</h2>")
         for family in dict.fromkeys(OUTCOMES[n].family for n in names if n in OUTCOMES):
@@ -613,9 +405,12 @@ def build_report(
             for group, ncols in series_groups(members):
                 sections.append(_series_figure(results, arms, group, family, ncols))
         sections.append("<h2>Maps of the territory</h2>" + _maps(results, arms, baseline))
-        sections.append("<h2>Income inequality</h2>" + _inequality(results, table, arms, baseline))
+        sections.append(
+            "<h2>Income inequality</h2>" + inequality.section(results, table, arms, baseline)
+        )
         sections.append("<h2>Platform market</h2>" + _platforms(results, arms))
         sections.append(_sensitivity(results, at))
+        sections.append(appendix.section(table))
     finally:
         if not isinstance(directory, Results):
             results.close()
@@ -674,7 +469,7 @@ def _what_was_run(
         + (note if overrides else "")
         + design_text
         + "<h3>Scenarios and their levers</h3>"
-        + _table_html(pd.DataFrame(lever_rows))
+        + table_html(pd.DataFrame(lever_rows))
     )
 
 

@@ -284,7 +284,7 @@ def scorecard(table: pd.DataFrame) -> tuple[Any, str]:
 
 
 def section(table: pd.DataFrame) -> str:
-    """The report's scorecard section: heading, explanation, heatmap, table, sentences."""
+    """The report's scorecard section: heading, heatmap, explanation, table, sentences."""
     frame = cells(table)
     if frame.empty:
         return ""
@@ -293,14 +293,13 @@ def section(table: pd.DataFrame) -> str:
     at = html.escape(str(table.attrs.get("at", "")))
     items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences(table).values())
     return (
-        f"<h2>Scorecard: which scenario changes what</h2>"
-        f"<p>Each cell: the headline outcome's difference from {baseline} ({at}), "
+        "<h2>Scorecard: which scenario changes what</h2>"
+        + png(figure, alt="scorecard")  # first, so that it fits the first screen
+        + f"<p>Each cell: the headline outcome's difference from {baseline} ({at}), "
         "paired by replication, with its 95% "
         "interval and relative change. Blue is better, red worse, whatever the outcome's "
         "direction (deeper for larger relative changes, full at 20%); grey: the interval "
         "includes 0 (no clear difference). Shares are in percentage points; HHIs on the "
-        "0-10,000 scale. The full comparison follows below.</p>"
-        + png(figure, alt="scorecard")
-        + table_html
-        + f"<ul>{items}</ul>"
+        "0-10,000 scale. The full comparison table is in the "
+        '<a href="#appendix">appendix</a> at the end.</p>' + table_html + f"<ul>{items}</ul>"
     )

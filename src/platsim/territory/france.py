@@ -205,14 +205,24 @@ def _outlines() -> pd.DataFrame:
         return pd.read_parquet(path)
 
 
-def outlines_km(where: pd.DataFrame, level: str = "departement") -> list[np.ndarray]:
-    """The outer rings (km, projected as the territory is) of the départements (or régions)
-    the places ``where`` lie in, for maps; built by ``tools/build_france.py``."""
+def outlines_lonlat(where: pd.DataFrame, level: str = "departement") -> list[np.ndarray]:
+    """The outer rings (one ``(n, 2)`` array of longitude, latitude in degrees each) of the
+    départements (or régions) the places ``where`` lie in, for maps; built by
+    ``tools/build_france.py``."""
     column = {"departement": "departement", "region": "region_code"}[level]
     codes = set(where[column].astype(str))
     table = _outlines()
     rows = table[(table["level"] == level) & table["code"].isin(codes)]
-    return [project(row.lon, row.lat, where) for row in rows.itertuples()]
+    return [
+        np.column_stack([np.asarray(row.lon, dtype=float), np.asarray(row.lat, dtype=float)])
+        for row in rows.itertuples()
+    ]
+
+
+def outlines_km(where: pd.DataFrame, level: str = "departement") -> list[np.ndarray]:
+    """The outer rings (km, projected as the territory is) of the départements (or régions)
+    the places ``where`` lie in, for maps; built by ``tools/build_france.py``."""
+    return [project(ring[:, 0], ring[:, 1], where) for ring in outlines_lonlat(where, level)]
 
 
 def france_territory(

@@ -1,0 +1,202 @@
+"""Tests of platsim.analysis.places: the EPCIs that gain and lose most, by name, on a real
+territory (Yvelines); one line on a generated one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import platsim.experiment.results
+from platsim.analysis import places
+from platsim.analysis.compare import t_interval
+from platsim.analysis.figures import empty_series
+from platsim.analysis.report import build_report, register_arms
+from platsim.analysis.scorecard import format_effect
+from platsim.experiment.runner import run_batch
+
+#: Yvelines (259 communes, 11 EPCIs) under the baseline's rules, with its services pooled by
+#: EPCI, and the same territory under another name (no difference at all).
+EXPERIMENT = """
+name: places
+scenarios: [yvelines, pooling.yaml, same.yaml]
+replications: 3
+steps: 12
+seed: 7
+outputs:
+  panel_every: 6
+"""
+SYNTHETIC = """
+name: synthetic
+scenarios: [baseline, open_data]
+replications: 2
+steps: 4
+overrides:
+  territory.n_municipalities: 12
+outputs:
+  panel_every: 2
+"""
+
+
+@pytest.fixture(scope="module")
+def real_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small batch on Yvelines (about 4 s)."""
+    folder = tmp_path_factory.mktemp("places")
+    (folder / "pooling.yaml").write_text(
+        "extends: yvelines\nname: pooling\npublic:\n  pooling: epci\n  conditional_funding: true\n"
+    )
+    (folder / "same.yaml").write_text("extends: yvelines\nname: same\n")
+    (folder / "places.yaml").write_text(EXPERIMENT)
+    assert run_batch(folder / "places.yaml", folder / "results", executor="local").exit_code == 0
+    return folder / "results"
+
+
+@pytest.fixture(scope="module")
+def paired(real_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The place values, the runs with their arms, and the paired effects."""
+    with platsim.experiment.results.open(real_dir) as results:
+        runs, _ = register_arms(results)
+        values = places.place_values(results, "epci")
+    return values, runs, places.paired_effects(values, runs, "yvelines")
+
+
+@pytest.fixture(scope="module")
+def effects(paired: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
+    return paired[2]
+
+
+def test_places_of_yvelines_are_its_epcis_by_name(real_dir: Path) -> None:
+    with platsim.experiment.results.open(real_dir) as results:
+        assert places.place_level(results) == "epci"
+        names = places.place_names(results, "epci")
+        values = places.place_values(results, "epci")
+    assert values["place"].nunique() == 11
+    assert names["200073344"] == "Communauté d'agglomération Rambouillet Territoires"
+    assert set(values["place"]) <= set(names)
+    assert (values["step"] == 12).all()
+
+
+def test_place_values_are_population_weighted_means_of_the_communes(real_dir: Path) -> None:
+    with platsim.experiment.results.open(real_dir) as results:
+        values = places.place_values(results, "epci").set_index(["run_id", "place"])
+        panel = results.df("SELECT * FROM panel WHERE step = 12")
+    checked = 0
+    for (run_id, epci), part in panel.groupby(["run_id", "epci"]):
+        for outcome in ("income_per_head", "unemployment_rate"):
+            ok = np.isfinite(part[outcome].to_numpy(dtype=float))
+            expected = np.average(part[outcome][ok], weights=part["population"][ok])
+            assert values.loc[(run_id, epci), outcome] == pytest.approx(expected, rel=1e-12)
+            checked += 1
+    assert checked == 9 * 11 * 2
+
+
+def test_paired_effects_are_t_intervals_over_replications(
+    paired: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+) -> None:
+    values, runs, effects = paired
+    frame = values.merge(runs, on="run_id")
+    assert set(effects["arm"]) == {"pooling", "same"}
+    assert len(effects) == 2 * 11 * 2
+    for row in effects[effects["arm"] == "pooling"].itertuples(index=False):
+        mine = frame[(frame["arm"] == "pooling") & (frame["place"] == row.place)]
+        base = frame[(frame["arm"] == "yvelines") & (frame["place"] == row.place)]
+        pairs = mine.merge(base, on="replication", suffixes=("", "_base"))
+        diff, low, high = t_interval(pairs[row.outcome] - pairs[f"{row.outcome}_base"])
+        assert row.pairs == 3
+        assert (row.diff, row.diff_low, row.diff_high) == pytest.approx((diff, low, high))
+    same = effects[effects["arm"] == "same"]
+    assert (same["diff"] == 0).all() and (same["verdict"] == "no clear difference").all()
+
+
+def test_extremes_gain_and_lose_the_better_way(effects: pd.DataFrame) -> None:
+    chosen = places.extremes(effects)
+    assert set(chosen["side"]) <= {"gains", "loses"}
+    for (arm, outcome, side), part in chosen.groupby(["arm", "outcome", "side"]):
+        assert 1 <= len(part) <= places.SHOWN
+        assert list(part["rank"]) == list(range(1, len(part) + 1))
+        gain = part["diff"] * (1 if outcome == "income_per_head" else -1)
+        assert ((gain > 0) if side == "gains" else (gain < 0)).all(), (arm, outcome, side)
+        ordered = gain.to_numpy() if side == "gains" else -gain.to_numpy()
+        assert (np.diff(ordered) <= 0).all()
+        everyone = effects[(effects["arm"] == arm) & (effects["outcome"] == outcome)]
+        sign = 1 if outcome == "income_per_head" else -1
+        best = (
+            (everyone["diff"] * sign).max() if side == "gains" else (everyone["diff"] * sign).min()
+        )
+        assert gain.iloc[0] == pytest.approx(best)
+    assert chosen[chosen["arm"] == "same"].empty  # nothing moves: no place gains or loses
+
+
+def test_report_names_the_places_with_their_numbers(real_dir: Path, effects: pd.DataFrame) -> None:
+    text, _ = build_report(real_dir)
+    section = text.split('<h2 id="places">')[1].split("<h2>")[0]
+    assert section.startswith("Places: which EPCIs gain and lose most")
+    with platsim.experiment.results.open(real_dir) as results:
+        names = places.place_names(results, "epci")
+    chosen = places.extremes(effects)
+    pooled = chosen[chosen["arm"] == "pooling"]
+    assert not pooled.empty
+    for row in pooled.itertuples(index=False):
+        unit = "EUR / month" if row.outcome == "income_per_head" else "share"
+        table = section.split(f'data-outcome="{row.outcome}"')[1].split("</table>")[0]
+        item = re.search(rf'data-place="{row.place}">([^<]*)</li>', table)
+        assert item, row.place
+        name = names[row.place].replace("'", "&#x27;")
+        effect = format_effect(unit, row.diff, row.diff_low, row.diff_high)
+        assert item.group(1).startswith(f"{name}: {effect}")
+    assert section.count('<img alt="map of') == 2
+
+
+def test_maps_are_in_longitude_and_latitude_with_outlines(
+    real_dir: Path, effects: pd.DataFrame
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with platsim.experiment.results.open(real_dir) as results:
+        communes, rings = places.map_data(
+            results, "epci", effects, "income_per_head", ["pooling", "same"]
+        )
+    assert len(communes) == 259
+    assert communes["lon"].between(1.4, 2.3).all() and communes["lat"].between(48.4, 49.1).all()
+    assert communes["pooling"].notna().all()
+    assert len(rings) == 1 and rings[0].shape[1] == 2  # Yvelines' outline, degrees
+    assert (
+        rings[0][:, 0].min() < communes["lon"].min() < communes["lon"].max() < rings[0][:, 0].max()
+    )
+    figure = places.map_figure(communes, rings, ["pooling", "same"], "income_per_head")
+    try:
+        assert empty_series(figure) == []
+        ax = figure.axes[0]
+        assert ax.get_xlabel() == "longitude (°)" and ax.get_ylabel() == "latitude (°)"
+    finally:
+        plt.close(figure)
+
+
+def test_one_epci_makes_communes_and_many_make_departements(
+    real_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(places, "MAX_EPCIS", 5)  # Yvelines' 11 EPCIs are "too many"
+    with platsim.experiment.results.open(real_dir) as results:
+        # one département only: its communes are the places
+        assert places.place_level(results) == "code"
+        names = places.place_names(results, "code")
+    assert names["78486"] == "Le Perray-en-Yvelines"
+
+
+def test_generated_territory_skips_the_section_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "synthetic.yaml").write_text(SYNTHETIC)
+    assert run_batch(tmp_path / "synthetic.yaml", tmp_path / "out", executor="local").exit_code == 0
+    with platsim.experiment.results.open(tmp_path / "out") as results:
+        assert places.place_level(results) is None
+        runs, arms = register_arms(results)
+        text = places.section(results, runs, arms, "baseline")
+    # the whole section (the report places it after the scorecard: test_report_first_screen)
+    skipped = re.fullmatch(r'<p class="note" id="places-skipped">([^<]*)</p>', text)
+    assert skipped and skipped.group(1) == places.SYNTHETIC.replace("'", "&#x27;")
+    assert "\n" not in text
