@@ -387,6 +387,7 @@ def test_a_firm_digitises_only_if_it_can_pay_from_retained_cash(make_model) -> N
     model.step()  # firms have a wage bill, hence a saving that pays the investment back
     economy, firms = model.scenario.economy, model.firms
     model.municipalities.connectivity[:] = 1.0
+    model.workers.literacy[:] = 1.0  # with connectivity 1 and rate 1: a sure chance
     firms.digital[:] = False
     cost = economy.digital_investment * np.maximum(firms.employees, 1)
     buffer = firms_phase.cash_buffer(firms.wage_bill, economy)
@@ -410,14 +411,34 @@ def test_a_firm_digitises_only_if_it_can_pay_from_retained_cash(make_model) -> N
     assert model.ledger.outflows["firm_investment"] == pytest.approx(cost[expected].sum())
 
 
-def test_no_firm_digitises_when_the_investment_cannot_pay_back(make_model) -> None:
+@pytest.mark.parametrize(("payback", "adopts"), [(36.0, True), (0.01, False)])
+def test_no_firm_digitises_when_the_investment_cannot_pay_back(make_model, payback, adopts):
+    """Rich firms with every chance: they digitise at the default 36 months' payback, and
+    none does when the saving must recover the cost within a third of a day."""
     model = make_model(
-        overrides={"economy.digital_adoption_rate": 1.0, "economy.digital_payback_months": 0.01}
+        overrides={"economy.digital_adoption_rate": 1.0, "economy.digital_payback_months": payback}
     )
+    model.step()  # firms have a wage bill, hence a saving
+    model.municipalities.connectivity[:] = 1.0
+    model.workers.literacy[:] = 1.0  # with connectivity 1 and rate 1: a sure chance
     model.firms.digital[:] = False
     model.firms.cash[:] = 1e9
     firms_phase.adopt_digital(model)
-    assert not model.firms.digital.any()
+    assert model.firms.digital.any() == adopts
+
+
+def test_free_digitisation_needs_no_spare_cash(make_model) -> None:
+    model = make_model(
+        overrides={"economy.digital_adoption_rate": 1.0, "economy.digital_investment": 0.0}
+    )
+    model.step()
+    model.municipalities.connectivity[:] = 1.0
+    model.workers.literacy[:] = 1.0  # with connectivity 1 and rate 1: a sure chance
+    firms = model.firms
+    firms.digital[:] = False
+    firms.cash[:] = -1.0  # below any buffer
+    firms_phase.adopt_digital(model)
+    np.testing.assert_array_equal(firms.digital, firms.alive)
 
 
 def test_a_costlier_digital_investment_leaves_fewer_firms_digitised(

@@ -211,10 +211,10 @@ def test_mandated_trusted_third_party_differs_from_open_data_by_the_entrusted_pu
     )
 
 
-def test_quality_is_q0_plus_beta_log_effective_data_plus_kappa_log_capital_in_each_segment():
+def test_quality_is_q0_plus_beta_log_effective_data_plus_eta_log_capital_in_each_segment():
     model = build(**{"platforms.entry_rate": 0.0})
     model.step()
-    kappa = model.scenario.platforms.quality_capital_effect
+    eta = model.scenario.platforms.quality_capital_effect
     unit = model.scenario.platforms.data_unit * model.reference_spending
     assert any(p.quality_capital > 0 for p in pm.active_platforms(model))
     for platform in pm.active_platforms(model):
@@ -222,7 +222,7 @@ def test_quality_is_q0_plus_beta_log_effective_data_plus_kappa_log_capital_in_ea
         assert platform.quality == pytest.approx(
             platform.spec.quality
             + beta * np.log1p(platform.effective_data)
-            + kappa * np.log1p(platform.quality_capital / unit),
+            + eta * np.log1p(platform.quality_capital / unit),
             rel=1e-12,
         )
     for segment in ("goods", "local_services", "freelance"):

@@ -43,7 +43,7 @@ def test_cost_advantage_is_the_data_ratio_to_the_power_phi():
 
 def test_at_the_target_a_euro_of_capital_pays_for_itself():
     """At K*, the discounted commission revenue of one more euro of capital (its quality
-    gain kappa p / (u + K) times d S / d q = S (1 - sigma), times m / (delta + r)) is 1."""
+    gain eta p / (u + K) times d S / d q = S (1 - sigma), times m / (delta + r)) is 1."""
     model = one_platform("global")
     platform, config = model.platforms[0], model.scenario.platforms
     unit = pq.money_unit(model)
@@ -65,25 +65,44 @@ def test_at_the_target_a_euro_of_capital_pays_for_itself():
 
 
 def test_capital_converges_to_its_target_and_spending_to_the_steady_share_of_revenue():
-    """At fixed sales, K_t+1 = K_t + lambda (K* - K_t) converges to K*; the spending then
-    replaces depreciation: delta K* / p a month, which is kappa (1 - sigma) delta /
-    (delta + r) of commission revenue less delta u / (p m S) (analytic)."""
-    model = one_platform("global", commission=0.2)
-    platform, config = model.platforms[0], model.scenario.platforms
+    """Two platforms of a segment at fixed sales, one with 9 times the other's effective
+    data (so p = 1.34 and 0.45). K_t+1 = K_t + lambda (K* - K_t) converges to K*; spending
+    then replaces depreciation: delta K* / p a month, which is eta (1 - sigma) delta /
+    (delta + r) of commission revenue less delta u / (p m S) (analytic: p cancels in the
+    first term, so both spend nearly the same share; the one with more data holds more
+    capital)."""
+    model = build(
+        **{
+            "platforms.catalogue": {
+                "rich": {"kind": "global", "segment": GOODS, "commission": 0.2},
+                "poor": {"kind": "global", "segment": GOODS, "commission": 0.2},
+            },
+            "platforms.entry_rate": 0.0,
+        }
+    )
+    config = model.scenario.platforms
+    rich, poor = model.platforms[0], model.platforms[1]
     unit = pq.money_unit(model)
-    platform.last_transactions, platform.effective_data = 300.0 * unit, 50.0
-    model.last_flows = {"goods_spending": 3_000.0 * unit}
-    sigma = 0.1
+    spending = 3_000.0 * unit
+    model.flows = {"goods_spending": spending}
+    for platform, data in ((rich, 89.0), (poor, 9.0)):
+        platform.commission = 0.2
+        platform.last_transactions, platform.effective_data = 300.0 * unit, data
     for _ in range(600):
-        pq.invest_in_quality(model, {GOODS: [platform]})
-    target = pq.target_capital(model, platform, 1.0, platform.last_transactions, 3_000.0 * unit)
-    assert platform.quality_capital == pytest.approx(target, rel=1e-9)
+        pq.invest_in_quality(model, {GOODS: [rich, poor]})
+    advantage = pq.cost_advantage(np.array([89.0, 9.0]), config.data_quality_elasticity)
+    np.testing.assert_allclose(advantage, [(90 / 50) ** 0.5, (10 / 50) ** 0.5])
     delta, r = config.quality_depreciation, config.discount_rate
-    kappa = config.quality_capital_effect
-    revenue = platform.commission * platform.last_transactions
-    expected = kappa * (1 - sigma) * delta / (delta + r) - delta * unit / revenue
-    assert platform.quality_spending / revenue == pytest.approx(expected, rel=1e-9)
-    print(f"quality spending at the target: {platform.quality_spending / revenue:.3f} of revenue")
+    eta, sigma = config.quality_capital_effect, 0.1
+    for platform, per_euro in zip((rich, poor), advantage, strict=True):
+        target = pq.target_capital(model, platform, per_euro, platform.last_transactions, spending)
+        assert platform.quality_capital == pytest.approx(target, rel=1e-9)
+        revenue = platform.commission * platform.last_transactions
+        expected = eta * (1 - sigma) * delta / (delta + r) - delta * unit / (per_euro * revenue)
+        assert platform.quality_spending / revenue == pytest.approx(expected, rel=1e-9)
+        print(f"p {per_euro:.2f}: spends {platform.quality_spending / revenue:.3f} of revenue")
+    assert rich.quality_capital > poor.quality_capital
+    assert rich.quality > poor.quality
 
 
 @pytest.mark.parametrize(
@@ -98,7 +117,7 @@ def test_who_pays_for_quality(kind, inflow, cash_falls):
     unit = pq.money_unit(model)
     platform.last_transactions, platform.effective_data = 300.0 * unit, 50.0
     platform.quality_capital, platform.cash = 0.0, 100.0
-    model.last_flows = {"goods_spending": 3_000.0 * unit}
+    model.flows = {"goods_spending": 3_000.0 * unit}
     model.ledger.reset()
     pq.invest_in_quality(model, {GOODS: [platform]})
     outlay = platform.quality_spending

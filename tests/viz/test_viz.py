@@ -53,6 +53,7 @@ def test_levers_are_the_issue_levers_with_schema_choices() -> None:
         "public.broadband_programme",
         "goods.network_effect",
         "goods.data_effect",
+        "platforms.data_quality_elasticity",
         "goods.homing_cost",
     }
     assert levers["competition.multihoming"].kind == "switch"

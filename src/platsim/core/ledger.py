@@ -6,10 +6,10 @@ sales and the gig workers' pay. Within the territory it only moves between them;
 (external sales, benefits, grants, entrants' capital, written-off debts, subsidies and
 top-ups of platforms) and leaves (imports, fixed costs paid to outside suppliers, outside
 public purchases, dividends paid to owners outside, the outside owners' part of exiting firms'
-cash, a global platform's commissions, platforms' outside suppliers and operating costs,
-social contributions, firms' digital investment bought outside) through the flows recorded
-here. Dividends and exit payouts to resident owners are internal: they become household
-income. The identity checked every step is
+cash, a global platform's commissions, platforms' outside suppliers and operating, fixed and
+quality costs, social contributions, firms' digital investment bought outside) through the
+flows recorded here. Dividends and exit payouts to resident owners are internal: they become
+household income. The identity checked every step is
 
     change in money held in the territory = inflows - outflows.
 

@@ -234,8 +234,6 @@ class TerritoryModel(mesa.Model):
         self.ledger = Ledger()
         self.events: defaultdict[str, int] = defaultdict(int)
         self.flows: dict[str, float] = {}
-        #: Last month's flows (platforms' quality investment reads their segment's spending).
-        self.last_flows: dict[str, float] = {}
         self.panel: list[dict[str, np.ndarray]] = []
         self.lorenz: list[dict[str, np.ndarray]] = []
         self._open_initial_platforms()
@@ -306,7 +304,7 @@ class TerritoryModel(mesa.Model):
         self._stock_before = self.money_stock()
         self.ledger.reset()
         self.events = defaultdict(int)
-        self.last_flows, self.flows = self.flows, {}
+        self.flows = {}
         for _, phase in PHASES:
             phase(self)
         record_lorenz(self)

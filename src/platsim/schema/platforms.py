@@ -182,9 +182,9 @@ class Platforms(Section):
     quality_capital_effect: float = param(
         0.15,
         "utility / log quality capital",
-        "kappa: quality from the platform's quality capital K, q += kappa ln(1 + K / u), u "
-        "the money unit of data (docs/ODD.md 5.8). At its target a platform spends about "
-        "kappa delta / (delta + r) of its commission revenue on quality (0.12 at the "
+        "eta: quality from the platform's quality capital K, q += eta ln(1 + K / u), u the "
+        "money unit of data (docs/ODD.md 7.2). At its target a platform spends about "
+        "eta delta / (delta + r) of its commission revenue on quality (0.12 at the "
         "defaults).",
         ge=0,
         le=10,

@@ -53,7 +53,8 @@ class LeverSpec:
 #: The main governance levers of the issue: data regime and share, commission cap,
 #: interoperability (multi-homing), worker protection (earnings floor), inter-municipal pooling
 #: and the broadband programme; then the goods market's forces that make it tip or not
-#: (network and data effects, households' cost of multi-homing).
+#: (network and data effects, data's effect on the cost of quality, households' cost of
+#: multi-homing).
 LEVER_SPECS: tuple[LeverSpec, ...] = (
     LeverSpec(
         "data.regime",
@@ -111,6 +112,13 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
         step=0.05,
         help="Quality a goods platform gains from its data: strong effects reward the "
         "largest platform.",
+    ),
+    LeverSpec(
+        "platforms.data_quality_elasticity",
+        "Data lower the cost of quality",
+        step=0.1,
+        help="How much cheaper quality is for a platform with more data than its rivals: the "
+        "data leader invests more and pulls ahead.",
     ),
     LeverSpec(
         "goods.homing_cost",

@@ -379,7 +379,8 @@ def adopt_digital(model: TerritoryModel) -> None:
     spare = firms.cash - cash_buffer(firms.wage_bill, economy)
     gain = economy.digital_productivity_gain
     saving = firms.wage_bill * gain / (1.0 + gain)
-    adopt = chance & (spare >= cost) & (saving * economy.digital_payback_months >= cost)
+    affordable = (cost <= 0) | (spare >= cost)
+    adopt = chance & affordable & (saving * economy.digital_payback_months >= cost)
     paid = np.where(adopt, cost, 0.0)
     firms.cash -= paid
     model.ledger.outflow("firm_investment", np.add.reduce(paid))

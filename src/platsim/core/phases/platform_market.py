@@ -7,7 +7,7 @@ sellers choose the platforms they use, in each segment (goods, local_services, f
    T / unit``) and pays its costs; its effective data ``E`` follows the data regime within
    its segment (:mod:`platsim.core.phases.platform_data`); its market share is its share
    of the segment's platform transactions; it invests in quality, which data make
-   cheaper, and its quality is ``q = q0 + beta_s ln(1 + E) + kappa ln(1 + K / u)``
+   cheaper, and its quality is ``q = q0 + beta_s ln(1 + E) + eta ln(1 + K / u)``
    (:mod:`platsim.core.phases.platform_quality`).
 3. Commissions: market-priced platforms (global, entrant) move a share
    ``commission_adjustment`` towards ``operating_cost + 1 / (alpha_s (1 - share))`` (the

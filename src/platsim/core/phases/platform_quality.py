@@ -1,8 +1,8 @@
 """Platforms' quality: data and a quality stock that platforms invest in, where data lower
 the cost of quality (Prüfer & Schottmüller 2021).
 
-A platform's quality is ``q = q0 + beta_s ln(1 + E) + kappa ln(1 + K / u)``: ``E`` its
-effective data (:func:`platsim.core.phases.platform_market.effective_data`), ``K`` its
+A platform's quality is ``q = q0 + beta_s ln(1 + E) + eta ln(1 + K / u)``: ``E`` its
+effective data (:func:`platsim.core.phases.platform_data.effective_data`), ``K`` its
 quality capital (EUR of quality bought, depreciating at ``delta`` a month) and ``u`` the
 money unit of data (``data_unit`` x the initial monthly household spending, so that the
 term does not depend on the territory's scale).
@@ -13,16 +13,19 @@ platforms): a platform with more effective data than its rivals buys quality che
 target stock is where one more euro of capital pays for itself in discounted commission
 revenue; with logit demand ``d ln S_i / d q_i = 1 - sigma_i``, so
 
-    u + K*_i = kappa p_i m_i S_i (1 - sigma_i) / (delta + r),
+    u + K*_i = eta p_i m_i S_i (1 - sigma_i) / (delta + r),
 
-``m_i`` its commission, ``S_i`` last month's sales through it, ``sigma_i`` its share of the
-segment's spending (online and offline) and ``r`` the monthly discount rate. It spends
+``m_i`` its commission, ``S_i`` the sales through it recorded since the last platform-market
+phase (this month's household spending, last month's reach-gain external sales), ``sigma_i``
+their share of the segment's spending of the month, online and offline (capped at 1; the
+reach-gain sales are not in the denominator), and ``r`` the monthly discount rate. It spends
 ``(delta K + lambda (K* - K)) / p_i`` (never below 0), bought outside the territory; a
 platform that pays from its own cash (cooperative, entrant) spends at most its cash, a
 territorial platform's spending is paid by the State like its other costs, a global
 platform's is outside the territory's accounts. At the target, quality spending is
-``kappa p_i (1 - sigma_i) delta / (delta + r)`` of commission revenue: ``kappa`` is set from
-platforms' R&D intensity (docs/ODD.md 5.8).
+``eta (1 - sigma_i) delta / (delta + r) - delta u / (p_i m_i S_i)`` of commission revenue
+(``p_i`` cancels in the first term): ``eta`` is set from platforms' R&D intensity
+(docs/ODD.md 7.2).
 """
 
 from __future__ import annotations
@@ -48,14 +51,14 @@ def money_unit(model: TerritoryModel) -> float:
 
 
 def quality(model: TerritoryModel, platform: Platform) -> float:
-    """``q0 + beta_s ln(1 + E) + kappa ln(1 + K / u)`` of a platform at its current effective
+    """``q0 + beta_s ln(1 + E) + eta ln(1 + K / u)`` of a platform at its current effective
     data and quality capital."""
     beta = getattr(model.scenario, platform.segment).data_effect
-    kappa = model.scenario.platforms.quality_capital_effect
+    eta = model.scenario.platforms.quality_capital_effect
     return (
         platform.spec.quality
         + beta * float(np.log1p(platform.effective_data))
-        + kappa * float(np.log1p(platform.quality_capital / money_unit(model)))
+        + eta * float(np.log1p(platform.quality_capital / money_unit(model)))
     )
 
 
@@ -67,13 +70,14 @@ def cost_advantage(effective: np.ndarray, elasticity: float) -> np.ndarray:
 
 
 def segment_spending(model: TerritoryModel, segment: str) -> float:
-    """Last month's spending of a segment, online and offline (EUR): households' goods or
-    local-services spending, or firms' budget for outside skilled services (freelance)."""
+    """This month's spending of a segment, online and offline (EUR; consumption, the phase
+    before the platform market, recorded it): households' goods or local-services spending,
+    or firms' budget for outside skilled services (freelance)."""
     if segment == FREELANCE:
         firms = model.firms
         n_firms = int(np.count_nonzero(firms.alive))
         return model.scenario.freelance.budget_share * model.scenario.economy.fixed_cost * n_firms
-    return float(model.last_flows.get(SEGMENT_FLOWS[segment], 0.0))
+    return float(model.flows.get(SEGMENT_FLOWS[segment], 0.0))
 
 
 def target_capital(
