@@ -66,7 +66,7 @@ def test_scorecard_is_the_first_section_after_the_title(table: pd.DataFrame) -> 
     first = after_title.split("<h2>")[1]
     assert 'alt="scorecard" src="data:image/png;base64,' in first
     assert '<table class="scorecard">' in first
-    assert "not recorded yet (issue 15)" in first  # public cost, not recorded yet
+    assert 'data-outcome="public_cost"' in first  # public cost, recorded by every run
 
 
 def test_each_cell_is_compares_difference(table: pd.DataFrame) -> None:
@@ -79,8 +79,7 @@ def test_each_cell_is_compares_difference(table: pd.DataFrame) -> None:
             r'data-outcome="([^"]*)" data-diff="([^"]+)"[^>]*>(.*?)</td>', row
         ):
             if outcome == "":
-                assert "not recorded yet (issue 15)" in shown
-                continue
+                pytest.fail(f"{arm}: a column without an outcome: {shown}")
             expected = table.query("arm == @arm and outcome == @outcome").iloc[0]
             assert float(diff) == pytest.approx(expected["diff"], abs=1e-12)
             factor, digits = _scale(expected["unit"])
@@ -91,18 +90,18 @@ def test_each_cell_is_compares_difference(table: pd.DataFrame) -> None:
                 shown,
             )
             checked += 1
-    assert checked == 8  # 2 scenarios x 4 recorded headline outcomes
+    assert checked == 10  # 2 scenarios x 5 headline outcomes (public cost included)
 
 
 def test_identical_scenario_is_greyed_no_clear_difference(table: pd.DataFrame) -> None:
     frame = scorecard.cells(table)
     same = frame[(frame["arm"] == "same") & (frame["outcome"] != "")]
-    assert len(same) == 4
+    assert len(same) == 5
     assert (same["verdict"] == "no clear difference").all()
     assert same["goodness"].isna().all()
     _, html_text = scorecard.scorecard(table)
     row = html_text.split("<tr><th>same</th>")[1].split("</tr>")[0]
-    assert row.count("no clear difference") == 4
+    assert row.count("no clear difference") == 5
     grey = "background:rgb(217,217,217)"
     assert row.count(grey) == 5  # the four outcomes and public cost
     # open_data changes something clearly, and that cell is coloured
@@ -121,7 +120,8 @@ def test_sentences_numbers_equal_compares(table: pd.DataFrame) -> None:
     assert set(sentences) == {"open_data", "same"}
     assert sentences["same"] == (
         "same: goods HHI no clear difference; leakage no clear difference; "
-        "unemployment no clear difference; municipal Theil no clear difference."
+        "unemployment no clear difference; municipal Theil no clear difference; "
+        "public cost no clear difference."
     )
     text = sentences["open_data"]
     assert text.startswith("open_data: ") and text.endswith(".")
@@ -214,7 +214,18 @@ def test_palette_from_compare_rows(table: pd.DataFrame) -> None:
     )
 
 
+def test_results_made_before_public_cost_existed_say_it_is_not_recorded(
+    table: pd.DataFrame,
+) -> None:
+    older = table[~table["outcome"].str.startswith("public_cost")]
+    _, html_text = scorecard.scorecard(older)
+    row = html_text.split("<tr><th>open_data</th>")[1].split("</tr>")[0]
+    assert scorecard.NOT_RECORDED["public cost"] in row
+    assert "public cost" not in scorecard.sentences(older)["open_data"]
+
+
 def test_public_cost_fills_its_column_once_recorded(table: pd.DataFrame) -> None:
+    table = table[~table["outcome"].str.startswith("public_cost")]
     base = table[(table["arm"] == "open_data") & (table["outcome"] == "hhi_goods")].iloc[0]
     cost = {
         **base.to_dict(),
@@ -234,4 +245,5 @@ def test_public_cost_fills_its_column_once_recorded(table: pd.DataFrame) -> None
     assert row["text"].startswith("+0.40 M EUR [+0.35, +0.45]")
     assert "public cost +0.40 M EUR [+0.35, +0.45]" in scorecard.sentences(with_cost)["open_data"]
     _, html_text = scorecard.scorecard(with_cost)
-    assert "not recorded yet" not in html_text.split("<tr><th>open_data</th>")[1].split("</tr>")[0]
+    row = html_text.split("<tr><th>open_data</th>")[1].split("</tr>")[0]
+    assert scorecard.NOT_RECORDED["public cost"] not in row

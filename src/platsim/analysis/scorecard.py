@@ -9,8 +9,8 @@ higher or lower; *no clear difference* is grey. Then one sentence per scenario, 
 same numbers.
 
 The headline outcome of each column is declared in :data:`HEADLINES` (the first recorded
-candidate is used). Public cost is not recorded yet (issue 15): its column says so until an
-outcome ``public_cost`` appears in the comparison table, and is then filled like the others.
+candidate is used). Public cost is the outcome ``public_cost``; results made before it existed
+lack it, and its column then says so.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ LABELS: dict[str, str] = {
 #: Better direction assumed for an outcome the comparison table gives none.
 DEFAULT_BETTER: dict[str, str] = {"public_cost": "lower"}
 #: Text of a column whose outcome is not recorded.
-NOT_RECORDED = {"public cost": "not recorded yet (issue 15)"}
+NOT_RECORDED = {"public cost": "not recorded (results made before public_cost existed)"}
 #: Matplotlib colormap: diverging, colour-blind safe; its high end (blue) is "better".
 PALETTE = "RdBu"
 #: Grey of "no clear difference" (and of cells without a value).

@@ -227,6 +227,8 @@ class TerritoryModel(mesa.Model):
         #: Each segment's open platforms and their utilities (set by the platform market).
         self.market: platform_market.Market = {}
         self.platform_rows: list[tuple[object, ...]] = []
+        #: Public cost since step 0 (EUR of the whole territory: ``public_cost_total``).
+        self.public_cost_total = 0.0
         self.demand_cycle = 0.0
         #: Firms' aggregate profit margin in the first month, the reference of entry.
         self.reference_margin: float | None = None

@@ -171,6 +171,7 @@ class Platform(mesa.Agent):
         ledger.outflow("platform_costs", cost)
         if self.kind == TERRITORIAL:
             ledger.inflow("platform_subsidy", cost)  # the public platform's running costs
+            self.model.add_flow("public_platform_costs", cost)
         else:
             self.cash -= cost
 

@@ -83,6 +83,19 @@ OUTCOMES: dict[str, Outcome] = {
     "import_share": Outcome(
         "Household spending bought outside the territory", "share", "lower", "economy"
     ),
+    "public_cost": Outcome(
+        "Public money spent on the levers this month (state programmes, territorial "
+        "platforms' costs and top-ups, grant changes), for the whole territory",
+        "EUR / month",
+        "lower",
+        "public cost",
+    ),
+    "public_cost_total": Outcome(
+        "Public money spent on the levers since step 0, for the whole territory",
+        "EUR",
+        "lower",
+        "public cost",
+    ),
     "hhi": Outcome(
         "Herfindahl-Hirschman index of platforms' transactions: the segments' HHIs weighted by "
         "their transactions",

@@ -147,6 +147,8 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "external_sales": float(model.ledger.inflows.get("external_sales", 0.0)),
         "household_spending": spending,
         "import_share": metrics.safe_ratio(model.flows.get("household_leakage", 0.0), spending),
+        "public_cost": public_cost(model),
+        "public_cost_total": model.public_cost_total,
         "accounts_residual": model.accounts_residual,
         **platform_outcomes(model, employed_total, gig_workers, mean_wage),
     }
@@ -331,8 +333,31 @@ def panel_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
     return columns
 
 
+#: The model flows (EUR in agent units) whose sum is the public cost of the month: the state's
+#: broadband and training programmes, the running costs (quality included) and pay top-ups
+#: of territorial platforms, and the change in state grants under conditional funding (a
+#: saving: negative). Municipalities' ordinary budgets are not a cost of any lever.
+PUBLIC_COST_FLOWS = (
+    "public_broadband_programme",
+    "public_training_programme",
+    "public_platform_costs",
+    "public_platform_topups",
+    "public_grant_change",
+)
+
+
+def public_cost(model: TerritoryModel) -> float:
+    """Public money spent on the scenario's levers this month, in EUR of the whole territory
+    (the flows of :data:`PUBLIC_COST_FLOWS` times ``inhabitants_per_agent``: a worker agent
+    stands for that many working-age residents)."""
+    flows = model.flows
+    total = sum(flows.get(name, 0.0) for name in PUBLIC_COST_FLOWS)
+    return float(total) * model.scenario.population.inhabitants_per_agent
+
+
 def step(model: TerritoryModel) -> None:
     """Measure outcomes, collect them, and record the panel when due."""
+    model.public_cost_total += public_cost(model)
     model.outcomes = measure(model)
     model.datacollector.collect(model)
     model.platform_rows.extend(platform.row(model.steps) for platform in model.platforms)

@@ -352,6 +352,8 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
         if top_up > 0:
             if platform.kind in (GLOBAL, TERRITORIAL):
                 ledger.inflow("platform_topups", top_up)
+                if platform.kind == TERRITORIAL:  # paid by the state
+                    model.add_flow("public_platform_topups", top_up)
             else:
                 platform.cash -= top_up
         if contribution > 0:

@@ -97,6 +97,12 @@ def collect_taxes_and_grants(model: TerritoryModel) -> None:
     munis.budget += receipts
     munis.receipts += receipts
     model.ledger.inflow("grants", np.add.reduce(grants))
+    # what conditional funding changes in the state's grants (public cost: 0 or a saving)
+    model.add_flow(
+        "public_grant_change",
+        np.add.reduce(grants)
+        - model.scenario.public.grant_per_capita * np.add.reduce(munis.residents),
+    )
 
 
 def finish_training(model: TerritoryModel) -> None:
@@ -148,6 +154,8 @@ def allocate_budgets(model: TerritoryModel) -> None:
     munis.budget -= spent_outside
     state_money = np.add.reduce(programme) + np.add.reduce(state_paid)
     model.ledger.inflow("grants", state_money)
+    model.add_flow("public_broadband_programme", np.add.reduce(programme))
+    model.add_flow("public_training_programme", np.add.reduce(state_paid))
     model.ledger.outflow("public_purchases", np.add.reduce(spent_outside) + state_money)
     for platform in model.platforms:
         if platform.active:

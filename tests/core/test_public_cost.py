@@ -1,0 +1,88 @@
+"""Tests for the public cost of levers (``public_cost``, ``public_cost_total``; issue 15,
+item 2): the state's programmes, territorial platforms' costs and top-ups, and grant
+changes, in EUR of the whole territory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from platsim.core.model import TerritoryModel
+from platsim.core.phases import public
+from platsim.core.phases.observation import PUBLIC_COST_FLOWS, public_cost
+
+SMALL = {"territory.n_municipalities": 30, "simulation.panel_every": 0}
+
+
+def run(steps: int, **overrides) -> TerritoryModel:
+    model = TerritoryModel(seed=1, overrides={**SMALL, **overrides})
+    model.run_for(steps)
+    return model
+
+
+def test_the_baseline_costs_nothing_and_the_total_is_the_running_sum() -> None:
+    frame = run(24).metrics_frame()
+    assert (frame["public_cost"] == 0).all() and (frame["public_cost_total"] == 0).all()
+    frame = run(24, **{"public.broadband_programme": 5.0, "simulation.policy_start": 6})
+    frame = frame.metrics_frame()
+    np.testing.assert_allclose(frame["public_cost_total"], frame["public_cost"].cumsum())
+
+
+def test_the_broadband_programme_costs_its_budget_in_real_euros() -> None:
+    """From policy_start the state pays ``broadband_programme`` a month per worker agent, and
+    an agent stands for ``inhabitants_per_agent`` working-age residents."""
+    model = run(10, **{"public.broadband_programme": 5.0, "simulation.policy_start": 6})
+    frame = model.metrics_frame()
+    expected = 5.0 * len(model.workers) * model.scenario.population.inhabitants_per_agent
+    assert (frame["public_cost"].iloc[:6] == 0).all()
+    np.testing.assert_allclose(frame["public_cost"].iloc[6:], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("inhabitants", [5.0, 40.0])
+def test_territorial_platforms_cost_what_the_state_pays_for_them(inhabitants) -> None:
+    """Every step, the public cost of a territorial platform scenario equals the state's
+    subsidy of the platforms' costs (ledger inflow ``platform_subsidy``) times the residents an
+    agent stands for (no earnings floor, so no top-up; the scenario's training programme
+    off)."""
+    model = TerritoryModel(
+        scenario="territorial_platform",
+        seed=1,
+        overrides={
+            **SMALL,
+            "population.inhabitants_per_agent": inhabitants,
+            "simulation.policy_start": 2,
+            "public.training_programme": 0.0,  # the scenario's other lever
+        },
+    )
+    costs = []
+    for _ in range(8):
+        model.step()
+        subsidy = model.ledger.inflows.get("platform_subsidy", 0.0)
+        assert model.outcomes["public_cost"] == pytest.approx(subsidy * inhabitants, rel=1e-12)
+        costs.append(model.outcomes["public_cost"])
+    assert costs[0] == 0.0 and min(costs[2:]) > 0
+
+
+def test_conditional_funding_cuts_count_as_a_saving() -> None:
+    """A non-member keeps ``unpooled_grant_factor`` of its grant: the change in the state's
+    grants is minus the rest, and the public cost is negative by that much."""
+    model = TerritoryModel(
+        seed=1,
+        overrides={
+            **SMALL,
+            "simulation.policy_start": 0,
+            "public.pooling": "region",
+            "public.conditional_funding": True,
+            "public.unpooled_grant_factor": 0.75,
+        },
+    )
+    munis, config = model.municipalities, model.scenario.public
+    outside = np.arange(model.territory.n) % 3 == 0
+    munis.pool = np.where(outside, model.pool_count + np.arange(model.territory.n), 0)
+    model.flows = {}
+    public.collect_taxes_and_grants(model)
+    cut = 0.25 * config.grant_per_capita * munis.residents[outside].sum()
+    assert model.flows["public_grant_change"] == pytest.approx(-cut, rel=1e-12)
+    assert set(model.flows) & set(PUBLIC_COST_FLOWS) == {"public_grant_change"}
+    ipa = model.scenario.population.inhabitants_per_agent
+    assert public_cost(model) == pytest.approx(-cut * ipa, rel=1e-12)
