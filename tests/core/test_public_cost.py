@@ -28,14 +28,25 @@ def test_the_baseline_costs_nothing_and_the_total_is_the_running_sum() -> None:
     np.testing.assert_allclose(frame["public_cost_total"], frame["public_cost"].cumsum())
 
 
-def test_the_broadband_programme_costs_its_budget_in_real_euros() -> None:
-    """From policy_start the state pays ``broadband_programme`` a month per worker agent, and
-    an agent stands for ``inhabitants_per_agent`` working-age residents."""
-    model = run(10, **{"public.broadband_programme": 5.0, "simulation.policy_start": 6})
-    frame = model.metrics_frame()
-    expected = 5.0 * len(model.workers) * model.scenario.population.inhabitants_per_agent
+def test_the_broadband_programme_costs_the_states_offer_and_its_match_in_real_euros() -> None:
+    """From policy_start the State offers ``broadband_programme`` a month per inhabitant of
+    the rural municipalities (``1 / working_age_share`` inhabitants per working-age
+    resident, the model's money unit) and pays half of the works; the municipalities pay the
+    other half; an agent stands for ``inhabitants_per_agent`` working-age residents."""
+    model = run(
+        10,
+        **{
+            "public.broadband_programme": 5.0,
+            "simulation.policy_start": 6,
+            "mobility.relocation_rate": 0.0,  # the residents the offer is computed on
+        },
+    )
+    frame, scenario = model.metrics_frame(), model.scenario
+    rural = ~model.territory.urban
+    offer = 5.0 / scenario.population.working_age_share * model.municipalities.residents[rural]
+    per_month = offer.sum() / 0.5 * scenario.population.inhabitants_per_agent
     assert (frame["public_cost"].iloc[:6] == 0).all()
-    np.testing.assert_allclose(frame["public_cost"].iloc[6:], expected, rtol=1e-12)
+    np.testing.assert_allclose(frame["public_cost"].iloc[6:], per_month, rtol=1e-12)
 
 
 @pytest.mark.parametrize("inhabitants", [5.0, 40.0])

@@ -45,7 +45,7 @@ KEY_LEVERS: dict[str, dict[str, Any]] = {
         "competition.acquisition_ban_share": 0.25,
         "competition.multihoming": True,
     },
-    "broadband": {"public.broadband_programme": 20.0},
+    "broadband": {"public.broadband_programme": 1.3},
     "cooperative_platform": {"platforms.catalogue.cooperative.kind": "cooperative"},
     "intermunicipal_pooling": {"public.pooling": "region", "public.conditional_funding": True},
     "open_data": {"data.regime": "open"},

@@ -229,6 +229,10 @@ class TerritoryModel(mesa.Model):
         self.platform_rows: list[tuple[object, ...]] = []
         #: Public cost since step 0 (EUR of the whole territory: ``public_cost_total``).
         self.public_cost_total = 0.0
+        #: The fibre programme's works paid but not connected yet (phases.broadband).
+        self.broadband_pipeline = np.zeros(
+            (self.scenario.public.broadband_delay_months + 1, self.territory.n)
+        )
         self.demand_cycle = 0.0
         #: Firms' aggregate profit margin in the first month, the reference of entry.
         self.reference_margin: float | None = None

@@ -542,10 +542,34 @@ class Public(Section):
     )
     broadband_programme: float = param(
         0.0,
-        "EUR / worker agent / month",
-        "State-funded broadband programme from policy_start (0: none).",
+        "EUR / inhabitant / month",
+        "State fibre programme from policy_start: what the State offers a month per "
+        "inhabitant of the targeted municipalities, paid as its share of works the "
+        "municipalities co-finance (0: none).",
         ge=0,
-        source="scenario lever",
+        le=1_000,
+        source="scenario lever; Plan France Très Haut Débit: State subsidies of 3.3 bn EUR "
+        "over 2013-2020 for the public networks of the less dense areas (about 1.3 EUR a "
+        "month per inhabitant of those areas)",
+    )
+    broadband_state_share: float = param(
+        0.5,
+        "share",
+        "The State's share of each euro of the programme's works; the municipality pays the "
+        "rest from its budget (the offer it cannot match is not spent).",
+        gt=0,
+        le=1,
+        source="Plan France Très Haut Débit: about half of the public money of the public "
+        "networks from the State, the rest from local authorities (order of magnitude)",
+    )
+    broadband_delay_months: int = param(
+        24,
+        "months",
+        "Months between the programme's spending on works and the lines it pays for connecting.",
+        ge=0,
+        le=120,
+        source="assumption: a public network connects premises one to three years after its "
+        "funding",
     )
     broadband_rural_targeting: bool = Field(
         True,

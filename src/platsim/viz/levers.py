@@ -94,10 +94,11 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
     ),
     LeverSpec(
         "public.broadband_programme",
-        "Rural broadband programme",
-        step=1.0,
-        teaching_max=50.0,
-        help="State-funded broadband, targeted at rural municipalities by default (0: none).",
+        "Rural fibre programme (EUR / inhabitant / month)",
+        step=0.1,
+        teaching_max=5.0,
+        help="The State's fibre offer per inhabitant of rural municipalities, co-financed by "
+        "them; lines connect two years later (real scale: about 1.3; 0: none).",
     ),
     LeverSpec(
         "goods.network_effect",

@@ -22,10 +22,10 @@ jointly within their region, or their département or EPCI in a real French terr
 (``public.pooling``), at the cost per head of the pool's whole population; a share
 ``pooling_participation`` joins voluntarily, every municipality when funding is conditional
 on it), conditional funding (non-members keep only
-``unpooled_grant_factor`` of the grant), a state broadband programme (EUR per worker agent,
-optionally to rural municipalities only), state-funded training places, and data-driven
-services (with a trusted third party or open data, service costs fall by
-``public_service_saving * share``).
+``unpooled_grant_factor`` of the grant), a State fibre programme co-financed by
+municipalities whose lines connect with a delay (:mod:`platsim.core.phases.broadband`),
+state-funded training places, and data-driven services (with a trusted third party or open
+data, service costs fall by ``public_service_saving * share``).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import N_STATUSES, TRAINING, UNEMPLOYED
+from platsim.core.phases import broadband
 from platsim.core.phases.firms import owner_income
 from platsim.numerics.sampling import select_per_group, stochastic_round
 
@@ -122,17 +123,13 @@ def finish_training(model: TerritoryModel) -> None:
 
 
 def allocate_budgets(model: TerritoryModel) -> None:
-    """Broadband, training places, and the service budget spent next month."""
+    """Broadband (own spending and the State programme's co-financed works), training
+    places, and the service budget spent next month."""
     public, workers, munis = model.scenario.public, model.workers, model.municipalities
     n = model.territory.n
     available = np.maximum(munis.budget, 0.0)
 
-    broadband = public.broadband_share * available
-    programme = broadband_programme(model)
-    heads = np.maximum(munis.residents, 1)
-    closed = np.minimum(1.0, (broadband + programme) / (heads * public.broadband_cost))
-    munis.connectivity += closed * (1.0 - munis.connectivity)
-
+    own_broadband = public.broadband_share * available
     unemployed = workers.status == UNEMPLOYED
     places = np.floor(public.training_share * available / public.training_cost).astype(np.int64)
     state_places = training_programme_places(model, unemployed)
@@ -150,11 +147,21 @@ def allocate_budgets(model: TerritoryModel) -> None:
     state_paid = np.minimum(funded, state_places) * public.training_cost
     training_cost = funded * public.training_cost - state_paid
 
-    spent_outside = broadband + training_cost
+    # the programme's works: the State's offer matched from what is left, connecting later
+    left = available - own_broadband - training_cost
+    state_works, cofinancing = broadband.fund_works(model, left)
+    connecting = broadband.works_due(model)
+    model.add_flow("broadband_works_connected", np.add.reduce(connecting))
+    heads = np.maximum(munis.residents, 1)
+    closed = np.minimum(1.0, (own_broadband + connecting) / (heads * public.broadband_cost))
+    munis.connectivity += closed * (1.0 - munis.connectivity)
+
+    spent_outside = own_broadband + cofinancing + training_cost
     munis.budget -= spent_outside
-    state_money = np.add.reduce(programme) + np.add.reduce(state_paid)
+    state_money = np.add.reduce(state_works) + np.add.reduce(state_paid)
     model.ledger.inflow("grants", state_money)
-    model.add_flow("public_broadband_programme", np.add.reduce(programme))
+    model.add_flow("public_broadband_programme", np.add.reduce(state_works))
+    model.add_flow("public_broadband_cofinancing", np.add.reduce(cofinancing))
     model.add_flow("public_training_programme", np.add.reduce(state_paid))
     model.ledger.outflow("public_purchases", np.add.reduce(spent_outside) + state_money)
     for platform in model.platforms:
@@ -163,23 +170,6 @@ def allocate_budgets(model: TerritoryModel) -> None:
     munis.service_budget = np.maximum(munis.budget, 0.0)
     munis.receipts[:] = 0.0
     model.events["trainees_enrolled"] += len(chosen)
-
-
-def broadband_programme(model: TerritoryModel) -> np.ndarray:
-    """State broadband money per municipality this month (EUR; zero before policy_start)."""
-    public, munis = model.scenario.public, model.municipalities
-    if not model.policy_active or public.broadband_programme <= 0:
-        return np.zeros(model.territory.n)
-    budget = public.broadband_programme * len(model.workers)
-    target = (
-        ~model.territory.urban
-        if public.broadband_rural_targeting
-        else np.ones(model.territory.n, dtype=bool)
-    )
-    heads = np.where(target, munis.residents, 0).astype(float)
-    if heads.sum() == 0:
-        return np.zeros(model.territory.n)
-    return budget * heads / heads.sum()
 
 
 def training_programme_places(model: TerritoryModel, unemployed: np.ndarray) -> np.ndarray:
