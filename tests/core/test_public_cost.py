@@ -97,3 +97,34 @@ def test_conditional_funding_cuts_count_as_a_saving() -> None:
     assert set(model.flows) & set(PUBLIC_COST_FLOWS) == {"public_grant_change"}
     ipa = model.scenario.population.inhabitants_per_agent
     assert public_cost(model) == pytest.approx(-cut * ipa, rel=1e-12)
+
+
+def test_territorial_platforms_pay_top_ups_count_as_public_cost() -> None:
+    """Only territorial platforms, an earnings floor above what their gig pools pay: every
+    step the public cost is the State's subsidy of their costs plus their gig-pay top-ups
+    (all of the ledger's ``platform_topups``, as no other platform exists), in real euros."""
+    model = TerritoryModel(
+        seed=1,
+        overrides={
+            **SMALL,
+            "simulation.policy_start": 1,
+            "platforms.catalogue": {
+                "territorial": {
+                    "kind": "territorial",
+                    "segment": "local_services",
+                    "commission": 0.05,
+                }
+            },
+            "platforms.entry_rate": 0.0,
+            "labour.earnings_floor": 9000.0,  # above what the pools pay (about 3,000 EUR)
+        },
+    )
+    ipa = model.scenario.population.inhabitants_per_agent
+    top_ups = 0.0
+    for _ in range(6):
+        model.step()
+        inflows = model.ledger.inflows
+        subsidy, paid = inflows.get("platform_subsidy", 0.0), inflows.get("platform_topups", 0.0)
+        assert model.outcomes["public_cost"] == pytest.approx((subsidy + paid) * ipa, rel=1e-12)
+        top_ups += paid
+    assert top_ups > 0

@@ -202,7 +202,12 @@ class Population(Section):
     """Households (worker agents) and their attributes."""
 
     inhabitants_per_agent: float = param(
-        20.0, "inhabitants", "Residents one worker agent stands for.", ge=1, le=100_000
+        20.0,
+        "inhabitants",
+        "Working-age residents one worker agent stands for (the model's money is per "
+        "working-age resident: multiply its totals by this to get the territory's).",
+        ge=1,
+        le=100_000,
     )
     working_age_share: float = param(
         0.62,
@@ -547,7 +552,7 @@ class Public(Section):
         "inhabitant of the targeted municipalities, paid as its share of works the "
         "municipalities co-finance (0: none).",
         ge=0,
-        le=1_000,
+        le=50,
         source="scenario lever; Plan France Très Haut Débit: State subsidies of 3.3 bn EUR "
         "over 2013-2020 for the public networks of the less dense areas (about 1.3 EUR a "
         "month per inhabitant of those areas)",

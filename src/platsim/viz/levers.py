@@ -98,7 +98,7 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
         step=0.1,
         teaching_max=5.0,
         help="The State's fibre offer per inhabitant of rural municipalities, co-financed by "
-        "them; lines connect two years later (real scale: about 1.3; 0: none).",
+        "them; lines connect after the works' delay (real scale: about 1.3; 0: none).",
     ),
     LeverSpec(
         "goods.network_effect",

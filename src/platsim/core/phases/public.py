@@ -91,19 +91,18 @@ def collect_taxes_and_grants(model: TerritoryModel) -> None:
     workers.tax = model.scenario.economy.income_tax_rate * workers.income
     workers.savings += workers.income - workers.tax
     grants = model.scenario.public.grant_per_capita * munis.residents
+    cut = 0.0
     if model.policy_active and model.scenario.public.conditional_funding:
         pooled = munis.pool < model.pool_count
-        grants = np.where(pooled, grants, grants * model.scenario.public.unpooled_grant_factor)
+        factor = model.scenario.public.unpooled_grant_factor
+        cut = np.add.reduce(np.where(pooled, 0.0, grants * (1.0 - factor)))
+        grants = np.where(pooled, grants, grants * factor)
     receipts = workers.sum_by_home(workers.tax, n) + grants
     munis.budget += receipts
     munis.receipts += receipts
     model.ledger.inflow("grants", np.add.reduce(grants))
     # what conditional funding changes in the state's grants (public cost: 0 or a saving)
-    model.add_flow(
-        "public_grant_change",
-        np.add.reduce(grants)
-        - model.scenario.public.grant_per_capita * np.add.reduce(munis.residents),
-    )
+    model.add_flow("public_grant_change", -cut)
 
 
 def finish_training(model: TerritoryModel) -> None:
