@@ -52,11 +52,12 @@ class PlatformSpec(Section):
         le=1,
         source="typical platform commissions 15-30%",
     )
-    pricing: Literal["market", "fixed"] | None = Field(
+    pricing: Literal["market", "fixed", "members"] | None = Field(
         None,
         description="market: the commission follows the market rule (markup over cost rising "
-        "with market share); fixed: the set commission. Default: market for global and "
-        "entrant platforms, fixed for territorial and cooperative ones.",
+        "with market share); fixed: the set commission; members: the members set it to "
+        "cover the platform's costs (operating, fixed and quality). Default: market for "
+        "global and entrant platforms, fixed for territorial ones, members for cooperatives.",
         json_schema_extra={"unit": "choice", "source": "Heinrich & Gräbner 2019; brief"},
     )
     initial_share: float = param(

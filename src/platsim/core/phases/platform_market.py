@@ -12,8 +12,10 @@ sellers choose the platforms they use, in each segment (goods, local_services, f
 3. Commissions: market-priced platforms (global, entrant) move a share
    ``commission_adjustment`` towards ``operating_cost + 1 / (alpha_s (1 - share))`` (the
    logit Bertrand-Nash markup, up to ``commission_ceiling``); an entrant charges its
-   promotional ``entrant_commission`` during its grace months; territorial and cooperative
-   platforms charge their set commission; a cap applies from ``policy_start``.
+   promotional ``entrant_commission`` during its grace months; a cooperative's members move
+   it the same share of the way towards the rate that covers its costs
+   (:func:`cost_covering_commission`); territorial platforms charge their set commission;
+   a cap applies from ``policy_start``.
 4. A global platform may buy its smallest entrant rival of its segment (unless banned).
 5. Platforms with their own cash (cooperative, entrant) close when it runs out.
 6. Buyers' and sellers' utilities of each platform are built per municipality
@@ -222,10 +224,31 @@ def open_segments(model: TerritoryModel) -> dict[str, list[Platform]]:
     return {segment: platforms for segment, platforms in segments.items() if platforms}
 
 
+def pricing_rule(platform: Platform) -> str:
+    """How a platform sets its commission: its ``pricing``, or its kind's default (market
+    for global and entrant platforms, members for cooperatives, fixed for territorial)."""
+    if platform.spec.pricing is not None:
+        return platform.spec.pricing
+    if platform.kind in MARKET_PRICED:
+        return "market"
+    return "members" if platform.kind == COOPERATIVE else "fixed"
+
+
 def market_priced(platform: Platform) -> bool:
-    """Whether a platform sets its commission by the market rule (else its set rate)."""
-    pricing = platform.spec.pricing
-    return platform.kind in MARKET_PRICED if pricing is None else pricing == "market"
+    """Whether a platform sets its commission by the market rule."""
+    return pricing_rule(platform) == "market"
+
+
+def cost_covering_commission(model: TerritoryModel, platform: Platform) -> float:
+    """The commission that covers a platform's costs at last month's sales: ``c + (F + I) /
+    T`` (operating cost share, fixed cost and quality spending over sales; its set rate
+    before any sale), at most ``commission_ceiling``."""
+    sales = platform.last_transactions
+    if sales <= 0:
+        return platform.spec.commission
+    fixed = platform.spec.fixed_cost * reference_money(model)
+    target = platform.spec.operating_cost + (fixed + platform.quality_spending) / sales
+    return min(target, model.scenario.platforms.commission_ceiling)
 
 
 def set_commissions(model: TerritoryModel) -> None:
@@ -235,6 +258,11 @@ def set_commissions(model: TerritoryModel) -> None:
     for platform in active_platforms(model):
         if model.steps < platform.promotion_until:
             rate = config.entrant_commission
+        elif pricing_rule(platform) == "members":
+            target = cost_covering_commission(model, platform)
+            rate = platform.commission + config.commission_adjustment * (
+                target - platform.commission
+            )
         elif market_priced(platform):
             alpha = segment_config(model, platform.segment).price_sensitivity
             share = min(platform.market_share, 0.99)
