@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -200,7 +202,9 @@ def test_an_unsupported_design_is_named_in_the_error(
         "results/manifest.json",
     )
     assert error.problem == "this experiment's design does not support sensitivity indices"
-    assert "sobol" in error.allowed and "morris" in error.allowed
+    assert error.allowed == (
+        "an experiment with design method sobol (Sobol' indices) or morris (Morris mu*, sigma)"
+    )
 
 
 def test_points_without_a_value_are_counted_in_the_error() -> None:
@@ -211,6 +215,9 @@ def test_points_without_a_value_are_counted_in_the_error() -> None:
     with pytest.raises(InputError, match=r"2 design point\(s\) have no value") as caught:
         analyse(design, x, y)
     assert caught.value.field == "outcome"
+    assert caught.value.allowed == (
+        "every design point with at least one run done ok and a finite outcome"
+    )
 
 
 def test_second_order_designs_are_analysed_with_second_order_points() -> None:
@@ -257,6 +264,7 @@ def test_morris_batch_with_two_scenarios_and_a_failed_run(
     assert (result.points, result.replications) == (6, 2)
     assert result.failed == ["open_data_p1_r0"]
     assert list(result.table["scenario"]) == ["baseline"] * 2 + ["open_data"] * 2
+    assert result.table.index.equals(pd.RangeIndex(4))  # one row label per row
     mu_star = result.table["mu_star"].to_numpy()
     assert not np.allclose(mu_star[:2], mu_star[2:])  # the scenarios' indices differ
     design = pd.read_parquet(tmp_path / "r" / "design.parquet").sort_values("design_point")
@@ -358,8 +366,9 @@ def test_the_sobol_figure_shows_s1_and_st_with_their_intervals_per_parameter(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     result = _sobol_result()
-    png, figure, axes = _drawn(monkeypatch, result)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    with matplotlib.rc_context({"savefig.format": "svg"}):  # a user's matplotlibrc
+        png, figure, axes = _drawn(monkeypatch, result)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"  # PNG whatever the configured format
     assert figure.number not in plt.get_fignums()  # closed: a long session leaks no figure
     _check_bars_and_intervals(axes, result.table, ["S1", "ST"])
     # one scenario: the ticks are the parameters alone, in the table's order
@@ -466,3 +475,50 @@ def test_a_design_file_lacking_a_parameter_is_refused_naming_it(
     with pytest.raises(InputError, match=r"design\.parquet lacks parameters") as caught:
         sensitivity(copy, "employment_rate")
     assert (caught.value.field, caught.value.value) == ("design", [SOBOL_NAMES[1]])
+    assert caught.value.problem == "design.parquet lacks parameters"
+
+
+def test_the_table_has_one_row_per_parameter_after_its_scenario(sobol_results: Path) -> None:
+    table = sensitivity(sobol_results, "employment_rate").table
+    assert list(table.columns) == [
+        "scenario",
+        "parameter",
+        "S1",
+        "S1_low",
+        "S1_high",
+        "ST",
+        "ST_low",
+        "ST_high",
+    ]
+    assert table.index.equals(pd.RangeIndex(2))
+    assert table["scenario"].tolist() == ["baseline", "baseline"]
+
+
+def test_a_design_point_without_a_run_done_ok_is_counted_in_the_error(
+    sobol_results: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "r"
+    shutil.copytree(sobol_results, copy)
+    runs = pd.read_parquet(copy / "runs.parquet")
+    runs.loc[runs["run_id"] == "baseline_p05_r0", "status"] = "failed"  # its only replication
+    runs.to_parquet(copy / "runs.parquet", index=False)
+    with pytest.raises(InputError, match=r"^outcome: 1 design point\(s\) have no value"):
+        sensitivity(copy, "employment_rate")
+
+
+def test_a_design_without_indices_is_refused_naming_the_manifest(
+    sobol_results: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "r"
+    shutil.copytree(sobol_results, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["design"]["method"] = "lhs"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError) as caught:
+        sensitivity(copy, "employment_rate")
+    error = caught.value
+    assert (error.file, error.field, error.value) == (
+        str(copy / "manifest.json"),
+        "design.method",
+        "lhs",
+    )
