@@ -6,15 +6,29 @@ from __future__ import annotations
 import math
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from platsim.analysis.compare import compare, compare_frame, parse_at, t_interval, verdict
+from platsim.analysis.compare import (
+    add_arms,
+    compare,
+    compare_frame,
+    default_baseline,
+    display_table,
+    format_value,
+    parse_at,
+    scenario_order,
+    t_interval,
+    to_markdown,
+    verdict,
+)
 from platsim.cli import main
 from platsim.errors import InputError
+from platsim.experiment.results import Results
 from platsim.experiment.runner import run_batch
 
 EXPERIMENT = """
@@ -365,3 +379,91 @@ def test_compare_frame_without_runs_still_has_every_column() -> None:
     table = compare_frame(empty, empty, ["replication"], ["hhi"])
     assert table.empty and list(table.columns)[:4] == ["arm", "scenario", "design_point", "outcome"]
     assert len(table.columns) == 18
+
+
+def _manifest_only(manifest: dict[str, object]) -> Results:
+    """Results as the helpers that read only the manifest see them."""
+    return SimpleNamespace(manifest=manifest)  # type: ignore[return-value]
+
+
+def test_a_multi_point_grid_has_one_arm_per_point_and_sampled_designs_one_per_scenario() -> None:
+    frame = pd.DataFrame({"scenario": ["a", "a", "b"], "design_point": [0, 1, 1]})
+    grid = _manifest_only({"design": {"method": "grid", "points": 2}})
+    assert add_arms(frame, grid)["arm"].tolist() == ["a@p0", "a@p1", "b@p1"]
+    assert "arm" not in frame.columns  # the caller's frame is left alone
+    for method in ("lhs", "sobol", "morris"):  # sampled points are not arms
+        sampled = _manifest_only({"design": {"method": method, "points": 8}})
+        assert add_arms(frame, sampled)["arm"].tolist() == ["a", "a", "b"]
+    for design in ({"method": "grid", "points": 1}, {}, None):  # one point, or no design
+        assert add_arms(frame, _manifest_only({"design": design}))["arm"].tolist() == [
+            "a",
+            "a",
+            "b",
+        ]
+
+
+def test_the_default_baseline_is_baseline_else_the_first_scenario() -> None:
+    def manifest(*names: str) -> Results:
+        return _manifest_only({"scenarios": [{"name": n} for n in names]})
+
+    assert default_baseline(manifest("open_data", "baseline", "tipping")) == "baseline"
+    assert default_baseline(manifest("tipping", "open_data")) == "tipping"
+    assert default_baseline(_manifest_only({})) == "baseline"  # no scenario recorded
+    assert scenario_order(manifest("tipping", "open_data")) == ["tipping", "open_data"]
+
+
+def test_format_value_gives_four_significant_digits_and_a_dash_for_nan() -> None:
+    assert format_value(math.nan) == "–"
+    assert format_value(None) == "–"  # type: ignore[arg-type]
+    assert format_value(0.123456) == "0.1235"
+    assert format_value(123456.0) == "1.235e+05"
+    assert format_value(-2.0) == "-2"
+    assert format_value(3) == "3"
+
+
+def test_the_display_table_shows_intervals_change_and_verdict_as_text() -> None:
+    table = pd.DataFrame(
+        {
+            "arm": ["baseline", "open_data"],
+            "outcome": ["hhi", "hhi"],
+            "unit": ["index", "index"],
+            "mean": [0.25, 0.2],
+            "mean_low": [0.2, 0.15],
+            "mean_high": [0.3, 0.25],
+            "diff": [math.nan, -0.05],
+            "diff_low": [math.nan, -0.08],
+            "diff_high": [math.nan, -0.02],
+            "rel_change": [math.nan, -0.2],
+            "verdict": ["baseline", "better"],
+        }
+    )
+    shown = display_table(table)
+    assert list(shown.columns) == [
+        "scenario",
+        "outcome",
+        "unit",
+        "mean [95% CI]",
+        "difference [95% CI]",
+        "change",
+        "verdict",
+    ]
+    assert shown.iloc[1].tolist() == [
+        "open_data",
+        "hhi",
+        "index",
+        "0.2 [0.15, 0.25]",
+        "-0.05 [-0.08, -0.02]",
+        "-20.0%",
+        "better",
+    ]
+    # the baseline has no difference; a mean without an interval (one run) is shown alone
+    assert shown.iloc[0].tolist()[3:6] == ["0.25 [0.2, 0.3]", "–", "–"]
+    one_run = table.assign(mean_low=math.nan, mean_high=math.nan, rel_change=0.031)
+    assert display_table(one_run)["mean [95% CI]"].tolist() == ["0.25", "0.2"]
+    assert display_table(one_run)["change"].tolist() == ["+3.1%", "+3.1%"]
+
+
+def test_markdown_escapes_pipes_and_has_one_row_per_row() -> None:
+    frame = pd.DataFrame({"a": ["x|y", "z"], "b": [1, 2.5]})
+    assert to_markdown(frame) == "| a | b |\n| --- | --- |\n| x\\|y | 1.0 |\n| z | 2.5 |"
+    assert to_markdown(frame.iloc[:0]) == "| a | b |\n| --- | --- |"
