@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -182,16 +183,18 @@ def test_the_executor_gets_the_workers_capped_at_the_number_of_runs(
 
 def test_a_lost_run_is_a_failure_the_driver_records() -> None:
     task = RunTask("e_baseline_r0", "/r", scenario=None, seed=1, steps=2)  # type: ignore[arg-type]
+    error = RuntimeError("worker died")
     try:
-        raise RuntimeError("worker died")
-    except RuntimeError as error:
+        raise error
+    except RuntimeError:
         summary = lost_run(task, error)
     assert (summary.run_id, summary.status, summary.recorded) == ("e_baseline_r0", "failed", False)
     assert summary.error == "RuntimeError: worker died"
     assert summary.traceback is not None
     assert summary.traceback.startswith("Traceback (most recent call last):")
     assert summary.traceback.rstrip().endswith("RuntimeError: worker died")
-    assert "raise RuntimeError" in summary.traceback
+    assert "raise error" in summary.traceback  # where it was raised
+    assert summary.traceback == "".join(traceback.format_exception(error))  # as Python prints it
 
 
 def test_sigterm_raises_batch_terminated_once_then_the_old_handler_returns() -> None:
@@ -238,3 +241,17 @@ def test_outside_the_main_thread_sigterm_is_left_alone() -> None:
     thread.join()
     assert errors == [] and inside == [handler]
     assert signal.getsignal(signal.SIGTERM) is handler
+
+
+def test_batches_run_in_a_process_pool_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+
+    def make_executor(name: str, *, workers: int | None, scheduler: str | None) -> LocalExecutor:
+        made.append(name)
+        return LocalExecutor(1)
+
+    monkeypatch.setattr(runner_module, "make_executor", make_executor)
+    run_batch(_tiny(tmp_path, replications=1), tmp_path / "r")
+    assert made == ["process"]
