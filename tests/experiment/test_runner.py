@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 import time
 import traceback
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from platsim.experiment import runner as runner_module
+from platsim.experiment import store as store_module
 from platsim.experiment.executors import default_workers
 from platsim.experiment.executors.local import LocalExecutor
 from platsim.experiment.runner import (
@@ -255,3 +258,51 @@ def test_batches_run_in_a_process_pool_unless_told_otherwise(
     monkeypatch.setattr(runner_module, "make_executor", make_executor)
     run_batch(_tiny(tmp_path, replications=1), tmp_path / "r")
     assert made == ["process"]
+
+
+def test_a_run_whose_worker_is_lost_is_recorded_failed_by_the_driver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directories: list[str] = []
+    execute_run = runner_module.execute_run
+
+    def flaky_worker(task: RunTask) -> RunSummary:
+        directories.append(task.directory)
+        if task.run_id == "baseline_p0_r1":
+            raise ConnectionError("worker lost")  # the executor yields it as the outcome
+        return execute_run(task)
+
+    monkeypatch.setattr(runner_module, "execute_run", flaky_worker)
+    monkeypatch.chdir(tmp_path)
+    report = run_batch(_tiny(tmp_path), "r", executor="local")  # a relative --out
+    assert (report.ok, report.failed, report.exit_code) == (2, 1, 1)
+    assert report.failures == [("baseline_p0_r1", "ConnectionError: worker lost")]
+    status = json.loads((tmp_path / "r" / "status" / "baseline_p0_r1.json").read_text())
+    assert status["status"] == "failed" and status["error"] == "ConnectionError: worker lost"
+    # workers get the full path (a Dask worker runs elsewhere)
+    assert directories == [str(tmp_path / "r")] * 3
+
+
+def test_run_batch_honours_flush_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """runs.parquet is rewritten during the batch only once flush_seconds have passed."""
+    clock = [0.0]
+    monkeypatch.setattr(store_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    folder = tmp_path / "r"
+
+    class Peek(Recorder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ok: list[int] = []
+
+        def advance(self, summary: RunSummary) -> None:
+            self.ok.append(pd.read_parquet(folder / "runs.parquet")["status"].eq("ok").sum())
+            clock[0] += 100.0  # each run takes 100 s on this clock
+
+    hourly = Peek()
+    run_batch(_tiny(tmp_path), folder, executor="local", progress=hourly, flush_seconds=3600)
+    assert hourly.ok == [0, 0, 0]  # not rewritten during the batch
+    assert pd.read_parquet(folder / "runs.parquet")["status"].eq("ok").sum() == 3  # at the end
+    shutil.rmtree(folder)
+    often = Peek()
+    run_batch(_tiny(tmp_path), folder, executor="local", progress=often, flush_seconds=50)
+    assert often.ok == [0, 2, 3]  # 0 s, then 100 s and 200 s after the first rewrite
