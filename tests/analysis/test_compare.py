@@ -20,7 +20,9 @@ from platsim.analysis.compare import (
     default_baseline,
     display_table,
     format_value,
+    outcome_names,
     parse_at,
+    run_values,
     scenario_order,
     t_interval,
     to_markdown,
@@ -29,6 +31,7 @@ from platsim.analysis.compare import (
 from platsim.cli import main
 from platsim.errors import InputError
 from platsim.experiment.results import Results
+from platsim.experiment.results import open as open_results
 from platsim.experiment.runner import run_batch
 
 EXPERIMENT = """
@@ -467,3 +470,69 @@ def test_markdown_escapes_pipes_and_has_one_row_per_row() -> None:
     frame = pd.DataFrame({"a": ["x|y", "z"], "b": [1, 2.5]})
     assert to_markdown(frame) == "| a | b |\n| --- | --- |\n| x\\|y | 1.0 |\n| z | 2.5 |"
     assert to_markdown(frame.iloc[:0]) == "| a | b |\n| --- | --- |"
+
+
+def test_run_values_hold_the_identity_and_the_outcomes_asked_for(results_dir: Path) -> None:
+    with open_results(results_dir) as results:
+        values = run_values(results, outcomes=["hhi"])  # at the last step by default
+        pd.testing.assert_frame_equal(values, run_values(results, "end", ["hhi"]))
+        assert list(values.columns) == [
+            "run_id",
+            "scenario",
+            "design_point",
+            "replication",
+            "seed",
+            "hhi",
+        ]
+        assert values["run_id"].tolist() == sorted(values["run_id"])  # ordered by run
+        everything = run_values(results)  # every declared outcome but the checks
+        assert list(everything.columns[5:]) == outcome_names(results)
+        assert "hhi" in everything.columns and "accounts_residual" not in everything.columns
+
+
+def test_an_unknown_outcome_is_named_with_the_recorded_ones(results_dir: Path) -> None:
+    with open_results(results_dir) as results:
+        recorded = [c for c in results.metrics.columns if c not in ("run_id", "step")]
+        for name in ("happiness", "step", "run_id"):  # the keys are not outcomes
+            with pytest.raises(InputError) as caught:
+                outcome_names(results, ["hhi", name])
+            error = caught.value
+            assert (error.problem, error.file, error.field, error.value) == (
+                "unknown outcome",
+                str(results_dir / "metrics"),
+                "--outcome",
+                name,
+            )
+            assert error.allowed == ", ".join(recorded)
+            assert "step" not in error.allowed.split(", ")
+
+
+def test_a_step_no_run_reached_is_refused_naming_the_steps(results_dir: Path) -> None:
+    with open_results(results_dir) as results, pytest.raises(InputError) as caught:
+        run_values(results, 99, ["hhi"])
+    error = caught.value
+    assert (error.problem, error.file, error.field, error.value, error.allowed) == (
+        "no run has this step",
+        str(results_dir),
+        "--at",
+        "at step 99",
+        "steps 0 to 16",
+    )
+
+
+def test_results_without_metrics_say_so(results_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "r"
+    shutil.copytree(results_dir, copy)
+    for folder in ("metrics", "status"):  # as left before any run ended
+        for path in (copy / folder).iterdir():
+            path.unlink()
+    with open_results(copy) as results:
+        with pytest.raises(InputError) as caught:
+            outcome_names(results, ["hhi"])
+        assert caught.value.allowed == "none recorded (no metrics yet)"
+        with pytest.raises(InputError) as caught:
+            run_values(results)
+        assert (caught.value.problem, caught.value.file) == (
+            "no run done ok (no metrics)",
+            str(copy),
+        )
