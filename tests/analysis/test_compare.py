@@ -536,3 +536,57 @@ def test_results_without_metrics_say_so(results_dir: Path, tmp_path: Path) -> No
             "no run done ok (no metrics)",
             str(copy),
         )
+
+
+def test_compare_records_what_it_compared_and_reads_open_results(
+    results_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[Path] = []
+    close = Results.close
+
+    def record(self: Results) -> None:
+        closed.append(self.directory)
+        close(self)
+
+    monkeypatch.setattr(Results, "close", record)
+    from_path = compare(results_dir, outcomes=["hhi"])
+    assert closed == [results_dir]  # the directory it opened, it closes
+    assert from_path.attrs == {
+        "baseline": "baseline",
+        "at": "at the last step",
+        "failed": [],
+        "directory": str(results_dir),
+    }
+    with open_results(results_dir) as results:
+        from_object = compare(results, outcomes=["hhi"])
+        assert closed == [results_dir]  # the caller's stays open, still usable
+        assert len(results.df("SELECT * FROM runs")) == 8
+    pd.testing.assert_frame_equal(from_object, from_path)
+    assert from_object.attrs == from_path.attrs
+
+
+def test_compare_uses_the_confidence_level_asked_for(results_dir: Path) -> None:
+    wide = compare(results_dir, outcomes=["gini_income"]).set_index("arm")
+    narrow = compare(results_dir, outcomes=["gini_income"], level=0.8).set_index("arm")
+    row = narrow.loc["worker_protection"]
+    ends = np.array(
+        [
+            pd.read_parquet(results_dir / "metrics" / f"worker_protection_p0_r{r}.parquet")
+            .set_index("step")
+            .loc[16, "gini_income"]
+            for r in range(4)
+        ]
+    )
+    low, high = stats.t.interval(0.8, 3, loc=ends.mean(), scale=stats.sem(ends))
+    assert (row["mean_low"], row["mean_high"]) == pytest.approx((low, high))
+    assert wide.loc["worker_protection", "mean_low"] < low  # 95% is wider
+
+
+def test_arms_follow_the_experiment_s_scenario_order(tmp_path: Path) -> None:
+    (tmp_path / "e.yaml").write_text(
+        "name: e\nscenarios: [worker_protection, baseline]\nreplications: 2\nsteps: 2\n"
+        "seed: 3\noverrides: {territory.n_municipalities: 12}\noutputs: {panel_every: 0}\n"
+    )
+    assert run_batch(tmp_path / "e.yaml", tmp_path / "r", executor="local").exit_code == 0
+    table = compare(tmp_path / "r", outcomes=["hhi"])
+    assert table["arm"].tolist() == ["worker_protection", "baseline"]  # not by run id
