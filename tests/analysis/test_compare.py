@@ -18,6 +18,7 @@ from platsim.analysis.compare import (
     compare,
     compare_frame,
     default_baseline,
+    design_method,
     display_table,
     format_value,
     outcome_names,
@@ -590,3 +591,9 @@ def test_arms_follow_the_experiment_s_scenario_order(tmp_path: Path) -> None:
     assert run_batch(tmp_path / "e.yaml", tmp_path / "r", executor="local").exit_code == 0
     table = compare(tmp_path / "r", outcomes=["hhi"])
     assert table["arm"].tolist() == ["worker_protection", "baseline"]  # not by run id
+
+
+def test_design_method_is_read_from_the_manifest() -> None:
+    assert design_method(_manifest_only({"design": {"method": "sobol", "points": 8}})) == "sobol"
+    assert design_method(_manifest_only({"design": None})) is None  # no design
+    assert design_method(_manifest_only({})) is None
