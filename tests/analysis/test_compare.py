@@ -6,15 +6,33 @@ from __future__ import annotations
 import math
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from platsim.analysis.compare import compare, compare_frame, parse_at, t_interval, verdict
+from platsim.analysis.compare import (
+    add_arms,
+    compare,
+    compare_frame,
+    default_baseline,
+    design_method,
+    display_table,
+    format_value,
+    outcome_names,
+    parse_at,
+    run_values,
+    scenario_order,
+    t_interval,
+    to_markdown,
+    verdict,
+)
 from platsim.cli import main
 from platsim.errors import InputError
+from platsim.experiment.results import Results
+from platsim.experiment.results import open as open_results
 from platsim.experiment.runner import run_batch
 
 EXPERIMENT = """
@@ -365,3 +383,217 @@ def test_compare_frame_without_runs_still_has_every_column() -> None:
     table = compare_frame(empty, empty, ["replication"], ["hhi"])
     assert table.empty and list(table.columns)[:4] == ["arm", "scenario", "design_point", "outcome"]
     assert len(table.columns) == 18
+
+
+def _manifest_only(manifest: dict[str, object]) -> Results:
+    """Results as the helpers that read only the manifest see them."""
+    return SimpleNamespace(manifest=manifest)  # type: ignore[return-value]
+
+
+def test_a_multi_point_grid_has_one_arm_per_point_and_sampled_designs_one_per_scenario() -> None:
+    frame = pd.DataFrame({"scenario": ["a", "a", "b"], "design_point": [0, 1, 1]})
+    grid = _manifest_only({"design": {"method": "grid", "points": 2}})
+    assert add_arms(frame, grid)["arm"].tolist() == ["a@p0", "a@p1", "b@p1"]
+    assert "arm" not in frame.columns  # the caller's frame is left alone
+    for method in ("lhs", "sobol", "morris"):  # sampled points are not arms
+        sampled = _manifest_only({"design": {"method": method, "points": 8}})
+        assert add_arms(frame, sampled)["arm"].tolist() == ["a", "a", "b"]
+    for design in ({"method": "grid", "points": 1}, {}, None):  # one point, or no design
+        assert add_arms(frame, _manifest_only({"design": design}))["arm"].tolist() == [
+            "a",
+            "a",
+            "b",
+        ]
+
+
+def test_the_default_baseline_is_baseline_else_the_first_scenario() -> None:
+    def manifest(*names: str) -> Results:
+        return _manifest_only({"scenarios": [{"name": n} for n in names]})
+
+    assert default_baseline(manifest("open_data", "baseline", "tipping")) == "baseline"
+    assert default_baseline(manifest("tipping", "open_data")) == "tipping"
+    assert default_baseline(_manifest_only({})) == "baseline"  # no scenario recorded
+    assert scenario_order(manifest("tipping", "open_data")) == ["tipping", "open_data"]
+
+
+def test_format_value_gives_four_significant_digits_and_a_dash_for_nan() -> None:
+    assert format_value(math.nan) == "–"
+    assert format_value(None) == "–"  # type: ignore[arg-type]
+    assert format_value(0.123456) == "0.1235"
+    assert format_value(123456.0) == "1.235e+05"
+    assert format_value(-2.0) == "-2"
+    assert format_value(3) == "3"
+
+
+def test_the_display_table_shows_intervals_change_and_verdict_as_text() -> None:
+    table = pd.DataFrame(
+        {
+            "arm": ["baseline", "open_data"],
+            "outcome": ["hhi", "hhi"],
+            "unit": ["index", "index"],
+            "mean": [0.25, 0.2],
+            "mean_low": [0.2, 0.15],
+            "mean_high": [0.3, 0.25],
+            "diff": [math.nan, -0.05],
+            "diff_low": [math.nan, -0.08],
+            "diff_high": [math.nan, -0.02],
+            "rel_change": [math.nan, -0.2],
+            "verdict": ["baseline", "better"],
+        }
+    )
+    shown = display_table(table)
+    assert list(shown.columns) == [
+        "scenario",
+        "outcome",
+        "unit",
+        "mean [95% CI]",
+        "difference [95% CI]",
+        "change",
+        "verdict",
+    ]
+    assert shown.iloc[1].tolist() == [
+        "open_data",
+        "hhi",
+        "index",
+        "0.2 [0.15, 0.25]",
+        "-0.05 [-0.08, -0.02]",
+        "-20.0%",
+        "better",
+    ]
+    # the baseline has no difference; a mean without an interval (one run) is shown alone
+    assert shown.iloc[0].tolist()[3:6] == ["0.25 [0.2, 0.3]", "–", "–"]
+    one_run = table.assign(mean_low=math.nan, mean_high=math.nan, rel_change=0.031)
+    assert display_table(one_run)["mean [95% CI]"].tolist() == ["0.25", "0.2"]
+    assert display_table(one_run)["change"].tolist() == ["+3.1%", "+3.1%"]
+
+
+def test_markdown_escapes_pipes_and_has_one_row_per_row() -> None:
+    frame = pd.DataFrame({"a": ["x|y", "z"], "b": [1, 2.5]})
+    assert to_markdown(frame) == "| a | b |\n| --- | --- |\n| x\\|y | 1.0 |\n| z | 2.5 |"
+    assert to_markdown(frame.iloc[:0]) == "| a | b |\n| --- | --- |"
+
+
+def test_run_values_hold_the_identity_and_the_outcomes_asked_for(results_dir: Path) -> None:
+    with open_results(results_dir) as results:
+        values = run_values(results, outcomes=["hhi"])  # at the last step by default
+        pd.testing.assert_frame_equal(values, run_values(results, "end", ["hhi"]))
+        assert list(values.columns) == [
+            "run_id",
+            "scenario",
+            "design_point",
+            "replication",
+            "seed",
+            "hhi",
+        ]
+        assert values["run_id"].tolist() == sorted(values["run_id"])  # ordered by run
+        everything = run_values(results)  # every declared outcome but the checks
+        assert list(everything.columns[5:]) == outcome_names(results)
+        assert "hhi" in everything.columns and "accounts_residual" not in everything.columns
+
+
+def test_an_unknown_outcome_is_named_with_the_recorded_ones(results_dir: Path) -> None:
+    with open_results(results_dir) as results:
+        recorded = [c for c in results.metrics.columns if c not in ("run_id", "step")]
+        for name in ("happiness", "step", "run_id"):  # the keys are not outcomes
+            with pytest.raises(InputError) as caught:
+                outcome_names(results, ["hhi", name])
+            error = caught.value
+            assert (error.problem, error.file, error.field, error.value) == (
+                "unknown outcome",
+                str(results_dir / "metrics"),
+                "--outcome",
+                name,
+            )
+            assert error.allowed == ", ".join(recorded)
+            assert "step" not in error.allowed.split(", ")
+
+
+def test_a_step_no_run_reached_is_refused_naming_the_steps(results_dir: Path) -> None:
+    with open_results(results_dir) as results, pytest.raises(InputError) as caught:
+        run_values(results, 99, ["hhi"])
+    error = caught.value
+    assert (error.problem, error.file, error.field, error.value, error.allowed) == (
+        "no run has this step",
+        str(results_dir),
+        "--at",
+        "at step 99",
+        "steps 0 to 16",
+    )
+
+
+def test_results_without_metrics_say_so(results_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "r"
+    shutil.copytree(results_dir, copy)
+    for folder in ("metrics", "status"):  # as left before any run ended
+        for path in (copy / folder).iterdir():
+            path.unlink()
+    with open_results(copy) as results:
+        with pytest.raises(InputError) as caught:
+            outcome_names(results, ["hhi"])
+        assert caught.value.allowed == "none recorded (no metrics yet)"
+        with pytest.raises(InputError) as caught:
+            run_values(results)
+        assert (caught.value.problem, caught.value.file) == (
+            "no run done ok (no metrics)",
+            str(copy),
+        )
+
+
+def test_compare_records_what_it_compared_and_reads_open_results(
+    results_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[Path] = []
+    close = Results.close
+
+    def record(self: Results) -> None:
+        closed.append(self.directory)
+        close(self)
+
+    monkeypatch.setattr(Results, "close", record)
+    from_path = compare(results_dir, outcomes=["hhi"])
+    assert closed == [results_dir]  # the directory it opened, it closes
+    assert from_path.attrs == {
+        "baseline": "baseline",
+        "at": "at the last step",
+        "failed": [],
+        "directory": str(results_dir),
+    }
+    with open_results(results_dir) as results:
+        from_object = compare(results, outcomes=["hhi"])
+        assert closed == [results_dir]  # the caller's stays open, still usable
+        assert len(results.df("SELECT * FROM runs")) == 8
+    pd.testing.assert_frame_equal(from_object, from_path)
+    assert from_object.attrs == from_path.attrs
+
+
+def test_compare_uses_the_confidence_level_asked_for(results_dir: Path) -> None:
+    wide = compare(results_dir, outcomes=["gini_income"]).set_index("arm")
+    narrow = compare(results_dir, outcomes=["gini_income"], level=0.8).set_index("arm")
+    row = narrow.loc["worker_protection"]
+    ends = np.array(
+        [
+            pd.read_parquet(results_dir / "metrics" / f"worker_protection_p0_r{r}.parquet")
+            .set_index("step")
+            .loc[16, "gini_income"]
+            for r in range(4)
+        ]
+    )
+    low, high = stats.t.interval(0.8, 3, loc=ends.mean(), scale=stats.sem(ends))
+    assert (row["mean_low"], row["mean_high"]) == pytest.approx((low, high))
+    assert wide.loc["worker_protection", "mean_low"] < low  # 95% is wider
+
+
+def test_arms_follow_the_experiment_s_scenario_order(tmp_path: Path) -> None:
+    (tmp_path / "e.yaml").write_text(
+        "name: e\nscenarios: [worker_protection, baseline]\nreplications: 2\nsteps: 2\n"
+        "seed: 3\noverrides: {territory.n_municipalities: 12}\noutputs: {panel_every: 0}\n"
+    )
+    assert run_batch(tmp_path / "e.yaml", tmp_path / "r", executor="local").exit_code == 0
+    table = compare(tmp_path / "r", outcomes=["hhi"])
+    assert table["arm"].tolist() == ["worker_protection", "baseline"]  # not by run id
+
+
+def test_design_method_is_read_from_the_manifest() -> None:
+    assert design_method(_manifest_only({"design": {"method": "sobol", "points": 8}})) == "sobol"
+    assert design_method(_manifest_only({"design": None})) is None  # no design
+    assert design_method(_manifest_only({})) is None

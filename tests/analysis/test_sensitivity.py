@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
 from SALib.analyze import morris as salib_morris
 from SALib.analyze import sobol as salib_sobol
 from SALib.test_functions import Ishigami
 
-from platsim.analysis.sensitivity import analyse, design_from_manifest, sensitivity
+from platsim.analysis.sensitivity import (
+    SensitivityResult,
+    analyse,
+    design_from_manifest,
+    sensitivity,
+    sensitivity_figure,
+)
 from platsim.cli import main
 from platsim.errors import InputError
+from platsim.experiment.results import Results
+from platsim.experiment.results import open as open_results
 from platsim.experiment.runner import run_batch
 from platsim.experiment.samplers import get_sampler
 from platsim.experiment.samplers.parameters import Parameter
@@ -187,7 +202,9 @@ def test_an_unsupported_design_is_named_in_the_error(
         "results/manifest.json",
     )
     assert error.problem == "this experiment's design does not support sensitivity indices"
-    assert "sobol" in error.allowed and "morris" in error.allowed
+    assert error.allowed == (
+        "an experiment with design method sobol (Sobol' indices) or morris (Morris mu*, sigma)"
+    )
 
 
 def test_points_without_a_value_are_counted_in_the_error() -> None:
@@ -198,6 +215,9 @@ def test_points_without_a_value_are_counted_in_the_error() -> None:
     with pytest.raises(InputError, match=r"2 design point\(s\) have no value") as caught:
         analyse(design, x, y)
     assert caught.value.field == "outcome"
+    assert caught.value.allowed == (
+        "every design point with at least one run done ok and a finite outcome"
+    )
 
 
 def test_second_order_designs_are_analysed_with_second_order_points() -> None:
@@ -244,6 +264,7 @@ def test_morris_batch_with_two_scenarios_and_a_failed_run(
     assert (result.points, result.replications) == (6, 2)
     assert result.failed == ["open_data_p1_r0"]
     assert list(result.table["scenario"]) == ["baseline"] * 2 + ["open_data"] * 2
+    assert result.table.index.equals(pd.RangeIndex(4))  # one row label per row
     mu_star = result.table["mu_star"].to_numpy()
     assert not np.allclose(mu_star[:2], mu_star[2:])  # the scenarios' indices differ
     design = pd.read_parquet(tmp_path / "r" / "design.parquet").sort_values("design_point")
@@ -272,3 +293,232 @@ def test_morris_batch_with_two_scenarios_and_a_failed_run(
         table = result.table[result.table["scenario"] == scenario].set_index("parameter")
         np.testing.assert_allclose(table.loc[names, "mu_star"], salib["mu_star"], rtol=1e-9)
         np.testing.assert_allclose(table.loc[names, "mu"], salib["mu"], rtol=1e-9)
+
+
+def _drawn(
+    monkeypatch: pytest.MonkeyPatch, result: SensitivityResult
+) -> tuple[bytes, Figure, Axes]:
+    """sensitivity_figure's PNG, and the matplotlib figure it saved (read before closing)."""
+    saved: list[Figure] = []
+    savefig = Figure.savefig
+
+    def record(self: Figure, *args: object, **kwargs: object) -> None:
+        saved.append(self)
+        savefig(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    png = sensitivity_figure(result)
+    assert len(saved) == 1
+    (axes,) = saved[0].axes
+    return png, saved[0], axes
+
+
+def _bars(axes: Axes) -> list[BarContainer]:
+    return [c for c in axes.containers if isinstance(c, BarContainer)]
+
+
+def _check_bars_and_intervals(axes: Axes, table: pd.DataFrame, columns: list[str]) -> None:
+    """One group of bars per row, one bar per index: heights the indices, error bars the
+    intervals, groups of side-by-side bars that do not overlap, each tick at its group's centre."""
+    bars = _bars(axes)
+    assert len(bars) == len(columns)
+    lefts = np.array([[patch.get_x() for patch in container] for container in bars])
+    widths = np.array([[patch.get_width() for patch in container] for container in bars])
+    for container, column in zip(bars, columns, strict=True):
+        assert len(container) == len(table)
+        heights = [patch.get_height() for patch in container]
+        np.testing.assert_allclose(heights, table[column], rtol=1e-12)
+        segments = container.errorbar.lines[2][0].get_segments()
+        centres = [patch.get_x() + patch.get_width() / 2 for patch in container]
+        for segment, centre, low, high in zip(
+            segments, centres, table[f"{column}_low"], table[f"{column}_high"], strict=True
+        ):
+            np.testing.assert_allclose(segment, [[centre, low], [centre, high]], rtol=1e-12)
+    rights = lefts + widths
+    # within a group the bars are side by side (in index order), and a group ends before
+    # the next one starts
+    assert np.all(widths > 0)
+    np.testing.assert_allclose(lefts[1:], rights[:-1], atol=1e-12)
+    assert np.all(rights[-1, :-1] < lefts[0, 1:])
+    ticks = axes.get_xticks()
+    np.testing.assert_allclose(ticks, (lefts[0] + rights[-1]) / 2, atol=1e-12)
+
+
+def _sobol_result() -> SensitivityResult:
+    table = pd.DataFrame(
+        {
+            "scenario": ["baseline", "baseline", "baseline"],
+            "parameter": ["labour.earnings_floor", "competition.commission_cap", "x"],
+            "S1": [0.5, 0.2, -0.01],
+            "S1_low": [0.4, 0.05, -0.1],
+            "S1_high": [0.65, 0.3, 0.02],
+            "ST": [0.7, 0.25, 0.03],
+            "ST_low": [0.6, 0.1, 0.0],
+            "ST_high": [0.9, 0.45, 0.07],
+        }
+    )
+    return SensitivityResult(
+        "sobol", "employment_rate", "step 12", table, points=24, replications=2
+    )
+
+
+def test_the_sobol_figure_shows_s1_and_st_with_their_intervals_per_parameter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = _sobol_result()
+    with matplotlib.rc_context({"savefig.format": "svg"}):  # a user's matplotlibrc
+        png, figure, axes = _drawn(monkeypatch, result)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"  # PNG whatever the configured format
+    assert figure.number not in plt.get_fignums()  # closed: a long session leaks no figure
+    _check_bars_and_intervals(axes, result.table, ["S1", "ST"])
+    # one scenario: the ticks are the parameters alone, in the table's order
+    assert [t.get_text() for t in axes.get_xticklabels()] == list(result.table["parameter"])
+    legend = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert len(legend) == 2 and "S1" in legend[0] and "ST" in legend[1]
+    assert [c.get_label() for c in _bars(axes)] == legend
+    assert "share of variance" in axes.get_ylabel()  # Sobol' indices have no unit
+    title = axes.get_title()
+    for part in ("sobol", "employment_rate", "step 12", "95%"):
+        assert part in title
+
+
+def test_the_morris_figure_names_scenario_and_parameter_and_the_outcome_s_units(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = pd.DataFrame(
+        {
+            "scenario": ["baseline", "baseline", "open_data", "open_data"],
+            "parameter": ["a", "b", "a", "b"],
+            "mu_star": [3.0, 1.5, 2.5, 0.0],
+            "mu_star_low": [2.0, 1.0, 2.25, 0.0],
+            "mu_star_high": [4.5, 1.75, 3.0, 0.5],
+            "sigma": [1.0, 2.0, 3.0, 4.0],
+            "mu": [3.0, -1.5, 2.5, 0.0],
+        }
+    )
+    result = SensitivityResult("morris", "unemployment", "mean of steps 2-4", table, 6, 1)
+    png, _figure, axes = _drawn(monkeypatch, result)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    _check_bars_and_intervals(axes, table, ["mu_star"])
+    # several scenarios: each tick says whose parameter it is
+    assert [t.get_text() for t in axes.get_xticklabels()] == [
+        "baseline: a",
+        "baseline: b",
+        "open_data: a",
+        "open_data: b",
+    ]
+    (legend,) = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert "mu*" in legend
+    assert "unemployment" in axes.get_ylabel()  # mu* is in the outcome's units
+    title = axes.get_title()
+    for part in ("morris", "unemployment", "mean of steps 2-4", "95%"):
+        assert part in title
+
+
+SOBOL_NAMES = ["competition.commission_cap", "labour.earnings_floor"]
+
+
+@pytest.fixture(scope="module")
+def sobol_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-replication Sobol' batch in a folder whose path holds an apostrophe."""
+    folder = tmp_path_factory.mktemp("sens") / "l'experience"
+    folder.mkdir()
+    (folder / "s.yaml").write_text(
+        "name: s\nscenarios: [baseline]\nreplications: 1\nsteps: 3\nseed: 3\n"
+        "overrides: {territory.n_municipalities: 12, simulation.policy_start: 1}\n"
+        "design:\n  method: sobol\n  samples: 4\n  second_order: false\n  parameters:\n"
+        "    competition.commission_cap: {low: 0.05, high: 0.3}\n"
+        "    labour.earnings_floor: {low: 0.0, high: 1500.0}\n"
+        "outputs: {panel_every: 0}\n"
+    )
+    assert run_batch(folder / "s.yaml", folder / "r", executor="local").exit_code == 0
+    return folder / "r"
+
+
+def test_sensitivity_reads_a_results_directory_whose_path_has_an_apostrophe(
+    sobol_results: Path,
+) -> None:
+    result = sensitivity(sobol_results, "employment_rate")
+    assert (result.method, result.points, result.replications) == ("sobol", 16, 1)
+    assert list(result.table["parameter"]) == SOBOL_NAMES
+    assert result.at == "at the last step"
+
+
+def test_an_open_results_object_is_read_and_left_open(
+    sobol_results: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[Path] = []
+    close = Results.close
+
+    def record(self: Results) -> None:
+        closed.append(self.directory)
+        close(self)
+
+    monkeypatch.setattr(Results, "close", record)
+    from_path = sensitivity(sobol_results, "employment_rate", at=2)
+    assert closed == [sobol_results]  # the directory it opened, it closes
+    with open_results(sobol_results) as results:
+        from_object = sensitivity(results, "employment_rate", at=2)
+        assert closed == [sobol_results]  # the caller's stays open, still usable
+        assert results.df("SELECT count(*) AS n FROM runs")["n"].tolist() == [16]
+    pd.testing.assert_frame_equal(from_object.table, from_path.table)
+    assert from_object.at == from_path.at == "at step 2"
+
+
+def test_a_design_file_lacking_a_parameter_is_refused_naming_it(
+    sobol_results: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "r"
+    shutil.copytree(sobol_results, copy)
+    design = pd.read_parquet(copy / "design.parquet")
+    design.drop(columns=SOBOL_NAMES[1]).to_parquet(copy / "design.parquet")
+    with pytest.raises(InputError, match=r"design\.parquet lacks parameters") as caught:
+        sensitivity(copy, "employment_rate")
+    assert (caught.value.field, caught.value.value) == ("design", [SOBOL_NAMES[1]])
+    assert caught.value.problem == "design.parquet lacks parameters"
+
+
+def test_the_table_has_one_row_per_parameter_after_its_scenario(sobol_results: Path) -> None:
+    table = sensitivity(sobol_results, "employment_rate").table
+    assert list(table.columns) == [
+        "scenario",
+        "parameter",
+        "S1",
+        "S1_low",
+        "S1_high",
+        "ST",
+        "ST_low",
+        "ST_high",
+    ]
+    assert table.index.equals(pd.RangeIndex(2))
+    assert table["scenario"].tolist() == ["baseline", "baseline"]
+
+
+def test_a_design_point_without_a_run_done_ok_is_counted_in_the_error(
+    sobol_results: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "r"
+    shutil.copytree(sobol_results, copy)
+    runs = pd.read_parquet(copy / "runs.parquet")
+    runs.loc[runs["run_id"] == "baseline_p05_r0", "status"] = "failed"  # its only replication
+    runs.to_parquet(copy / "runs.parquet", index=False)
+    with pytest.raises(InputError, match=r"^outcome: 1 design point\(s\) have no value"):
+        sensitivity(copy, "employment_rate")
+
+
+def test_a_design_without_indices_is_refused_naming_the_manifest(
+    sobol_results: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "r"
+    shutil.copytree(sobol_results, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["design"]["method"] = "lhs"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError) as caught:
+        sensitivity(copy, "employment_rate")
+    error = caught.value
+    assert (error.file, error.field, error.value) == (
+        str(copy / "manifest.json"),
+        "design.method",
+        "lhs",
+    )

@@ -161,10 +161,8 @@ def sensitivity(
         design = design_from_manifest(results.manifest, results.directory / MANIFEST)
         at = parse_at(at)
         values = run_values(results, at, [outcome])
-        table = results.df(
-            "SELECT * FROM read_parquet("
-            f"'{str(results.directory / 'design.parquet').replace(chr(39), '')}')"
-        )
+        design_file = str(results.directory / "design.parquet").replace("'", "''")  # SQL quote
+        table = results.df(f"SELECT * FROM read_parquet('{design_file}')")
         failed = failed_runs(results)["run_id"].tolist()
     finally:
         if not isinstance(directory, Results):
