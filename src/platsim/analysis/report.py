@@ -3,7 +3,8 @@
 The file has no external resource: figures are PNG images embedded as base64 ``data:`` URIs,
 the style sheet and the appendix's few lines of script are inline, so it opens offline in any
 browser and can be sent by e-mail. Sections, in reading order: the scorecard
-(:mod:`platsim.analysis.scorecard`), the places that gain and lose most by name on real
+(:mod:`platsim.analysis.scorecard`) and the same effects per million EUR of cumulative public
+cost (:mod:`platsim.analysis.per_euro`), the places that gain and lose most by name on real
 territories (:mod:`platsim.analysis.places`; one line on a generated one), what was run
 (scenarios and the levers each changes from the baseline, replications, seeds, versions), what
 the replications can tell (:mod:`platsim.analysis.power`), time series of each outcome family
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from platsim.analysis import appendix, inequality, places, power, scorecard
+from platsim.analysis import appendix, inequality, per_euro, places, power, scorecard
 from platsim.analysis.compare import (
     At,
     add_arms,
@@ -387,8 +388,10 @@ def build_report(
         table = compare(results, baseline=baseline, at=at)
         runs, arms = register_arms(results)
         manifest = results.manifest
+        rates = per_euro.per_euro(results, table, runs, baseline, at)
         sections = [
-            scorecard.section(table),
+            scorecard.section(table, per_euro.phrases(rates), per_euro.free_arms(rates)),
+            per_euro.section(rates, baseline, per_euro.end_words(results, at)),
             places.section(results, runs, arms, baseline),
             _what_was_run(manifest, baseline, table, runs),
             f"<h2>Comparison with {html.escape(baseline)} ({html.escape(at.describe())})</h2>"
