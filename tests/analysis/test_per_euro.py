@@ -219,3 +219,26 @@ def test_rates_of_a_batch_are_the_scorecards_differences_over_the_cost(
 
 def test_no_section_without_public_cost() -> None:
     assert per_euro.section(None, "baseline", "to step 12") == ""
+
+
+def test_a_window_comparison_divides_by_the_cost_at_the_windows_end(results_dir: Path) -> None:
+    table = compare(results_dir, at="mean:6-10")
+    results = open_results(results_dir)
+    try:
+        runs, _ = register_arms(results)
+        frame = per_euro.per_euro(results, table, runs, "baseline", At("mean", 6, 10))
+        spent = results.df(
+            "SELECT avg(m.public_cost_total) AS c FROM metrics m JOIN runs r USING (run_id) "
+            "WHERE m.step = 10 AND r.scenario = 'broadband'"
+        )["c"].iloc[0]
+        assert per_euro.end_words(results, At("mean", 6, 10)) == "to step 10"
+        assert per_euro.end_words(results, At("end")) == "to step 12"
+    finally:
+        results.close()
+    broadband = frame[frame["arm"] == "broadband"].set_index("outcome")
+    assert broadband["cost"].iloc[0] == pytest.approx(spent, rel=1e-12)
+    diffs = table[table["arm"] == "broadband"].set_index("outcome")["diff"]
+    for outcome, row in broadband.iterrows():
+        diff = diffs[outcome]
+        assert row["diff"] == pytest.approx(diff, rel=1e-12, abs=1e-15)
+        assert row["rate"] == pytest.approx(diff / spent * 1e6, rel=1e-9, abs=1e-15)

@@ -242,9 +242,13 @@ def per_euro(
         return None
     effects = [(c, o) for c, o in headline_columns(table) if c in EFFECT_COLUMNS and o]
     names = [o for _, o in effects]
-    values = run_values(results, at, names)[["run_id", *names]]
-    cost = run_values(results, cost_at(at), [COST])[["run_id", COST]]
-    values = runs.merge(values, on="run_id").merge(cost, on="run_id")
+    if cost_at(at) == at:  # one query (each binds the metrics files: ~1 s on 360 runs)
+        values = run_values(results, at, [*names, COST])[["run_id", *names, COST]]
+    else:
+        values = run_values(results, at, names)[["run_id", *names]]
+        cost = run_values(results, cost_at(at), [COST])[["run_id", COST]]
+        values = values.merge(cost, on="run_id")
+    values = runs.merge(values, on="run_id")
     base_runs, keys = _pairing(runs, baseline)
     base = values[values["run_id"].isin(base_runs["run_id"])]
     return rates(values, base, keys, effects)
@@ -253,8 +257,11 @@ def per_euro(
 def end_words(results: Results, at: At) -> str:
     """Words for the cost's time point, e.g. ``"to step 120"``."""
     step = cost_at(at).start
-    if step is None:
-        step = results.df("SELECT max(step) AS s FROM metrics")["s"].iloc[0]
+    if step is None:  # the last step: the experiment's, else the runs' (a query)
+        step = (
+            results.manifest.get("steps")
+            or results.df("SELECT max(step) AS s FROM metrics")["s"].iloc[0]
+        )
     return f"to step {int(step)}" if not pd.isna(step) else "to the last step"
 
 
