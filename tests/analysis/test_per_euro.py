@@ -135,7 +135,7 @@ def test_rates_by_hand_with_cost_saving_free_and_unclear_scenarios() -> None:
     phrases = per_euro.phrases(frame.reset_index())  # "free": the scorecard says it
     assert phrases == {
         # -2.4 -+ 1.577 points, the bounds in the rate's decimals
-        "costly": "per M EUR of public cost: unemployment \u22122.4 points [\u22124.0, \u22120.8]",
+        "costly": "per M EUR spent: unemployment \u22122.4 points [\u22124.0, \u22120.8]",
         "saver": "per M EUR saved: unemployment +2.4 points [+0.8, +4.0]",
         "unclear": "public cost not clearly different from 0 (no rate per euro)",
     }
@@ -204,7 +204,7 @@ def test_rates_of_a_batch_are_the_scorecards_differences_over_the_cost(
     assert "<h3>Effects per euro</h3>" in first
     assert first.index('<table class="scorecard">') < first.index('<table class="per-euro">')
     sentence = re.search(r"<li>broadband: [^<]*</li>", first).group(0)
-    assert "per M EUR of public cost" in sentence
+    assert "per M EUR spent" in sentence
     assert re.search(r"<li>open_data: [^<]*; no public cost\.</li>", first)
     assert "public cost no clear difference" not in first
     row = first.split('<table class="scorecard">')[1].split("<tr><th>open_data</th>")[1]

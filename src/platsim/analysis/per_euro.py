@@ -315,7 +315,7 @@ def free_arms(frame: pd.DataFrame | None) -> list[str]:
 
 def phrases(frame: pd.DataFrame | None) -> dict[str, str]:
     """One phrase per arm that costs or saves public money (or whose cost is unclear) for the
-    scorecard's sentences, e.g. ``per M EUR of public cost: goods HHI −7.3 [−8.3, −6.3],
+    scorecard's sentences, e.g. ``per M EUR spent: goods HHI −7.3 [−8.3, −6.3],
     unemployment −0.031 points [−0.047, −0.015]`` (clear rates only, joined by commas as the
     sentence's parts are by semicolons); none for the :func:`free_arms`."""
     if frame is None:
@@ -335,7 +335,7 @@ def phrases(frame: pd.DataFrame | None) -> dict[str, str]:
             for r in part.itertuples(index=False)
             if r.verdict in CLEAR
         ]
-        head = "per M EUR of public cost" if status == COSTS else "per M EUR saved"
+        head = "per M EUR spent" if status == COSTS else "per M EUR saved"
         out[str(arm)] = f"{head}: " + (", ".join(clear) if clear else "no clear effect")
     return out
 

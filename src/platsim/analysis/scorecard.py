@@ -40,7 +40,7 @@ LABELS: dict[str, str] = {
     "unemployment_rate": "unemployment",
     "theil_municipal": "municipal Theil",
     "rural_urban_income_ratio": "rural/urban income ratio",
-    "public_cost": "public cost",
+    "public_cost": "monthly public cost",
 }
 #: Better direction assumed for an outcome the comparison table gives none.
 DEFAULT_BETTER: dict[str, str] = {"public_cost": "lower"}
