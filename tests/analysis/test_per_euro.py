@@ -242,3 +242,17 @@ def test_a_window_comparison_divides_by_the_cost_at_the_windows_end(results_dir:
         diff = diffs[outcome]
         assert row["diff"] == pytest.approx(diff, rel=1e-12, abs=1e-15)
         assert row["rate"] == pytest.approx(diff / spent * 1e6, rel=1e-9, abs=1e-15)
+
+
+def test_a_missing_value_drops_its_pair_from_the_rate_not_from_the_cost() -> None:
+    base = _runs("baseline", [0.10, 0.12, 0.11], [0.0, 0.0, 0.0], 0)
+    # d = (-0.02, nan, -0.06), c = (1, 2, 2) M EUR: rate over pairs 1 and 3 = -0.04 / 1.5
+    arm = _runs("costly", [0.08, math.nan, 0.05], [1e6, 2e6, 2e6], 3)
+    values = pd.concat([base, arm], ignore_index=True)
+    frame = per_euro.rates(
+        values, base, ["design_point", "replication"], [("employment", "unemployment_rate")]
+    )
+    row = frame.iloc[0]
+    assert row["pairs"] == 2 and row["status"] == per_euro.COSTS
+    assert row["cost"] == pytest.approx(5e6 / 3)  # the arm's cost, every pair
+    assert row["rate"] == pytest.approx(-0.04 / 1.5, abs=1e-12)

@@ -56,11 +56,11 @@ from platsim.analysis.scorecard import (
     HEADLINES,
     LABELS,
     MINUS,
-    _text_colour,
     colour,
     format_effect,
     headline_columns,
     signed,
+    text_colour,
 )
 from platsim.experiment.results import Results
 from platsim.schema.outcomes import OUTCOMES
@@ -161,8 +161,10 @@ def rates(
 
     Returns:
         One row per arm other than the baseline and effect (:data:`COLUMNS`): ``cost`` and its
-        interval (mean paired cumulative cost, EUR), ``status`` (:func:`cost_status`),
-        ``diff`` (mean paired difference), ``rate`` and its interval (per :data:`PER` EUR;
+        interval (mean paired cumulative cost over the arm's pairs, EUR), ``status``
+        (:func:`cost_status` of those pairs, the arm's whatever the outcome),
+        ``diff`` (mean paired difference), ``rate`` and its interval (per :data:`PER` EUR,
+        over the pairs where the outcome and the cost are both recorded;
         per EUR saved when ``status`` is :data:`SAVES`; NaN unless the scenario costs or
         saves), ``verdict`` (better / worse / higher / lower when the rate's interval excludes
         0, else no clear difference; ``status`` when there is no rate).
@@ -174,12 +176,12 @@ def rates(
     rows = []
     for arm, part in paired.groupby("arm", sort=False):
         c_all = (part[COST] - part[COST + "__b"]).to_numpy(dtype=float)
+        status = cost_status(c_all, level)  # the arm's, whatever outcome
+        cost, cost_low, cost_high = t_interval(c_all, level)
         for column, outcome in effects:
             d = (part[outcome] - part[outcome + "__b"]).to_numpy(dtype=float)
             ok = ~(np.isnan(d) | np.isnan(c_all))
             d, c = d[ok], c_all[ok]
-            status = cost_status(c, level)
-            cost, cost_low, cost_high = t_interval(c, level)
             rate = low = high = math.nan
             if status in (COSTS, SAVES):
                 sign = 1.0 if status == COSTS else -1.0
@@ -356,7 +358,7 @@ def _cell(row: pd.Series) -> str:
     return (
         f'<td class="rate" data-outcome="{html.escape(row["outcome"])}" '
         f'data-rate="{float(row["rate"])!r}" style="background:rgb({rgb});color:'
-        f'{_text_colour(shade)}">{text}</td>'
+        f'{text_colour(shade)}">{text}</td>'
     )
 
 

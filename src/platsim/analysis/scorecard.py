@@ -127,7 +127,7 @@ def colour(value: float) -> tuple[float, float, float, float]:
     return matplotlib.colormaps[PALETTE](0.5 + 0.42 * value)
 
 
-def _text_colour(value: float) -> str:
+def text_colour(value: float) -> str:
     """Grey on grey, white on the palette's deep ends, black elsewhere."""
     if math.isnan(value):
         return "#555555"
@@ -251,7 +251,7 @@ def scorecard(table: pd.DataFrame, no_cost: Collection[str] = ()) -> tuple[Any, 
             ha="center",
             va="center",
             fontsize=7,
-            color=_text_colour(row.goodness),
+            color=text_colour(row.goodness),
         )
     ax.imshow(grid, aspect="auto")
     ax.set_xticks(range(len(columns)))
@@ -289,7 +289,7 @@ def scorecard(table: pd.DataFrame, no_cost: Collection[str] = ()) -> tuple[Any, 
             )
             rgba = colour(row["goodness"])
             style = "background:rgb({},{},{})".format(*(round(255 * x) for x in rgba[:3]))
-            style += f";color:{_text_colour(row['goodness'])}"  # readable on deep colours
+            style += f";color:{text_colour(row['goodness'])}"  # readable on deep colours
             tds.append(
                 f'<td class="score {css}" data-outcome="{html.escape(str(row["outcome"]))}" '
                 f'data-diff="{float(row["diff"])!r}" style="{style}">{shown}</td>'
