@@ -143,8 +143,14 @@ def test_rates_by_hand_with_cost_saving_free_and_unclear_scenarios() -> None:
     rows = dict(re.findall(r"<tr><th>(\w+)</th>(.*?)</tr>", table))
     assert rows["costly"].startswith("<td>1.67 M EUR [")
     assert "saves 1.67 M EUR" in rows["saver"] and "per M EUR saved" in rows["saver"]
-    assert "<td>no public cost</td>" in rows["free"] and "effects in the scorecard" in rows["free"]
+    assert "free" not in rows  # named in one line after the table instead
+    assert table.endswith(
+        '</table><p class="note">No public cost (no rate; their effects are in the scorecard): '
+        "free.</p>"
+    )
     assert "not clearly different from 0" in rows["unclear"]
+    only_free = per_euro.rates_table(frame.reset_index().query("arm == 'free'"), "to step 12")
+    assert only_free.startswith('<p class="note">') and "<table" not in only_free
 
 
 def test_format_rate() -> None:

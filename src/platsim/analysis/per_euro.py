@@ -363,7 +363,19 @@ def _cell(row: pd.Series) -> str:
 
 
 def rates_table(frame: pd.DataFrame, end: str) -> str:
-    """The HTML table: a row per scenario, its cumulative cost then one rate per effect."""
+    """The HTML table: a row per scenario that spends or saves public money (or whose cost is
+    unclear), its cumulative cost then one rate per effect; then one line naming the scenarios
+    with no public cost, which have no rate (compact: most levers spend nothing)."""
+    free = free_arms(frame)
+    note = (
+        f'<p class="note">No public cost (no rate; their effects are in the scorecard): '
+        f"{html.escape(', '.join(free))}.</p>"
+        if free
+        else ""
+    )
+    frame = frame[~frame["arm"].isin(free)]
+    if frame.empty:
+        return note
     columns = list(dict.fromkeys(frame["column"]))
     outcomes = dict(zip(frame["column"], frame["outcome"], strict=False))
     head = f"<th>scenario</th><th>cumulative public cost<br><small>{html.escape(end)}</small></th>"
@@ -377,10 +389,9 @@ def rates_table(frame: pd.DataFrame, end: str) -> str:
         if first["status"] in (COSTS, SAVES):
             cells = "".join(_cell(row) for _, row in part.iterrows())
         else:
-            why = "effects in the scorecard" if first["status"] == FREE else "no rate per euro"
-            cells = f'<td class="rate unclear" colspan="{len(columns)}">{why}</td>'
+            cells = f'<td class="rate unclear" colspan="{len(columns)}">no rate per euro</td>'
         body.append(f"<tr><th>{html.escape(str(arm))}</th>{cost}{cells}</tr>")
-    return f'<table class="per-euro"><tr>{head}</tr>{"".join(body)}</table>'
+    return f'<table class="per-euro"><tr>{head}</tr>{"".join(body)}</table>' + note
 
 
 def section(frame: pd.DataFrame | None, baseline: str, end: str) -> str:
