@@ -121,7 +121,7 @@ def test_sentences_numbers_equal_compares(table: pd.DataFrame) -> None:
     assert sentences["same"] == (
         "same: goods HHI no clear difference; leakage no clear difference; "
         "unemployment no clear difference; municipal Theil no clear difference; "
-        "public cost no clear difference."
+        "monthly public cost no clear difference."
     )
     text = sentences["open_data"]
     assert text.startswith("open_data: ") and text.endswith(".")

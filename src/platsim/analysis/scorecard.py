@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import pandas as pd
@@ -39,10 +40,13 @@ LABELS: dict[str, str] = {
     "unemployment_rate": "unemployment",
     "theil_municipal": "municipal Theil",
     "rural_urban_income_ratio": "rural/urban income ratio",
-    "public_cost": "public cost",
+    "public_cost": "monthly public cost",
 }
 #: Better direction assumed for an outcome the comparison table gives none.
 DEFAULT_BETTER: dict[str, str] = {"public_cost": "lower"}
+#: Verdict and text of the public-cost cell of a scenario that spends no public money at all
+#: (its cumulative cost is 0 in every replication, see :mod:`platsim.analysis.per_euro`).
+NO_COST = "no public cost"
 #: Text of a column whose outcome is not recorded.
 NOT_RECORDED = {"public cost": "not recorded (results made before public_cost existed)"}
 #: Matplotlib colormap: diverging, colour-blind safe; its high end (blue) is "better".
@@ -60,7 +64,8 @@ def headline_columns(table: pd.DataFrame) -> list[tuple[str, str | None]]:
     return [(label, next((n for n in names if n in recorded), None)) for label, names in HEADLINES]
 
 
-def _signed(value: float, digits: int) -> str:
+def signed(value: float, digits: int) -> str:
+    """``value`` with its sign (a true minus) and ``digits`` decimals; 0 without a sign."""
     text = f"{value:+,.{digits}f}"
     if float(text.replace(",", "")) == 0:
         text = f"{0:.{digits}f}"
@@ -94,9 +99,9 @@ def format_effect(unit: str, diff: float, low: float, high: float) -> str:
         return "–"
     value, digits, words = _unit_format(unit, diff)
     scale = value / diff if diff else _unit_format(unit, 1.0)[0]
-    text = _signed(value, digits) + words
+    text = signed(value, digits) + words
     if not (math.isnan(low) or math.isnan(high)):
-        text += f" [{_signed(low * scale, digits)}, {_signed(high * scale, digits)}]"
+        text += f" [{signed(low * scale, digits)}, {signed(high * scale, digits)}]"
     return text
 
 
@@ -122,7 +127,7 @@ def colour(value: float) -> tuple[float, float, float, float]:
     return matplotlib.colormaps[PALETTE](0.5 + 0.42 * value)
 
 
-def _text_colour(value: float) -> str:
+def text_colour(value: float) -> str:
     """Grey on grey, white on the palette's deep ends, black elsewhere."""
     if math.isnan(value):
         return "#555555"
@@ -140,11 +145,12 @@ def _verdict_row(table: pd.DataFrame, arm: str, outcome: str) -> pd.Series | Non
     return row
 
 
-def cells(table: pd.DataFrame) -> pd.DataFrame:
+def cells(table: pd.DataFrame, no_cost: Collection[str] = ()) -> pd.DataFrame:
     """One row per scenario and scorecard column: ``arm``, ``column``, ``outcome``, ``diff``,
     ``diff_low``, ``diff_high``, ``rel_change``, ``verdict``, ``text`` (the effect as shown),
     ``goodness`` (:func:`goodness`). A column without a recorded outcome has ``outcome`` ``""``
-    and its text says so."""
+    and its text says so. The public-cost cell of the arms in ``no_cost`` (no public money
+    spent since step 0) has verdict and text :data:`NO_COST`, grey."""
     arms = [
         a
         for a in dict.fromkeys(table["arm"])
@@ -170,9 +176,10 @@ def cells(table: pd.DataFrame) -> pd.DataFrame:
                     }
                 )
                 continue
+            free = label == "public cost" and arm in no_cost
             effect = format_effect(row["unit"], row["diff"], row["diff_low"], row["diff_high"])
             rel = float(row["rel_change"])
-            size = "" if math.isnan(rel) else f" ({_signed(rel * 100, 1)}%)"
+            size = "" if math.isnan(rel) else f" ({signed(rel * 100, 1)}%)"
             rows.append(
                 {
                     "arm": arm,
@@ -182,19 +189,23 @@ def cells(table: pd.DataFrame) -> pd.DataFrame:
                     "diff_low": row["diff_low"],
                     "diff_high": row["diff_high"],
                     "rel_change": rel,
-                    "verdict": row["verdict"],
-                    "text": effect + size,
-                    "goodness": goodness(row),
+                    "verdict": NO_COST if free else row["verdict"],
+                    "text": NO_COST if free else effect + size,
+                    "goodness": math.nan if free else goodness(row),
                 }
             )
     return pd.DataFrame(rows)
 
 
-def sentences(table: pd.DataFrame) -> dict[str, str]:
+def sentences(
+    table: pd.DataFrame, extra: Mapping[str, str] | None = None, no_cost: Collection[str] = ()
+) -> dict[str, str]:
     """One sentence per scenario from the scorecard's numbers, e.g. ``open_data: goods HHI −436
     [−451, −420]; unemployment −0.6 points [−0.9, −0.4]; leakage +3.7 points [+3.7, +3.8];
-    municipal Theil no clear difference.`` (columns without a recorded outcome are left out)."""
-    frame = cells(table)
+    municipal Theil no clear difference.`` (columns without a recorded outcome are left out).
+    ``extra`` adds a last phrase to a scenario's sentence (the effects per euro); the arms in
+    ``no_cost`` read :data:`NO_COST` for public cost (:func:`cells`)."""
+    frame = cells(table, no_cost)
     out: dict[str, str] = {}
     for arm, part in frame.groupby("arm", sort=False):
         parts = []
@@ -202,19 +213,24 @@ def sentences(table: pd.DataFrame) -> dict[str, str]:
             if not row.outcome:
                 continue
             label = LABELS.get(row.outcome, row.outcome)
-            if row.verdict in ("better", "worse"):
+            if row.verdict == NO_COST:
+                parts.append(NO_COST)
+            elif row.verdict in ("better", "worse"):
                 parts.append(f"{label} {row.text.split(' (')[0]}")
             else:
                 parts.append(f"{label} no clear difference")
+        if extra and extra.get(str(arm)):
+            parts.append(extra[str(arm)])
         out[str(arm)] = f"{arm}: " + "; ".join(parts) + "."
     return out
 
 
-def scorecard(table: pd.DataFrame) -> tuple[Any, str]:
-    """The scorecard as a heatmap figure (matplotlib) and as an HTML table."""
+def scorecard(table: pd.DataFrame, no_cost: Collection[str] = ()) -> tuple[Any, str]:
+    """The scorecard as a heatmap figure (matplotlib) and as an HTML table (``no_cost``: see
+    :func:`cells`)."""
     import matplotlib.pyplot as plt
 
-    frame = cells(table)
+    frame = cells(table, no_cost)
     arms = list(dict.fromkeys(frame["arm"]))
     columns = [label for label, _ in HEADLINES]
     outcomes = dict(headline_columns(table))
@@ -225,7 +241,7 @@ def scorecard(table: pd.DataFrame) -> tuple[Any, str]:
         grid[i][j] = colour(row.goodness)
         text = (
             row.text
-            if row.verdict in ("better", "worse")
+            if row.verdict in ("better", "worse", NO_COST)
             else ("no clear difference" if row.outcome else row.text)
         )
         ax.text(
@@ -235,7 +251,7 @@ def scorecard(table: pd.DataFrame) -> tuple[Any, str]:
             ha="center",
             va="center",
             fontsize=7,
-            color=_text_colour(row.goodness),
+            color=text_colour(row.goodness),
         )
     ax.imshow(grid, aspect="auto")
     ax.set_xticks(range(len(columns)))
@@ -265,16 +281,15 @@ def scorecard(table: pd.DataFrame) -> tuple[Any, str]:
         for c in columns:
             row = part.loc[c]
             css = row["verdict"] if row["verdict"] in ("better", "worse") else "unclear"
+            plain = css != "unclear" or not row["outcome"] or row["verdict"] == NO_COST
             shown = (
-                row["text"]
-                if css != "unclear" or not row["outcome"]
+                html.escape(row["text"])
+                if plain
                 else (f"no clear difference<br><small>{html.escape(row['text'])}</small>")
             )
-            if css != "unclear" or not row["outcome"]:
-                shown = html.escape(shown)
             rgba = colour(row["goodness"])
             style = "background:rgb({},{},{})".format(*(round(255 * x) for x in rgba[:3]))
-            style += f";color:{_text_colour(row['goodness'])}"  # readable on deep colours
+            style += f";color:{text_colour(row['goodness'])}"  # readable on deep colours
             tds.append(
                 f'<td class="score {css}" data-outcome="{html.escape(str(row["outcome"]))}" '
                 f'data-diff="{float(row["diff"])!r}" style="{style}">{shown}</td>'
@@ -283,15 +298,18 @@ def scorecard(table: pd.DataFrame) -> tuple[Any, str]:
     return figure, f'<table class="scorecard"><tr>{head}</tr>{"".join(body)}</table>'
 
 
-def section(table: pd.DataFrame) -> str:
-    """The report's scorecard section: heading, heatmap, explanation, table, sentences."""
-    frame = cells(table)
+def section(
+    table: pd.DataFrame, extra: Mapping[str, str] | None = None, no_cost: Collection[str] = ()
+) -> str:
+    """The report's scorecard section: heading, heatmap, explanation, table, sentences (with
+    ``extra``'s phrase and ``no_cost``, see :func:`sentences`)."""
+    frame = cells(table, no_cost)
     if frame.empty:
         return ""
-    figure, table_html = scorecard(table)
+    figure, table_html = scorecard(table, no_cost)
     baseline = html.escape(str(table.attrs.get("baseline", "the baseline")))
     at = html.escape(str(table.attrs.get("at", "")))
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences(table).values())
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences(table, extra, no_cost).values())
     return (
         "<h2>Scorecard: which scenario changes what</h2>"
         + png(figure, alt="scorecard")  # first, so that it fits the first screen

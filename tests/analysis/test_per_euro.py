@@ -1,0 +1,264 @@
+"""Tests of platsim.analysis.per_euro: the scorecard's effects per million EUR of public cost."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from platsim.analysis import per_euro, scorecard
+from platsim.analysis.compare import At, compare, t_interval
+from platsim.analysis.report import build_report, register_arms
+from platsim.experiment.results import open as open_results
+from platsim.experiment.runner import run_batch
+
+#: broadband costs public money (the state's programme), open_data none.
+EXPERIMENT = """
+name: euro
+scenarios: [baseline, broadband, open_data]
+replications: 3
+steps: 12
+seed: 5
+overrides:
+  territory.n_municipalities: 20
+  simulation.policy_start: 4
+outputs:
+  panel_every: 0
+"""
+
+#: t(0.975, 2), the 95% quantile of two-pair intervals over three replications.
+T2 = 4.302652729749462
+
+
+def test_ratio_of_means_and_delta_interval_by_hand() -> None:
+    # d = (2, 4, 6), c = (1, 2, 2): R = 4 / (5/3) = 2.4; residuals d - R c = (-0.4, -0.8, 1.2),
+    # their variance (0.16 + 0.64 + 1.44) / 2 = 1.12; se = sqrt(1.12) / (sqrt(3) * 5/3).
+    ratio, low, high = per_euro.ratio_of_means([2, 4, 6], [1, 2, 2])
+    se = math.sqrt(1.12) / (math.sqrt(3) * 5 / 3)
+    assert ratio == pytest.approx(2.4, abs=1e-12)
+    assert se == pytest.approx(0.366606, abs=1e-6)
+    assert low == pytest.approx(2.4 - T2 * se, abs=1e-12)  # 0.8226
+    assert high == pytest.approx(2.4 + T2 * se, abs=1e-12)  # 3.9774
+    assert low == pytest.approx(0.82263, abs=1e-5) and high == pytest.approx(3.97737, abs=1e-5)
+    # not the mean of the per-replication ratios (2 + 2 + 3) / 3
+    assert ratio != pytest.approx(7 / 3)
+
+
+def test_constant_cost_divides_the_effects_interval() -> None:
+    d = np.array([-3.0, -1.0, -2.5, -1.5])
+    ratio, low, high = per_euro.ratio_of_means(d, np.full(4, 2.0))
+    mean, dlow, dhigh = t_interval(d)
+    assert (ratio, low, high) == pytest.approx((mean / 2, dlow / 2, dhigh / 2), abs=1e-12)
+
+
+def test_ratio_drops_pairs_with_nan_and_needs_a_cost() -> None:
+    # pairs (1, 1) and (2, 1): R = 1.5, residuals (-0.5, 0.5), sd 1/sqrt(2), se 0.5
+    half = 12.706204736174694 * 0.5  # t(0.975, 1)
+    assert per_euro.ratio_of_means([1, 2, math.nan], [1, 1, 5]) == pytest.approx(
+        (1.5, 1.5 - half, 1.5 + half), abs=1e-12
+    )
+    assert all(math.isnan(v) for v in per_euro.ratio_of_means([1, 2], [1, -1]))
+    ratio, low, high = per_euro.ratio_of_means([3.0], [2.0])
+    assert ratio == 1.5 and math.isnan(low) and math.isnan(high)
+
+
+def test_cost_status() -> None:
+    assert per_euro.cost_status([0.0, 0.0, 0.0]) == per_euro.FREE
+    assert per_euro.cost_status([1e6, 1.1e6, 0.9e6]) == per_euro.COSTS
+    assert per_euro.cost_status([-1e6, -1.2e6, -0.8e6]) == per_euro.SAVES
+    assert per_euro.cost_status([1e6, -1e6, 0.5e6]) == per_euro.UNCLEAR
+    assert per_euro.cost_status([2.0]) == per_euro.COSTS  # one pair: its sign
+
+
+def _runs(arm: str, outcome: list[float], cost: list[float], first: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "run_id": [f"r{first + i}" for i in range(3)],
+            "arm": arm,
+            "scenario": arm,
+            "design_point": 0,
+            "replication": [0, 1, 2],
+            "unemployment_rate": outcome,
+            per_euro.COST: cost,
+        }
+    )
+
+
+def test_rates_by_hand_with_cost_saving_free_and_unclear_scenarios() -> None:
+    base = _runs("baseline", [0.10, 0.12, 0.11], [0.0, 0.0, 0.0], 0)
+    values = pd.concat(
+        [
+            base,
+            # paired d = (-0.02, -0.04, -0.06), c = (1, 2, 2) M EUR: the hand example / 1e8
+            _runs("costly", [0.08, 0.08, 0.05], [1e6, 2e6, 2e6], 3),
+            # saves (1, 2, 2) M EUR and raises unemployment by (0.02, 0.04, 0.06)
+            _runs("saver", [0.12, 0.16, 0.17], [-1e6, -2e6, -2e6], 6),
+            _runs("free", [0.05, 0.05, 0.05], [0.0, 0.0, 0.0], 9),
+            _runs("unclear", [0.05, 0.05, 0.05], [1e6, -1e6, 0.5e6], 12),
+        ],
+        ignore_index=True,
+    )
+    effects = [("employment", "unemployment_rate")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by zero
+        frame = per_euro.rates(values, base, ["design_point", "replication"], effects)
+    frame = frame.set_index("arm")
+    assert list(frame.index) == ["costly", "saver", "free", "unclear"]
+    costly = frame.loc["costly"]
+    assert costly["status"] == per_euro.COSTS
+    assert costly["cost"] == pytest.approx(5e6 / 3)
+    assert costly["diff"] == pytest.approx(-0.04)
+    # per M EUR: -0.04 / (5/3) = -0.024, interval (-2.4 -+ T2 se) / 100
+    se = math.sqrt(1.12) / (math.sqrt(3) * 5 / 3) / 100
+    assert costly["rate"] == pytest.approx(-0.024, abs=1e-12)
+    assert costly["rate_low"] == pytest.approx(-0.024 - T2 * se, abs=1e-12)
+    assert costly["rate_high"] == pytest.approx(-0.024 + T2 * se, abs=1e-12)
+    assert costly["verdict"] == "better"  # lower unemployment, interval below 0
+    saver = frame.loc["saver"]
+    assert saver["status"] == per_euro.SAVES and saver["cost"] == pytest.approx(-5e6 / 3)
+    # per M EUR saved, the effect's sign kept: +0.024 points... worse
+    assert saver["rate"] == pytest.approx(0.024, abs=1e-12)
+    assert saver["rate_low"] == pytest.approx(0.024 - T2 * se, abs=1e-12)
+    assert saver["verdict"] == "worse"
+    assert frame.loc["free", "status"] == per_euro.FREE
+    assert math.isnan(frame.loc["free", "rate"])
+    assert frame.loc["free", "verdict"] == "no public cost"
+    assert frame.loc["unclear", "status"] == per_euro.UNCLEAR
+    assert math.isnan(frame.loc["unclear", "rate"])
+
+    assert per_euro.free_arms(frame.reset_index()) == ["free"]
+    phrases = per_euro.phrases(frame.reset_index())  # "free": the scorecard says it
+    assert phrases == {
+        # -2.4 -+ 1.577 points, the bounds in the rate's decimals
+        "costly": "per M EUR spent: unemployment \u22122.4 points [\u22124.0, \u22120.8]",
+        "saver": "per M EUR saved: unemployment +2.4 points [+0.8, +4.0]",
+        "unclear": "public cost not clearly different from 0 (no rate per euro)",
+    }
+    table = per_euro.rates_table(frame.reset_index(), "to step 12")
+    rows = dict(re.findall(r"<tr><th>(\w+)</th>(.*?)</tr>", table))
+    assert rows["costly"].startswith("<td>1.67 M EUR [")
+    assert "saves 1.67 M EUR" in rows["saver"] and "per M EUR saved" in rows["saver"]
+    assert "free" not in rows  # named in one line after the table instead
+    assert table.endswith(
+        '</table><p class="note">No public cost (no rate; their effects are in the scorecard): '
+        "free.</p>"
+    )
+    assert "not clearly different from 0" in rows["unclear"]
+    only_free = per_euro.rates_table(frame.reset_index().query("arm == 'free'"), "to step 12")
+    assert only_free.startswith('<p class="note">') and "<table" not in only_free
+
+
+def test_format_rate() -> None:
+    assert per_euro.format_rate("share", -1.7e-4) == "\u22120.017 points"
+    assert per_euro.format_rate("0-10,000", -12.34, -15.0, -9.6) == "\u221212 [\u221215, \u221210]"
+    assert per_euro.format_rate("", 0.00123, 0.0, 0.0025) == "+0.0012 [0.0000, +0.0025]"
+    assert per_euro.format_rate("share", math.nan) == "–"
+    # below 0.001 in the unit shown: e-notation, 2 significant digits, bounds alike
+    assert per_euro.format_rate("", -2.6e-6, -3.94e-6, 1.4e-7) == (
+        "\u22122.6e\u22126 [\u22123.9e\u22126, +1.4e\u22127]"
+    )
+    assert per_euro.format_rate("share", 8e-6) == "+8.0e\u22124 points"
+
+
+def test_cost_is_taken_at_the_comparisons_end_step() -> None:
+    assert per_euro.cost_at(At("end")) == At("end")
+    assert per_euro.cost_at(At("step", 60)) == At("step", 60)
+    assert per_euro.cost_at(At("mean", 60, 120)) == At("step", 120)
+
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("euro")
+    (folder / "euro.yaml").write_text(EXPERIMENT)
+    assert run_batch(folder / "euro.yaml", folder / "results", executor="local").exit_code == 0
+    return folder / "results"
+
+
+def test_rates_of_a_batch_are_the_scorecards_differences_over_the_cost(
+    results_dir: Path,
+) -> None:
+    table = compare(results_dir)
+    results = open_results(results_dir)
+    try:
+        runs, _ = register_arms(results)
+        frame = per_euro.per_euro(results, table, runs, "baseline", At("end"))
+        total = results.df(
+            "SELECT r.scenario, m.public_cost_total FROM metrics m JOIN runs r USING (run_id) "
+            "WHERE m.step = 12"
+        )
+    finally:
+        results.close()
+    assert frame is not None
+    broadband = frame[frame["arm"] == "broadband"]
+    assert set(broadband["status"]) == {per_euro.COSTS}
+    assert len(broadband) == 4  # concentration, value retention, employment, cohesion
+    spent = total[total["scenario"] == "broadband"]["public_cost_total"].mean()
+    assert spent > 0
+    assert broadband["cost"].iloc[0] == pytest.approx(spent, rel=1e-12)
+    for row in broadband.itertuples(index=False):
+        diff = table.query("arm == 'broadband' and outcome == @row.outcome")["diff"].iloc[0]
+        assert row.rate == pytest.approx(diff / spent * 1e6, rel=1e-9, abs=1e-15)
+    assert set(frame[frame["arm"] == "open_data"]["status"]) == {per_euro.FREE}
+
+    text, _ = build_report(results_dir)
+    first = text.split("</h1>", 1)[1].split("<h2>")[1]  # the scorecard's section
+    assert "<h3>Effects per euro</h3>" in first
+    assert first.index('<table class="scorecard">') < first.index('<table class="per-euro">')
+    sentence = re.search(r"<li>broadband: [^<]*</li>", first).group(0)
+    assert "per M EUR spent" in sentence
+    assert re.search(r"<li>open_data: [^<]*; no public cost\.</li>", first)
+    assert "public cost no clear difference" not in first
+    row = first.split('<table class="scorecard">')[1].split("<tr><th>open_data</th>")[1]
+    assert 'data-outcome="public_cost"' in row.split("</tr>")[0]
+    assert ">no public cost</td>" in row.split("</tr>")[0]
+    cells = scorecard.cells(table, no_cost=["open_data"]).set_index(["arm", "column"])
+    assert cells.loc[("open_data", "public cost"), "verdict"] == scorecard.NO_COST
+    assert math.isnan(cells.loc[("open_data", "public cost"), "goodness"])  # grey
+    assert cells.loc[("broadband", "public cost"), "verdict"] == "worse"  # it spends
+    assert "to step 12" in first
+
+
+def test_no_section_without_public_cost() -> None:
+    assert per_euro.section(None, "baseline", "to step 12") == ""
+
+
+def test_a_window_comparison_divides_by_the_cost_at_the_windows_end(results_dir: Path) -> None:
+    table = compare(results_dir, at="mean:6-10")
+    results = open_results(results_dir)
+    try:
+        runs, _ = register_arms(results)
+        frame = per_euro.per_euro(results, table, runs, "baseline", At("mean", 6, 10))
+        spent = results.df(
+            "SELECT avg(m.public_cost_total) AS c FROM metrics m JOIN runs r USING (run_id) "
+            "WHERE m.step = 10 AND r.scenario = 'broadband'"
+        )["c"].iloc[0]
+        assert per_euro.end_words(results, At("mean", 6, 10)) == "to step 10"
+        assert per_euro.end_words(results, At("end")) == "to step 12"
+    finally:
+        results.close()
+    broadband = frame[frame["arm"] == "broadband"].set_index("outcome")
+    assert broadband["cost"].iloc[0] == pytest.approx(spent, rel=1e-12)
+    diffs = table[table["arm"] == "broadband"].set_index("outcome")["diff"]
+    for outcome, row in broadband.iterrows():
+        diff = diffs[outcome]
+        assert row["diff"] == pytest.approx(diff, rel=1e-12, abs=1e-15)
+        assert row["rate"] == pytest.approx(diff / spent * 1e6, rel=1e-9, abs=1e-15)
+
+
+def test_a_missing_value_drops_its_pair_from_the_rate_not_from_the_cost() -> None:
+    base = _runs("baseline", [0.10, 0.12, 0.11], [0.0, 0.0, 0.0], 0)
+    # d = (-0.02, nan, -0.06), c = (1, 2, 2) M EUR: rate over pairs 1 and 3 = -0.04 / 1.5
+    arm = _runs("costly", [0.08, math.nan, 0.05], [1e6, 2e6, 2e6], 3)
+    values = pd.concat([base, arm], ignore_index=True)
+    frame = per_euro.rates(
+        values, base, ["design_point", "replication"], [("employment", "unemployment_rate")]
+    )
+    row = frame.iloc[0]
+    assert row["pairs"] == 2 and row["status"] == per_euro.COSTS
+    assert row["cost"] == pytest.approx(5e6 / 3)  # the arm's cost, every pair
+    assert row["rate"] == pytest.approx(-0.04 / 1.5, abs=1e-12)
