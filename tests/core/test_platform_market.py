@@ -235,7 +235,7 @@ def test_quality_is_q0_plus_beta_log_effective_data_plus_eta_log_capital_in_each
 PRICING = {
     "platforms.catalogue": {
         "market": goods("global", commission=0.10),
-        "fixed": goods("cooperative", commission=0.04),
+        "fixed": goods("cooperative", commission=0.04, pricing="fixed"),
         "forced": goods("global", commission=0.07, pricing="fixed"),
     },
     "platforms.entry_rate": 0.0,
