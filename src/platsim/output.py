@@ -29,17 +29,20 @@ FILE_MODE = _file_mode()
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    temporary_path = Path(temporary)
+    temporary_path = None
     try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+        temporary_path = Path(temporary)
+        os.close(handle)
         write(temporary_path)
         os.chmod(temporary_path, FILE_MODE)
         with open(temporary_path, "rb") as stream:
             os.fsync(stream.fileno())
         os.replace(temporary_path, path)
     finally:
-        if temporary_path.exists():
+        if temporary_path is not None and temporary_path.exists():
             temporary_path.unlink()
 
 

@@ -306,3 +306,38 @@ def test_run_batch_honours_flush_seconds(tmp_path: Path, monkeypatch: pytest.Mon
     often = Peek()
     run_batch(_tiny(tmp_path), folder, executor="local", progress=often, flush_seconds=50)
     assert often.ok == [0, 2, 3]  # 0 s, then 100 s and 200 s after the first rewrite
+
+
+class KilledWriter(Recorder):
+    """A progress that, at the second run, leaves a temporary file where a worker killed
+    between its write and its rename would (``.NAME.XXXX.tmp``), then interrupts."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(stop_after=2)
+        self.folder = folder
+
+    def advance(self, summary: RunSummary) -> None:
+        (self.folder / "metrics" / f".{summary.run_id}.parquet.abcd.tmp").write_bytes(b"x")
+        super().advance(summary)
+
+
+def test_an_interrupted_batch_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """Writes cut short by the interruption (a worker killed before its rename) leave no
+    temporary file once the batch has stopped; a user's own file is kept."""
+    out = tmp_path / "r"
+    progress = KilledWriter(out)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(_tiny(tmp_path), out, executor="local", progress=progress)
+    assert not list(out.rglob("*.tmp"))
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+
+
+def test_a_refused_directory_keeps_its_temporary_looking_files(tmp_path: Path) -> None:
+    """A folder that is not a results directory is refused before anything is touched."""
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    (foreign / ".draft.tmp").write_text("mine too")
+    with pytest.raises(Exception):  # noqa: B017 - the refusal's type is tested elsewhere
+        run_batch(_tiny(tmp_path), foreign, executor="local")
+    assert (foreign / ".draft.tmp").read_text() == "mine too"

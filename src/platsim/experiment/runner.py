@@ -28,7 +28,12 @@ from platsim.experiment.executors import Executor, default_workers, make_executo
 from platsim.experiment.plan import RunPlan
 from platsim.experiment.progress import BatchProgress, SilentProgress
 from platsim.experiment.spec import Experiment, load_experiment
-from platsim.experiment.store import ResultsStore, check_directory, lock_directory
+from platsim.experiment.store import (
+    ResultsStore,
+    check_directory,
+    lock_directory,
+    remove_temporary_files,
+)
 from platsim.experiment.tasks import RunSummary, RunTask
 from platsim.experiment.worker import execute_run
 
@@ -141,7 +146,8 @@ def run_batch(
         InputError: Bad experiment, options or results directory (also: another batch is
             writing it, or the plan is too big); nothing has run then.
         KeyboardInterrupt: Interrupted (SIGINT, or SIGTERM as :class:`BatchTerminated`); the
-            results written so far are consistent and ``resume=True`` completes them.
+            results written so far are consistent, no temporary file of a write cut short is
+            left once the workers have stopped, and ``resume=True`` completes them.
     """
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
@@ -172,36 +178,44 @@ def _run_locked(
         name=experiment.name, directory=directory, executor=runner.describe(), total=len(plan)
     )
     started = time.monotonic()
-    with runner:
-        store = ResultsStore.open(
-            directory,
-            plan,
-            resume=resume,
-            session={"executor": runner.describe(), "resumed": resume},
-            flush_seconds=flush_seconds,
-        )
-        report.skipped = len(store.done)
-        report.damaged = store.damaged
-        shared = directory.resolve()  # workers elsewhere (Dask) need the full path
-        tasks = (plan.task(run, shared) for run in plan if run.run_id not in store.done)
-        progress.start(experiment.name, len(plan), len(store.done), 0)  # failed ones rerun
-        state = "interrupted"
-        try:
-            for task, outcome in runner.map_unordered(execute_run, tasks):
-                summary = outcome if isinstance(outcome, RunSummary) else lost_run(task, outcome)
-                store.record(summary)
-                progress.advance(summary)
-                report.made += 1
-                if summary.status == "failed" and len(report.failures) < REPORTED_FAILURES:
-                    report.failures.append((summary.run_id, summary.error or ""))
-            state = "complete"
-        finally:
-            progress.stop()
-            report.ok = len(store.done)
-            report.failed = store.failed
-            report.pending = len(plan) - len(store.statuses)
-            report.wall_seconds = time.monotonic() - started
-            store.close(state, {"made": report.made, "wall_seconds": round(report.wall_seconds, 3)})
+    state, store = "interrupted", None
+    try:
+        with runner:
+            store = ResultsStore.open(
+                directory,
+                plan,
+                resume=resume,
+                session={"executor": runner.describe(), "resumed": resume},
+                flush_seconds=flush_seconds,
+            )
+            report.skipped = len(store.done)
+            report.damaged = store.damaged
+            shared = directory.resolve()  # workers elsewhere (Dask) need the full path
+            tasks = (plan.task(run, shared) for run in plan if run.run_id not in store.done)
+            progress.start(experiment.name, len(plan), len(store.done), 0)  # failed ones rerun
+            try:
+                for task, outcome in runner.map_unordered(execute_run, tasks):
+                    summary = (
+                        outcome if isinstance(outcome, RunSummary) else lost_run(task, outcome)
+                    )
+                    store.record(summary)
+                    progress.advance(summary)
+                    report.made += 1
+                    if summary.status == "failed" and len(report.failures) < REPORTED_FAILURES:
+                        report.failures.append((summary.run_id, summary.error or ""))
+                state = "complete"
+            finally:
+                progress.stop()
+                report.ok = len(store.done)
+                report.failed = store.failed
+                report.pending = len(plan) - len(store.statuses)
+                report.wall_seconds = time.monotonic() - started
+                session = {"made": report.made, "wall_seconds": round(report.wall_seconds, 3)}
+                store.close(state, session)
+    finally:
+        if state != "complete" and store is not None:
+            # the workers have stopped: remove the temporary files of writes they were killed in
+            remove_temporary_files(directory)
     return report
 
 

@@ -308,7 +308,7 @@ class ResultsStore:
             write_parquet(_design_table(experiment), directory / DESIGN_FILE)
             statuses: dict[str, RunSummary] = {}
         else:
-            _remove_temporary_files(directory)
+            remove_temporary_files(directory)
             for kind in (*DATA_KINDS, STATUS_DIR):
                 (directory / kind).mkdir(parents=True, exist_ok=True)
             _check_design(directory, experiment)
@@ -444,7 +444,7 @@ def _check_design(directory: Path, experiment: Experiment) -> None:
         write_parquet(expected, path)
 
 
-def _remove_temporary_files(directory: Path) -> None:
+def remove_temporary_files(directory: Path) -> None:
     """Remove temporary files left by writers killed before their rename."""
     for folder in (directory, *(directory / kind for kind in (*DATA_KINDS, STATUS_DIR))):
         if folder.is_dir():
