@@ -100,3 +100,28 @@ def test_the_programme_raises_rural_connectivity_at_its_real_magnitude():
         f" paired difference {difference.mean():+.4f} [{low:+.4f}, {high:+.4f}]"
     )
     assert low > 0
+
+
+def test_connectivity_moves_exactly_when_the_first_works_connect():
+    """The State pays all of the works (share 1: municipal budgets are untouched), so a run
+    with the programme and one without, same seed, have the same connectivity until the
+    first works connect, at policy_start + delay, and then differ in every inhabited rural
+    municipality and nowhere else."""
+    overrides = {
+        **PROGRAMME,
+        "public.broadband_state_share": 1.0,
+        "mobility.relocation_rate": 0.0,  # the residents the offer goes to stay put
+    }
+    with_programme = build(**overrides)
+    without = build(**{**overrides, "public.broadband_programme": 0.0})
+    first = 3 + 6  # policy_start + delay
+    rural = ~with_programme.territory.urban
+    for step in range(1, first + 1):
+        with_programme.step()
+        without.step()
+        gap = with_programme.municipalities.connectivity - without.municipalities.connectivity
+        if step < first:
+            assert not gap.any(), step
+    offered = rural & (with_programme.municipalities.residents > 0)  # no offer without
+    assert offered.sum() > 5 and (gap[offered] > 0).all()
+    assert not gap[~offered].any()
