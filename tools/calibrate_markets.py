@@ -32,64 +32,77 @@ TARGETS = {"goods": 0.10, "local_services": 0.03, "freelance": 0.05}
 SEEDS = (1, 2, 3)
 
 
-def online_shares(overrides: dict) -> dict[str, float]:
-    """Mean share of each segment's spending on platforms over months 10-12."""
-    shares = {segment: [] for segment in TARGETS}
+#: Largest change of an offline utility or a quality in one round of :func:`calibrate_both`:
+#: adoption of local services is steep in V0 (network effects within commuting zones: +0.3
+#: divides it by about 8), so undamped steps oscillate between none and most.
+MAX_STEP = 0.1
+
+
+def observe(overrides: dict, months: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Run seeds 1-3 for ``months``: each segment's mean share of its spending on platforms
+    over months 10-12, and (when ``months`` >= 96) each platform's mean share of its
+    segment's platform transactions over months 72-96, means over the seeds."""
+    online: dict[str, list[float]] = {segment: [] for segment in TARGETS}
+    platforms: dict[str, list[float]] = {}
     for seed in SEEDS:
         model = TerritoryModel(seed=seed, overrides={**overrides, "simulation.panel_every": 0})
-        model.run_for(12)
+        model.run_for(months)
         frame = model.metrics_frame().iloc[10:13]
         for segment in TARGETS:
-            shares[segment].append(frame[f"platform_share_{segment}"].mean())
-    return {segment: float(np.mean(values)) for segment, values in shares.items()}
+            online[segment].append(frame[f"platform_share_{segment}"].mean())
+        if months >= 96:
+            table = model.platform_frame()
+            late = table[table.step >= 72].groupby("platform").market_share.mean()
+            for name, share in late.items():
+                platforms.setdefault(name, []).append(share)
+    return (
+        {segment: float(np.mean(values)) for segment, values in online.items()},
+        {name: float(np.mean(values)) for name, values in platforms.items()},
+    )
+
+
+def step_utilities(
+    utility: dict[str, float], shares: dict[str, float], cap: float = np.inf
+) -> None:
+    """Move each segment's V0 by half the gap in log-odds to its target (at most ``cap``)."""
+    for segment, target in TARGETS.items():
+        observed = min(max(shares[segment], 1e-4), 1 - 1e-4)
+        gap = np.log(observed / (1 - observed)) - np.log(target / (1 - target))
+        utility[segment] += float(np.clip(0.5 * gap, -cap, cap))
+
+
+def step_qualities(
+    catalogue: dict, shares: dict[str, float], factor: float = 0.5, cap: float = np.inf
+) -> None:
+    """Move each incumbent's q0 by ``factor`` times the gap in log shares (at most ``cap``)."""
+    for name, spec in catalogue.items():
+        share = shares.get(name, 0.0)
+        print(
+            f"  {name}: q0 {spec['quality']:.2f} share {share:.3f} target "
+            f"{spec['initial_share']:.3f}"
+        )
+        if share > 0 and spec["initial_share"] > 0:
+            step = factor * float(np.log(spec["initial_share"] / share))
+            spec["quality"] += float(np.clip(step, -cap, cap))
 
 
 def calibrate_offline(rounds: int) -> None:
     scenario = load_scenario("baseline")
     utility = {segment: getattr(scenario, segment).offline_utility for segment in TARGETS}
     for round_ in range(rounds):
-        shares = online_shares({f"{s}.offline_utility": v for s, v in utility.items()})
+        shares, _ = observe({f"{s}.offline_utility": v for s, v in utility.items()}, 12)
         print(round_, {s: round(v, 3) for s, v in utility.items()}, shares, flush=True)
-        for segment, target in TARGETS.items():
-            observed = min(max(shares[segment], 1e-4), 1 - 1e-4)
-            gap = np.log(observed / (1 - observed)) - np.log(target / (1 - target))
-            utility[segment] += 0.5 * float(gap)
+        step_utilities(utility, shares)
 
 
 def calibrate_quality(rounds: int) -> None:
     scenario = load_scenario("baseline")
     catalogue = {name: spec.model_dump() for name, spec in scenario.platforms.catalogue.items()}
     for round_ in range(rounds):
-        observed = {name: [] for name in catalogue}
-        for seed in SEEDS:
-            model = TerritoryModel(
-                seed=seed,
-                overrides={
-                    "platforms.catalogue": catalogue,
-                    "platforms.entry_rate": 0.0,
-                    "simulation.panel_every": 0,
-                },
-            )
-            model.run_for(96)
-            table = model.platform_frame()
-            table = table[table.step >= 72]
-            for name in catalogue:
-                observed[name].append(table[table.platform == name].market_share.mean())
+        overrides = {"platforms.catalogue": catalogue, "platforms.entry_rate": 0.0}
+        _, shares = observe(overrides, 96)
         print(round_, flush=True)
-        for name, spec in catalogue.items():
-            share = float(np.mean(observed[name]))
-            print(
-                f"  {name}: q0 {spec['quality']:.2f} share {share:.3f} target "
-                f"{spec['initial_share']:.3f}"
-            )
-            if share > 0 and spec["initial_share"] > 0:
-                spec["quality"] += 0.5 * float(np.log(spec["initial_share"] / share))
-
-
-#: Largest change of an offline utility or a quality in one round of :func:`calibrate_both`:
-#: adoption of local services is steep in V0 (network effects within commuting zones: +0.3
-#: divides it by about 8), so undamped steps oscillate between none and most.
-MAX_STEP = 0.1
+        step_qualities(catalogue, shares)
 
 
 def calibrate_both(rounds: int, start: dict[str, float] | None = None) -> None:
@@ -98,42 +111,15 @@ def calibrate_both(rounds: int, start: dict[str, float] | None = None) -> None:
     utility |= start or {}
     catalogue = {name: spec.model_dump() for name, spec in scenario.platforms.catalogue.items()}
     for round_ in range(rounds):
-        online = {segment: [] for segment in TARGETS}
-        observed = {name: [] for name in catalogue}
-        for seed in SEEDS:
-            overrides = {f"{s}.offline_utility": v for s, v in utility.items()}
-            model = TerritoryModel(
-                seed=seed,
-                overrides={
-                    **overrides,
-                    "platforms.catalogue": catalogue,
-                    "platforms.entry_rate": 0.0,
-                    "simulation.panel_every": 0,
-                },
-            )
-            model.run_for(96)
-            frame = model.metrics_frame().iloc[10:13]
-            for segment in TARGETS:
-                online[segment].append(frame[f"platform_share_{segment}"].mean())
-            table = model.platform_frame()
-            table = table[table.step >= 72]
-            for name in catalogue:
-                observed[name].append(table[table.platform == name].market_share.mean())
-        shares = {segment: float(np.mean(values)) for segment, values in online.items()}
-        print(round_, {s: round(v, 3) for s, v in utility.items()}, shares, flush=True)
-        for segment, target in TARGETS.items():
-            observed_share = min(max(shares[segment], 1e-4), 1 - 1e-4)
-            gap = np.log(observed_share / (1 - observed_share)) - np.log(target / (1 - target))
-            utility[segment] += float(np.clip(0.5 * gap, -MAX_STEP, MAX_STEP))
-        for name, spec in catalogue.items():
-            share = float(np.mean(observed[name]))
-            print(
-                f"  {name}: q0 {spec['quality']:.2f} share {share:.3f} target "
-                f"{spec['initial_share']:.3f}"
-            )
-            if share > 0 and spec["initial_share"] > 0:
-                step = 0.3 * float(np.log(spec["initial_share"] / share))
-                spec["quality"] += float(np.clip(step, -MAX_STEP, MAX_STEP))
+        overrides = {
+            **{f"{s}.offline_utility": v for s, v in utility.items()},
+            "platforms.catalogue": catalogue,
+            "platforms.entry_rate": 0.0,
+        }
+        online, shares = observe(overrides, 96)
+        print(round_, {s: round(v, 3) for s, v in utility.items()}, online, flush=True)
+        step_utilities(utility, online, cap=MAX_STEP)
+        step_qualities(catalogue, shares, factor=0.3, cap=MAX_STEP)
 
 
 if __name__ == "__main__":
