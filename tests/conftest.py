@@ -371,3 +371,20 @@ def without_lorenz() -> Callable[[Path, Path], Path]:
         return target
 
     return copy
+
+
+@pytest.fixture
+def closed_results(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The directories of the results objects closed during the test, in order (it records
+    every call of ``Results.close``, which still closes)."""
+    from platsim.experiment.results import Results
+
+    closed: list[Path] = []
+    close = Results.close
+
+    def record(self: Results) -> None:
+        closed.append(self.directory)
+        close(self)
+
+    monkeypatch.setattr(Results, "close", record)
+    return closed

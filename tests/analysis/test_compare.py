@@ -540,16 +540,9 @@ def test_results_without_metrics_say_so(results_dir: Path, tmp_path: Path) -> No
 
 
 def test_compare_records_what_it_compared_and_reads_open_results(
-    results_dir: Path, monkeypatch: pytest.MonkeyPatch
+    results_dir: Path, closed_results: list[Path]
 ) -> None:
-    closed: list[Path] = []
-    close = Results.close
-
-    def record(self: Results) -> None:
-        closed.append(self.directory)
-        close(self)
-
-    monkeypatch.setattr(Results, "close", record)
+    closed = closed_results
     from_path = compare(results_dir, outcomes=["hhi"])
     assert closed == [results_dir]  # the directory it opened, it closes
     assert from_path.attrs == {

@@ -27,7 +27,6 @@ from platsim.analysis.sensitivity import (
 )
 from platsim.cli import main
 from platsim.errors import InputError
-from platsim.experiment.results import Results
 from platsim.experiment.results import open as open_results
 from platsim.experiment.runner import run_batch
 from platsim.experiment.samplers import get_sampler
@@ -445,16 +444,9 @@ def test_sensitivity_reads_a_results_directory_whose_path_has_an_apostrophe(
 
 
 def test_an_open_results_object_is_read_and_left_open(
-    sobol_results: Path, monkeypatch: pytest.MonkeyPatch
+    sobol_results: Path, closed_results: list[Path]
 ) -> None:
-    closed: list[Path] = []
-    close = Results.close
-
-    def record(self: Results) -> None:
-        closed.append(self.directory)
-        close(self)
-
-    monkeypatch.setattr(Results, "close", record)
+    closed = closed_results
     from_path = sensitivity(sobol_results, "employment_rate", at=2)
     assert closed == [sobol_results]  # the directory it opened, it closes
     with open_results(sobol_results) as results:
