@@ -248,3 +248,48 @@ def test_validate_refuses_bad_segment_and_platform_fields_in_one_line(
     assert "Traceback" not in output
     assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
     assert str(path) in output and expected in output, output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # platforms' quality investment (issue 14)
+        ("platforms:\n  quality_depreciation: 0\n", "platforms.quality_depreciation"),
+        ("platforms:\n  data_quality_elasticity: -1\n", "platforms.data_quality_elasticity"),
+        ("platforms:\n  discount_rate: fast\n", "platforms.discount_rate"),
+        # firms' digital investment
+        ("economy:\n  digital_investment: -2000\n", "economy.digital_investment"),
+        ("economy:\n  digital_payback_months: 0\n", "economy.digital_payback_months"),
+        # the fibre programme (issue 15): above its bound, a State share of 0, a fractional delay
+        ("public:\n  broadband_programme: 60\n", "public.broadband_programme"),
+        ("public:\n  broadband_state_share: 0\n", "public.broadband_state_share"),
+        ("public:\n  broadband_delay_months: 2.5\n", "public.broadband_delay_months"),
+        # a pricing rule that does not exist (members is one)
+        (
+            "platforms:\n  catalogue:\n    coop:\n      kind: cooperative\n      pricing: member\n",
+            "platforms.catalogue.coop.pricing",
+        ),
+    ],
+)
+def test_validate_refuses_bad_investment_and_programme_fields_in_one_line(
+    tmp_path, capsys, text: str, expected: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("extends: baseline\n" + text, encoding="utf-8")
+    code = main(["validate", str(path)])
+    captured = capsys.readouterr()
+    assert code == 2
+    output = (captured.out + captured.err).strip()
+    assert "Traceback" not in output
+    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
+    assert str(path) in output and expected in output, output
+
+
+def test_a_cooperative_priced_by_its_members_is_a_valid_scenario(tmp_path, capsys) -> None:
+    path = tmp_path / "coop.yaml"
+    path.write_text(
+        "extends: cooperative_platform\nplatforms:\n  catalogue:\n    cooperative:\n"
+        "      pricing: members\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().err
