@@ -50,23 +50,18 @@ def fund_works(model: TerritoryModel, available: np.ndarray) -> tuple[np.ndarray
     wanted = offer * (1.0 - state_share) / state_share
     municipal = np.minimum(wanted, np.maximum(available, 0.0))
     state = np.divide(municipal, wanted, out=np.ones_like(offer), where=wanted > 0) * offer
-    pipeline = works_pipeline(model)
+    # model.broadband_pipeline: the works paid but not connected yet, a ring of delay + 1
+    # rows; the works paid at step t sit in row (t + delay) % (delay + 1), read at t + delay
+    pipeline = model.broadband_pipeline
     pipeline[(model.steps + len(pipeline) - 1) % len(pipeline)] += state + municipal
     return state, municipal
-
-
-def works_pipeline(model: TerritoryModel) -> np.ndarray:
-    """The works paid but not connected yet (model EUR per municipality): a ring of
-    ``broadband_delay_months + 1`` rows; the works paid at step ``t`` sit in row ``(t +
-    delay) % (delay + 1)`` and connect at step ``t + delay``."""
-    return model.broadband_pipeline
 
 
 def works_due(model: TerritoryModel) -> np.ndarray:
     """The money of the works that connect this month (model EUR per municipality), taken
     out of the pipeline: those paid ``broadband_delay_months`` ago (this month's, without a
     delay: call it after :func:`fund_works`)."""
-    pipeline = works_pipeline(model)
+    pipeline = model.broadband_pipeline
     slot = model.steps % len(pipeline)
     due = pipeline[slot].copy()
     pipeline[slot] = 0.0

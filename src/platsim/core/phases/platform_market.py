@@ -38,7 +38,12 @@ import numpy as np
 from platsim.core.agents import LOCAL_SERVICES as LOCAL_SECTOR
 from platsim.core.agents import PLATFORM, TRADITIONAL, UNEMPLOYED
 from platsim.core.phases.platform_data import effective_data
-from platsim.core.phases.platform_quality import invest_in_quality, quality, set_up_capital
+from platsim.core.phases.platform_quality import (
+    invest_in_quality,
+    money_unit,
+    quality,
+    set_up_capital,
+)
 from platsim.core.platforms import MAX_PLATFORMS, Platform
 from platsim.core.rules import household_spending
 from platsim.core.spending import CHUNK, spending_budgets, split_by_platform
@@ -199,7 +204,7 @@ def update_data_and_quality(model: TerritoryModel) -> None:
     """Accumulate data from last month's transactions; pay costs; set effective data and
     market shares within each segment; invest in quality (which sets quality)."""
     config = model.scenario.platforms
-    unit = config.data_unit * model.reference_spending
+    unit = money_unit(model)
     money = reference_money(model)
     for platform in active_platforms(model):
         platform.last_transactions = platform.transactions
@@ -632,7 +637,7 @@ def set_up_market(model: TerritoryModel) -> None:
         choose_firm_platforms(model, firm_rows, switching=switching)
         count_members(model)
         sales = expected_sales(model)
-        unit = config.data_unit * model.reference_spending
+        unit = money_unit(model)
         for platform in active_platforms(model):
             segment_total = sum(sales[p.index] for p in active_platforms(model, platform.segment))
             steady = platform.spec.initial_share * segment_total / unit
