@@ -170,8 +170,10 @@ def owner_receipts(
     by_municipality = np.bincount(firm_municipality, weights=paid, minlength=n)
     weight = np.maximum(wealth, 0.0)
     total = np.bincount(home, weights=weight, minlength=n)
-    weight = np.where(total[home] > 0, weight, 1.0)  # nobody with wealth: equal parts
-    total = np.bincount(home, weights=weight, minlength=n)
+    nobody_with_wealth = total[home] <= 0
+    if nobody_with_wealth.any():  # there: equal parts
+        weight = np.where(nobody_with_wealth, 1.0, weight)
+        total = np.bincount(home, weights=weight, minlength=n)
     inhabited = total > 0
     orphan = float(np.add.reduce(by_municipality[~inhabited]))
     per_weight = np.divide(by_municipality, total, out=np.zeros(n), where=inhabited)

@@ -15,7 +15,7 @@ network effects, connectivity and literacy, with no cap.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,14 +38,21 @@ def spending_budgets(model: TerritoryModel, spending: np.ndarray) -> dict[str, n
     return {GOODS: spending - local, LOCAL_SERVICES: local, FREELANCE: freelance}
 
 
-def _buyers(model: TerritoryModel, segment: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Member masks, municipality and taste factor ``f`` of a segment's buyers."""
+def _buyers(
+    model: TerritoryModel, segment: str
+) -> tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], np.ndarray | float]]:
+    """Member masks and municipality of a segment's buyers, and their taste factor ``f``
+    as a function of the buyers' rows (computed for the members only)."""
     if segment == FREELANCE:
         firms = model.firms
-        return firms.platforms, firms.municipality, np.ones(len(firms))
+        return firms.platforms, firms.municipality, lambda rows: 1.0
     workers = model.workers
     weight = getattr(model.scenario, segment).literacy_weight
-    return workers.platforms, workers.home, np.exp(weight * (workers.literacy - 0.5))
+    return (
+        workers.platforms,
+        workers.home,
+        lambda rows: np.exp(weight * (workers.literacy[rows] - 0.5)),
+    )
 
 
 #: Buyers handled at once: bounds the (platforms x buyers) tables at full scale.
@@ -59,7 +66,7 @@ def split_by_platform(
     segment's platforms and what each spends on each platform this month (EUR; a table of
     the market's rows x those buyers, 0 where a buyer is not a member).
     """
-    bits, place, taste = _buyers(model, segment)
+    bits, place, taste_of = _buyers(model, segment)
     index = market.index
     mask = np.int64(0)
     for i in index.tolist():
@@ -70,5 +77,6 @@ def split_by_platform(
         who = on[start : start + CHUNK]
         held = (bits[who][None, :] >> index[:, None]) & 1
         terms = held * market.attraction[:, place[who]]
-        scale = budget[who] * taste[who] / (offline + taste[who] * terms.sum(axis=0))
+        taste = taste_of(who)
+        scale = budget[who] * taste / (offline + taste * terms.sum(axis=0))
         yield who, terms * scale[None, :]

@@ -398,15 +398,21 @@ def _segment_market(
             return np.asarray((model.territory.commute_weight @ counts.T).T)
         return np.repeat((counts * reach).sum(axis=1, keepdims=True), n, axis=1)
 
+    def potential(per_municipality: np.ndarray) -> np.ndarray:
+        # per_place of the same counts for every platform, computed once
+        if segment == LOCAL_SERVICES:
+            around = model.territory.commute_weight @ per_municipality
+            return np.repeat(around[None, :], len(platforms), axis=0)
+        return np.repeat((per_municipality * reach).sum(axis=1, keepdims=True), n, axis=1)
+
     eligible_firms = np.bincount(firms.municipality, seller_eligible(model, segment), n)
     if segment == FREELANCE:
         buyers_all = eligible_firms.astype(float)
         sellers_all = np.bincount(workers.home, freelancer_eligible(model), n)
     else:
         buyers_all, sellers_all = munis.residents.astype(float), eligible_firms
-    rows = len(platforms)
-    buyers_potential = per_place(np.repeat(buyers_all[None, :], rows, axis=0))
-    sellers_potential = per_place(np.repeat(sellers_all[None, :], rows, axis=0))
+    buyers_potential = potential(buyers_all)
+    sellers_potential = potential(sellers_all)
     if seed_shares:
         share = np.array([p.spec.initial_share for p in platforms])[:, None]
         buyers, sellers = share * buyers_potential, share * sellers_potential
@@ -452,6 +458,11 @@ def _counts_by_place(
     bits: np.ndarray, place: np.ndarray, alive: np.ndarray | None, index: np.ndarray, n: int
 ) -> np.ndarray:
     """Members of each platform ``index`` per municipality (platforms x municipalities)."""
+    low = int(index.min()) if len(index) else 0
+    span = int(index.max()) - low + 1 if len(index) else 0
+    cells = n << span
+    if 0 < span and cells <= min(PATTERN_CELLS, PATTERN_CELLS_PER_MEMBER * len(bits)):
+        return _counts_by_pattern(bits, place, alive, index, n, low, span)
     on = bits != 0 if alive is None else (bits != 0) & alive
     bits, place = bits[on], place[on]
     rows = np.arange(len(index))[:, None] * n
@@ -461,6 +472,33 @@ def _counts_by_place(
         keys = rows + place[None, start : start + CHUNK]
         counts += np.bincount(keys.ravel(), weights=held.ravel(), minlength=len(index) * n)
     return counts.reshape(len(index), n)
+
+
+#: Most (municipality, membership pattern) cells :func:`_counts_by_pattern` tabulates, in
+#: all and per member counted (beyond these, counting per platform is faster).
+PATTERN_CELLS = 1 << 17
+PATTERN_CELLS_PER_MEMBER = 8
+
+
+def _counts_by_pattern(
+    bits: np.ndarray,
+    place: np.ndarray,
+    alive: np.ndarray | None,
+    index: np.ndarray,
+    n: int,
+    low: int,
+    span: int,
+) -> np.ndarray:
+    """:func:`_counts_by_place` for a few municipalities and platforms of nearby indices:
+    one count per municipality and pattern of the bits ``low .. low + span - 1`` (one pass
+    over the members instead of one per platform), then per platform the patterns holding
+    its bit. The counts are integers, so they equal the general method's exactly."""
+    pattern = (bits >> low) & ((1 << span) - 1)
+    if alive is not None:
+        pattern = pattern * alive
+    table = np.bincount((place.astype(np.int64) << span) | pattern, minlength=n << span)
+    holds = (np.arange(1 << span)[:, None] >> (index - low)[None, :]) & 1
+    return (table.reshape(n, 1 << span).astype(float) @ holds.astype(float)).T
 
 
 # -- choices ------------------------------------------------------------------------------------
@@ -507,11 +545,17 @@ def choose_accounts(utility: np.ndarray, outside: np.ndarray, homing_cost: float
 
 def _set_bits(bits: np.ndarray, who: np.ndarray, index: np.ndarray, take: np.ndarray) -> None:
     """Replace the bits of platforms ``index`` in ``bits[who]`` by ``take`` (who x index)."""
+    bits[who] = _with_bits(bits[who], index, take)
+
+
+def _with_bits(bits: np.ndarray, index: np.ndarray, take: np.ndarray) -> np.ndarray:
+    """``bits`` with the bits of platforms ``index`` replaced by ``take`` (len(bits) x
+    index)."""
     mask = np.int64(0)
     for i in index.tolist():
         mask |= np.int64(1) << i
-    chosen = (take * (np.int64(1) << index)[None, :]).sum(axis=1)
-    bits[who] = (bits[who] & ~mask) | chosen
+    chosen = take.astype(np.int64) @ (np.int64(1) << index)
+    return (bits & ~mask) | chosen
 
 
 def choose_household_platforms(
@@ -522,21 +566,24 @@ def choose_household_platforms(
         return
     workers, rng = model.workers, model.rng
     cost = switching_cost(model) if switching is None else switching
+    bits, home = workers.platforms[households], workers.home[households]
+    taste = workers.literacy[households] - 0.5
     for segment in (GOODS, LOCAL_SERVICES):
         market = model.market.get(segment)
         if market is None:
             continue
         config = segment_config(model, segment)
-        held = (workers.platforms[households][:, None] >> market.index[None, :]) & 1
+        held = (bits[:, None] >> market.index[None, :]) & 1
         utility = (
-            market.buyer_utility[:, workers.home[households]].T
-            + config.literacy_weight * (workers.literacy[households] - 0.5)[:, None]
+            market.buyer_utility[:, home].T
+            + config.literacy_weight * taste[:, None]
             - cost * (held == 0)
             + gumbel(rng, held.shape)
         )
         outside = config.offline_utility + gumbel(rng, len(households))
         take = choose_accounts(utility, outside, config.homing_cost)
-        _set_bits(workers.platforms, households, market.index, take)
+        bits = _with_bits(bits, market.index, take)
+    workers.platforms[households] = bits
 
 
 def revise_households(model: TerritoryModel) -> None:
