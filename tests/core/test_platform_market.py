@@ -30,6 +30,29 @@ def by_name(model: TerritoryModel, name: str):
     return next(p for p in model.platforms if p.name == name)
 
 
+# -- counting members --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [[0, 1, 2, 3, 4], [5, 6, 7, 11, 13], [3], [2, 40]])
+@pytest.mark.parametrize("with_alive", [False, True])
+def test_members_per_place_are_the_same_counted_by_pattern_or_per_platform(index, with_alive):
+    rng = np.random.default_rng(7)
+    n, size = 40, 20_000
+    bits = rng.integers(0, 1 << 14, size, dtype=np.int64) * rng.integers(0, 2, size)
+    bits[:50] |= np.int64(1) << 40
+    place = rng.integers(0, n, size)
+    alive = rng.random(size) < 0.8 if with_alive else None
+    index = np.array(index, dtype=np.int64)
+    by_pattern = pm._counts_by_place(bits, place, alive, index, n)
+    expected = np.zeros((len(index), n))
+    keep = np.ones(size, dtype=bool) if alive is None else alive
+    for row, platform in enumerate(index):
+        holds = keep & (((bits >> platform) & 1) == 1)
+        expected[row] = np.bincount(place[holds], minlength=n)
+    assert np.array_equal(by_pattern, expected)
+    assert expected.sum() > 0
+
+
 # -- choose_accounts ---------------------------------------------------------------------------
 
 
