@@ -293,3 +293,29 @@ def test_a_cooperative_priced_by_its_members_is_a_valid_scenario(tmp_path, capsy
         encoding="utf-8",
     )
     assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("public:\n  epci_integration: 1.5\n", "public.epci_integration"),
+        ("public:\n  coordination_per_member: -0.1\n", "public.coordination_per_member"),
+        ("public:\n  coordination_per_km: km\n", "public.coordination_per_km"),
+        ("public:\n  pooling: region\n", "public.pooling"),
+        ("public:\n  integration_grant: 600\n", "public.integration_grant"),
+        ("public:\n  pooling: epci\n  pooling_share: 0.3\n", "pooling_share"),
+        ("public:\n  conditional_funding: true\n", "conditional_funding"),
+    ],
+)
+def test_validate_refuses_bad_inter_municipal_fields_in_one_line(
+    tmp_path, capsys, text: str, expected: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("extends: baseline\n" + text, encoding="utf-8")
+    code = main(["validate", str(path)])
+    captured = capsys.readouterr()
+    assert code == 2
+    output = (captured.out + captured.err).strip()
+    assert "Traceback" not in output
+    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
+    assert str(path) in output and expected in output, output

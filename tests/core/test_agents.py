@@ -152,7 +152,7 @@ def test_municipalities_population_behaves_like_the_others() -> None:
         budget=np.zeros(2),
         receipts=np.zeros(2),
         service_budget=np.zeros(2),
-        pool=np.array([0, 1]),
+        integration=np.array([0.37, 0.37]),
     )
     assert len(munis) == 2
     assert munis[1].residents == 4

@@ -84,7 +84,7 @@ def test_invariants_under_high_entry_exit_and_relocation(
     [
         {"economy.separation_rate": 0.2, "economy.matching_efficiency": 2.0},
         {"economy.matching_efficiency": 0.0, "public.training_share": 0.5},
-        {"public.pooling": "region", "simulation.policy_start": 0},
+        {"public.pooling": "epci", "simulation.policy_start": 0},
         {"economy.local_share": 1.0, "economy.consumption_share": 1.0},
     ],
     ids=["churn", "no-matching-much-training", "pooling", "all-local"],

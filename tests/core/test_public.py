@@ -223,28 +223,34 @@ def test_service_budget_is_never_negative(small_model) -> None:
     assert (munis.service_budget >= 0).all(), munis.service_budget[small]
 
 
-def test_pooling_equalises_service_levels_within_a_region(make_model) -> None:
-    model = make_model(
-        overrides={
-            "public.pooling": "region",
-            "public.pooling_participation": 1.0,
-            "public.pooling_share": 1.0,
-            "public.service_adjustment": 1.0,
-            "simulation.policy_start": 0,
-        }
-    )
-    region = model.territory.region
+def test_full_integration_gives_every_member_of_an_epci_the_joint_level(make_model) -> None:
+    """With everything spent jointly, each member's level is the EPCI's spending per head
+    over its cost per head (whole population, coordination factor), the same for all."""
+    model = make_model(overrides={"public.epci_integration": 1.0, "public.service_adjustment": 1.0})
     before = model.municipalities.services.copy()
-    assert max(np.ptp(before[region == r]) for r in np.unique(region)) > 0.1
+    epci = model.epci
+    assert max(np.ptp(before[epci == e]) for e in range(model.epci_count)) > 0.1
     model.step()
-    services = model.municipalities.services
-    for r in np.unique(region):
-        assert np.ptp(services[region == r]) < 1e-12, r
+    munis, config = model.municipalities, model.scenario.public
+    people = model.scenario.population
+    inhabitants = munis.residents * people.inhabitants_per_agent / people.working_age_share
+    for e in range(model.epci_count):
+        members = epci == e
+        per_head = munis.service_budget[members].sum() / munis.residents[members].sum()
+        cost = config.service_cost * inhabitants[members].sum() ** (
+            -config.service_scale_elasticity
+        )
+        expected = min(per_head / (cost * model.coordination[e]), 1.0)
+        np.testing.assert_allclose(munis.services[members], expected, rtol=1e-9)
 
 
 def test_without_pooling_each_municipality_buys_its_own_services(make_model) -> None:
     model = make_model(
-        overrides={"public.service_adjustment": 1.0, "mobility.relocation_rate": 0.0}
+        overrides={
+            "public.epci_integration": 0.0,
+            "public.service_adjustment": 1.0,
+            "mobility.relocation_rate": 0.0,
+        }
     )
     config = model.scenario.public
     munis = model.municipalities
@@ -257,25 +263,102 @@ def test_without_pooling_each_municipality_buys_its_own_services(make_model) -> 
     np.testing.assert_allclose(munis.services, expected, rtol=1e-9, atol=1e-12)
 
 
-def test_pooling_raises_rural_service_access(paired) -> None:
-    """Criterion: rural service access at month 48 is higher with regional pooling (every
-    municipality a member) than without in each of 6 paired replications."""
+def test_coordination_grows_with_members_and_distance_to_the_seat(make_model) -> None:
+    model = make_model()
+    config, territory = model.scenario.public, model.territory
+    detour = model.scenario.territory.detour_factor
+    for e in range(model.epci_count):
+        members = np.flatnonzero(model.epci == e)
+        seat = members[np.argmax(territory.population[members])]
+        km = detour * np.hypot(
+            territory.x_km[members] - territory.x_km[seat],
+            territory.y_km[members] - territory.y_km[seat],
+        )
+        mean_km = np.average(km, weights=territory.population[members])
+        expected = (
+            1 + config.coordination_per_member * (len(members) - 1)
+        ) + config.coordination_per_km * mean_km
+        assert model.coordination[e] == pytest.approx(expected, rel=1e-12)
 
-    def final_rural_access(model, frame, records) -> float:
+
+def test_the_default_coordination_cost_cancels_an_average_epci_s_economies_of_scale() -> None:
+    """Calibration (Frère, Leprince & Paty 2014: no systematic saving): 28 communes of 1,900
+    inhabitants, 10 km from their seat, pay as much per head jointly as alone (within 1%)."""
+    from platsim.schema import load_scenario
+
+    config = load_scenario("baseline").public
+    theta = config.service_scale_elasticity
+    alone = 1_900.0**-theta
+    jointly = (28 * 1_900.0) ** -theta * (
+        1 + config.coordination_per_member * 27 + config.coordination_per_km * 10
+    )
+    assert jointly / alone == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("ayes", "people", "approved"),
+    [
+        ([1, 1, 0], [10, 10, 30], False),  # two thirds of members, 40% of the people
+        ([1, 1, 0], [30, 10, 10], True),  # two thirds of members, 80% of the people
+        ([1, 0, 0, 0], [70, 10, 10, 10], False),  # a quarter of members, 70%
+        ([1, 1, 0, 0], [60, 10, 20, 10], True),  # half of members with 70% (>= 2/3)
+        ([1, 1, 0, 0], [50, 10, 30, 10], False),  # half of members with 60%
+        ([0, 0, 0], [1, 1, 1], False),
+    ],
+)
+def test_qualified_majority_of_the_cgct(ayes, people, approved) -> None:
+    from platsim.core.phases.intermunicipal import qualified_majority
+
+    epci = np.array([0] * len(ayes) + [1])  # a second EPCI whose single member votes yes
+    yes = np.array([*ayes, 1], dtype=bool)
+    population = np.array([*people, 5], dtype=float)
+    result = qualified_majority(yes, population, epci, 2)
+    assert result.tolist() == [approved, True]
+
+
+def test_members_vote_once_and_each_for_what_raises_its_own_service_level(make_model) -> None:
+    model = make_model(
+        overrides={
+            "public.pooling": "epci",
+            "public.conditional_funding": True,
+            "public.integration_grant": 100.0,
+            "simulation.policy_start": 2,
+        }
+    )
+    model.run_for(1)
+    assert model.events["municipalities_voting_for"] == 0  # nothing before policy_start
+    model.run_for(1)
+    voted = model.events["municipalities_voting_for"]
+    assert voted > 0
+    integration = model.municipalities.integration.copy()
+    model.run_for(2)
+    assert model.events["municipalities_voting_for"] == 0  # once
+    np.testing.assert_array_equal(model.municipalities.integration, integration)
+
+
+def test_centres_block_deeper_integration_unless_the_state_pays_far_above_the_dgf(paired):
+    """Criterion (paired seeds 1-6, 30 municipalities, 24 months, policy at 12): at the real
+    integration grant (5.4 EUR per inhabitant a month per unit) no EPCI deepens: most small
+    members vote for it, but they are under half of the people (CGCT majority). At twenty
+    times that grant the EPCIs deepen in every seed and rural service access rises."""
+
+    def deepened(model, frame, records) -> float:
+        return float(np.mean(model.municipalities.integration > 0.37))
+
+    def rural_access(model, frame, records) -> float:
         return float(frame["rural_service_access"].iloc[-1])
 
-    diff = paired(
-        final_rural_access,
-        {"public.pooling": "none"},
-        {
-            "public.pooling": "region",
-            "public.pooling_participation": 1.0,
-            "simulation.policy_start": 0,
-        },
-        SEEDS,
-        steps=48,
-    )
-    assert (diff > 0).all(), diff
+    lever = {"public.pooling": "epci", "public.conditional_funding": True}
+    real = paired(deepened, {}, lever, SEEDS, steps=24)
+    assert (real == 0).all(), real
+    large = {**lever, "public.integration_grant": 108.0}
+    share = paired(deepened, {}, large, SEEDS, steps=24)
+    gain = paired(rural_access, {}, large, SEEDS, steps=24)
+    print(f"share of municipalities deepened at 20x the grant: {share.mean():.2f}")
+    low, high = gain.min(), gain.max()
+    print(f"rural service access at 20x the grant: {gain.mean():+.4f} ({low:+.4f}..{high:+.4f})")
+    assert (share > 0).all(), share
+    assert (gain > 0).all(), gain
 
 
 def test_broadband_raises_connectivity_monotonically(make_model) -> None:

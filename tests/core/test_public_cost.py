@@ -74,29 +74,32 @@ def test_territorial_platforms_cost_what_the_state_pays_for_them(inhabitants) ->
     assert costs[0] == 0.0 and min(costs[2:]) > 0
 
 
-def test_conditional_funding_cuts_count_as_a_saving() -> None:
-    """A non-member keeps ``unpooled_grant_factor`` of its grant: the change in the state's
-    grants is minus the rest, and the public cost is negative by that much."""
+def test_the_integration_grant_is_a_public_cost_per_unit_of_integration_above_the_baseline():
+    """Under conditional funding, a municipality whose EPCI deepened receives
+    ``integration_grant`` per inhabitant and unit of integration above ``epci_integration``
+    (model money: per working-age resident / working_age_share); the others nothing. The
+    grants are the month's ``public_grant_change`` and its whole public cost."""
     model = TerritoryModel(
         seed=1,
         overrides={
             **SMALL,
             "simulation.policy_start": 0,
-            "public.pooling": "region",
+            "public.pooling": "epci",
             "public.conditional_funding": True,
-            "public.unpooled_grant_factor": 0.75,
+            "public.integration_grant": 8.0,
         },
     )
     munis, config = model.municipalities, model.scenario.public
-    outside = np.arange(model.territory.n) % 3 == 0
-    munis.pool = np.where(outside, model.pool_count + np.arange(model.territory.n), 0)
+    deepened = np.arange(model.territory.n) % 3 == 0
+    munis.integration = np.where(deepened, 0.57, config.epci_integration)
     model.flows = {}
     public.collect_taxes_and_grants(model)
-    cut = 0.25 * config.grant_per_capita * munis.residents[outside].sum()
-    assert model.flows["public_grant_change"] == pytest.approx(-cut, rel=1e-12)
+    people = model.scenario.population
+    grant = 8.0 * 0.2 / people.working_age_share * munis.residents[deepened].sum()
+    assert model.flows["public_grant_change"] == pytest.approx(grant, rel=1e-9)
+    assert grant > 0
     assert set(model.flows) & set(PUBLIC_COST_FLOWS) == {"public_grant_change"}
-    ipa = model.scenario.population.inhabitants_per_agent
-    assert public_cost(model) == pytest.approx(-cut * ipa, rel=1e-12)
+    assert public_cost(model) == pytest.approx(grant * people.inhabitants_per_agent, rel=1e-9)
 
 
 def test_territorial_platforms_pay_top_ups_count_as_public_cost() -> None:

@@ -47,7 +47,7 @@ KEY_LEVERS: dict[str, dict[str, Any]] = {
     },
     "broadband": {"public.broadband_programme": 1.3},
     "cooperative_platform": {"platforms.catalogue.cooperative.kind": "cooperative"},
-    "intermunicipal_pooling": {"public.pooling": "region", "public.conditional_funding": True},
+    "intermunicipal_pooling": {"public.pooling": "epci", "public.conditional_funding": True},
     "open_data": {"data.regime": "open"},
     "portability": {"data.regime": "portability", "data.share": 0.8},
     "tipping": {
@@ -200,8 +200,27 @@ def test_scenario_runs_with_balanced_accounts_and_the_baseline_history(name) -> 
     before = metrics.iloc[:4]
     for column in metrics.columns:
         assert before[column].equals(baseline[column].iloc[:4]), column
+    if name in DECIDED_AGAINST:  # the agents decide whether the lever changes anything
+        return
     if name != "baseline":
         assert not metrics.iloc[4:].equals(baseline.iloc[4:]), f"{name}: levers did nothing"
+
+
+#: Scenarios whose lever is a choice the agents may turn down: at the real integration grant
+#: the default territory's EPCIs vote against deeper integration (ODD 7.6, 10.3), so the run
+#: equals the baseline; the vote itself is tested below.
+DECIDED_AGAINST = ("intermunicipal_pooling",)
+
+
+def test_in_intermunicipal_pooling_every_epci_votes_at_policy_start() -> None:
+    model = TerritoryModel(scenario="intermunicipal_pooling", seed=11, overrides=SHORT)
+    start = model.scenario.simulation.policy_start
+    model.run_for(start - 1)
+    assert model.events["municipalities_voting_for"] == 0 and not model.integration_voted
+    model.run_for(1)
+    assert model.integration_voted
+    assert model.events["municipalities_voting_for"] > model.territory.n / 2
+    assert model.events["epcis_deepened"] == 0  # the towns hold the majority of the people
 
 
 @pytest.mark.parametrize("name", ["policy_mix", "cooperative_platform"])

@@ -180,12 +180,12 @@ def test_with_overrides_returns_a_new_validated_scenario() -> None:
     varied = base.with_overrides(
         {
             "economy.matching_efficiency": efficiency,
-            "public.pooling": "region",
+            "public.pooling": "epci",
             "simulation.steps": 24,
         }
     )
     assert varied.economy.matching_efficiency == efficiency
-    assert varied.public.pooling == "region"
+    assert varied.public.pooling == "epci"
     assert varied.simulation.steps == 24
     assert varied.get("economy.matching_efficiency") == efficiency
     assert varied.economy.local_share == base.economy.local_share
@@ -218,7 +218,7 @@ def test_with_overrides_rejects_unknown_paths(path: str, allowed: str) -> None:
         ("economy.consumption_share", 1.5, "a number in [0, 1]"),
         ("simulation.steps", 0, "an integer in [1, 10000]"),
         ("population.initial_unemployment", 1.0, "a number in [0, 1)"),
-        ("public.pooling", "county", "'none', 'region', 'departement' or 'epci'"),
+        ("public.pooling", "county", "'none' or 'epci'"),
     ],
 )
 def test_with_overrides_rejects_out_of_range_values(path: str, value: Any, allowed: str) -> None:
@@ -261,7 +261,7 @@ def test_extends_overrides_only_what_the_child_sets() -> None:
     assert child.economy.matching_efficiency == 0.4  # child wins
     assert child.economy.local_share == 0.4  # from the parent, same section (deep merge)
     assert child.simulation.steps == 60  # from the parent, another section
-    assert child.public.pooling == "region"  # child only
+    assert child.public.pooling == "epci"  # child only
     assert child.economy.consumption_share == DEFAULTS.economy.consumption_share  # neither
     changed = {path for path in parameter_paths() if child.get(path) != parent.get(path)}
     assert changed == {"economy.matching_efficiency", "public.pooling"}
@@ -526,10 +526,11 @@ def test_parameter_paths_lists_each_parameter_once() -> None:
 def test_fields_added_at_their_defaults_keep_the_hash_of_older_results() -> None:
     # the baseline's hash without the INSEE territory fields (re-pinned for issue 14, which
     # changed the platform parameters, then added platforms' quality investment and firms'
-    # digital investment, and for issue 15's fibre programme, whose offer changed unit:
-    # older results are of another model); a results directory made with it can still be
-    # resumed; setting one of them changes the hash
-    pinned = "89e685e59e81511e654bff16e4b73ed30ed82ffc0161474705a79a8e47bde04e"
+    # digital investment, and for issue 15's fibre programme, whose offer changed unit, and
+    # its EPCIs, which integrate services from step 0: older results are of another model);
+    # a results directory made with it can still be resumed; setting one of them changes
+    # the hash
+    pinned = "2aa414655bc0773601d74fac4d000e09baf1d33e37327a043978d4f09124d39d"
     assert load_scenario("baseline").hash() == pinned
     assert load_scenario("baseline", {"territory.urban_density": 300.0}).hash() != pinned
 

@@ -185,21 +185,12 @@ def test_a_generated_territory_has_no_departements() -> None:
     assert "epci" not in model.panel_frame().columns
 
 
-def test_pooling_within_epcis_pools_exactly_each_epci() -> None:
-    scenario = {
-        **YVELINES,
-        "public.pooling": "epci",
-        "public.conditional_funding": True,  # every municipality joins its pool
-        "simulation.policy_start": 1,
-    }
-    model = TerritoryModel(seed=2, overrides=scenario)
-    model.run_for(2)
+def test_the_model_s_epcis_are_the_communes_epcis() -> None:
+    model = TerritoryModel(seed=2, overrides={**YVELINES, "simulation.steps": 1})
     epci = model.territory.places["epci"].to_numpy()
-    pool = model.municipalities.pool
-    assert model.pool_count == len(set(epci))
-    assert (pool < model.pool_count).all()
+    assert model.epci_count == len(set(epci))
     same_epci = epci[:, None] == epci[None, :]
-    assert (same_epci == (pool[:, None] == pool[None, :])).all()
+    assert (same_epci == (model.epci[:, None] == model.epci[None, :])).all()
     panel = model.panel_frame()
     perray = panel[(panel["municipality"] == "78486") & (panel["step"] == 0)].iloc[0]
     assert perray["code"] == "78486"
@@ -208,12 +199,22 @@ def test_pooling_within_epcis_pools_exactly_each_epci() -> None:
     assert (perray["lon"], perray["lat"]) == pytest.approx((1.855, 48.694), abs=0.01)
 
 
-def test_pooling_by_epci_needs_insee_communes(tmp_path: Path, capsys) -> None:
-    scenario = tmp_path / "pool.yaml"
-    scenario.write_text("extends: baseline\npublic:\n  pooling: epci\n")
-    assert main(["validate", str(scenario)]) == 2
-    shown = capsys.readouterr()
-    assert "public.pooling epci needs a territory of INSEE communes" in shown.err + shown.out
+def test_deeper_integration_is_voted_per_epci_and_binds_all_its_members() -> None:
+    scenario = {
+        **YVELINES,
+        "public.pooling": "epci",
+        "public.conditional_funding": True,
+        "simulation.policy_start": 1,
+    }
+    model = TerritoryModel(seed=2, overrides=scenario)
+    model.run_for(1)  # the vote: first step from policy_start
+    integration = model.municipalities.integration.copy()
+    for group in range(model.epci_count):
+        assert np.ptp(integration[model.epci == group]) == 0.0, group
+    assert set(np.unique(integration)) <= {0.37, 0.6}
+    assert model.events["epcis_deepened"] == len(np.unique(model.epci[integration == 0.6]))
+    model.run_for(3)  # voted once
+    np.testing.assert_array_equal(model.municipalities.integration, integration)
 
 
 def test_the_outline_of_a_departement_encloses_its_communes() -> None:

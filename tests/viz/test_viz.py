@@ -58,7 +58,7 @@ def test_levers_are_the_issue_levers_with_schema_choices() -> None:
     }
     assert levers["competition.multihoming"].kind == "switch"
     assert levers["data.regime"].choices == ("closed", "trusted_third_party", "open", "portability")
-    assert levers["public.pooling"].choices == ("none", "region")
+    assert levers["public.pooling"].choices == ("none", "epci")
     assert levers["data.regime"].value == "closed"
 
 
@@ -490,10 +490,10 @@ def test_the_map_of_a_real_territory_draws_its_departements_outlines() -> None:
     assert len(outlines) == 1 and len(outlines[0].get_segments()) >= 8  # 8 départements
 
 
-def test_pooling_by_epci_is_offered_only_on_a_territory_of_insee_communes() -> None:
+def test_pooling_by_epci_is_offered_on_generated_and_real_territories() -> None:
     from platsim.schema import load_scenario
 
     generated = {lever.path: lever for lever in scenario_levers(load_scenario("baseline"))}
     real = {lever.path: lever for lever in scenario_levers(load_scenario("yvelines"))}
-    assert generated["public.pooling"].choices == ("none", "region")
-    assert real["public.pooling"].choices == ("none", "region", "departement", "epci")
+    assert generated["public.pooling"].choices == ("none", "epci")
+    assert real["public.pooling"].choices == ("none", "epci")

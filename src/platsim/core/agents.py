@@ -402,7 +402,7 @@ class Municipalities(ArrayPopulation):
         budget: Money held (EUR): receipts until allocated, then the service budget until spent.
         receipts: Taxes and grants received this month (EUR).
         service_budget: Money reserved for next month's service purchases (EUR).
-        pool: Service pool the municipality belongs to (its own index when not pooled).
+        integration: Share of the service budget spent jointly within the EPCI.
     """
 
     record_name: ClassVar[str] = "Municipality"
@@ -413,4 +413,4 @@ class Municipalities(ArrayPopulation):
     budget: np.ndarray
     receipts: np.ndarray
     service_budget: np.ndarray
-    pool: np.ndarray
+    integration: np.ndarray

@@ -27,6 +27,7 @@ from platsim.core.ledger import Ledger
 from platsim.core.phases import (
     consumption,
     firms,
+    intermunicipal,
     labour,
     mobility,
     observation,
@@ -183,11 +184,17 @@ class TerritoryModel(mesa.Model):
             self.territory, self.scenario.population, self.rng
         )
         n = self.territory.n
-        pooling = self.scenario.public.pooling
-        #: The pool group of each municipality (its region, département or EPCI) and how many
-        #: groups there are; pool ids below ``pool_count`` are those groups' pools.
-        self.pool_group, self.pool_count = self.territory.groups(
-            "region" if pooling == "none" else pooling
+        public_config = self.scenario.public
+        #: The EPCI of each municipality, how many there are, and each EPCI's coordination
+        #: factor of joint services (:mod:`platsim.core.phases.intermunicipal`).
+        self.epci, self.epci_count = self.territory.groups("epci")
+        self.coordination = intermunicipal.coordination_factors(
+            self.territory,
+            self.epci,
+            self.epci_count,
+            public_config.coordination_per_member,
+            public_config.coordination_per_km,
+            self.scenario.territory.detour_factor,
         )
         residents = np.bincount(self.workers.home, minlength=n)
         self.municipalities = Municipalities(
@@ -197,9 +204,9 @@ class TerritoryModel(mesa.Model):
             budget=np.zeros(n),
             receipts=np.zeros(n),
             service_budget=np.zeros(n),
-            pool=self._pools(),
+            integration=np.full(n, public_config.epci_integration),
         )
-        self.pools_formed = False
+        self.integration_voted = False
         self.firms: Firms = initialise.create_firms(
             self.territory, residents, len(self.workers), self.scenario.economy, self.rng
         )
@@ -249,10 +256,6 @@ class TerritoryModel(mesa.Model):
         self.running = True
         observation.step(self)
         record_lorenz(self)
-
-    def _pools(self) -> np.ndarray:
-        """Before pooling: each municipality its own pool (ids after the groups' ids)."""
-        return self.pool_count + np.arange(self.territory.n, dtype=np.int64)
 
     def _open_initial_platforms(self) -> None:
         platform_market.set_up_market(self)

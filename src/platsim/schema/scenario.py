@@ -100,19 +100,6 @@ class Scenario(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _check_pool_level(self) -> Scenario:
-        if self.public.pooling in ("departement", "epci") and (
-            self.territory.resolved_source != "insee"
-        ):
-            raise PydanticCustomError(
-                "pool_level",
-                "public.pooling {level} needs a territory of INSEE communes "
-                "(territory.source: insee); other territories pool by region",
-                {"level": self.public.pooling},
-            )
-        return self
-
-    @model_validator(mode="after")
     def _check_platform_supply_shares(self) -> Scenario:
         for name, spec in self.platforms.catalogue.items():
             if spec.segment == "freelance":

@@ -514,36 +514,67 @@ class Public(Section):
         gt=0,
         le=1,
     )
-    pooling: Literal["none", "region", "departement", "epci"] = Field(
+    epci_integration: float = param(
+        0.37,
+        "share of service budget",
+        "Integration of every EPCI (kappa0, from step 0): share of its members' service "
+        "budgets spent jointly at the EPCI's scale, with its coordination cost.",
+        ge=0,
+        le=1,
+        source="DGCL, Les collectivités locales en chiffres 2023: the integration "
+        "coefficient (CIF) of EPCIs averages about 0.37",
+    )
+    coordination_per_member: float = param(
+        0.031,
+        "cost factor / member",
+        "Coordination cost of joint services per member beyond the first: the joint cost "
+        "per head is multiplied by 1 + this x (members - 1) + coordination_per_km x distance.",
+        ge=0,
+        le=1,
+        source="calibrated so that an average French EPCI (28 communes of 1,900 inhabitants, "
+        "10 km) saves nothing by pooling: Frère, Leprince & Paty (2014) find no systematic "
+        "saving from inter-municipal cooperation",
+    )
+    coordination_per_km: float = param(
+        0.01,
+        "cost factor / km",
+        "Coordination cost of joint services per km of the members' mean road distance "
+        "(population-weighted) to the EPCI's seat.",
+        ge=0,
+        le=1,
+    )
+    pooling: Literal["none", "epci"] = Field(
         "none",
-        description="Inter-municipal pooling of services from policy_start: none, or members "
-        "pool their service budget within their region, or (INSEE territories) their "
-        "département or EPCI.",
+        description="Deeper inter-municipal integration from policy_start: none, or each "
+        "EPCI's members vote (qualified majority) on raising its integration to "
+        "pooling_share.",
         json_schema_extra={"unit": "choice", "source": "scenario lever"},
     )
     pooling_share: float = param(
-        0.5,
+        0.6,
         "share of service budget",
-        "Share of a pool member's service budget spent jointly at the pool's scale.",
+        "Integration an EPCI votes on under pooling: epci (above epci_integration).",
         gt=0,
         le=1,
-    )
-    pooling_participation: float = param(
-        0.5, "share", "Share of municipalities joining a pool voluntarily.", ge=0, le=1
+        source="assumption: the most integrated communautés have integration coefficients "
+        "of 0.5-0.7 (DGCL)",
     )
     conditional_funding: bool = Field(
         False,
-        description="From policy_start, the state pays municipalities outside a pool only "
-        "unpooled_grant_factor of the grant (funding conditional on cooperation), so every "
-        "municipality joins the pool.",
+        description="From policy_start, the State pays integration_grant per inhabitant and "
+        "unit of integration above epci_integration to the members of EPCIs that deepened "
+        "(a grant conditional on cooperation, like the DGF's integration coefficient).",
         json_schema_extra={"unit": "switch", "source": "scenario lever"},
     )
-    unpooled_grant_factor: float = param(
-        0.5,
-        "share",
-        "Grant kept by non-pooled municipalities under conditional funding.",
+    integration_grant: float = param(
+        5.4,
+        "EUR / inhabitant / month / unit of integration",
+        "State grant per inhabitant for each unit of integration above epci_integration "
+        "under conditional_funding.",
         ge=0,
-        le=1,
+        le=500,
+        source="DGF dotation d'intercommunalité: about 1.6 bn EUR a year (DGCL 2023), about "
+        "24 EUR per inhabitant a year at the average integration 0.37",
     )
     broadband_programme: float = param(
         0.0,
@@ -617,8 +648,13 @@ class Public(Section):
     def _check_conditional_funding(self) -> Public:
         if self.conditional_funding and self.pooling == "none":
             raise ValueError(
-                "conditional_funding needs a pool to join: set pooling to region, departement "
-                "or epci (with pooling none every municipality would lose its grant)"
+                "conditional_funding rewards deeper integration: set pooling to epci "
+                "(with pooling none no EPCI can deepen)"
+            )
+        if self.pooling != "none" and self.pooling_share <= self.epci_integration:
+            raise ValueError(
+                f"pooling_share ({self.pooling_share}) must exceed epci_integration "
+                f"({self.epci_integration}): EPCIs vote on deepening their integration"
             )
         return self
 

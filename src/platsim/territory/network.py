@@ -176,13 +176,16 @@ class Territory:
 
         ``region`` is the model's region; ``departement`` and ``epci`` come from
         :attr:`places` (real French territories). A municipality outside any group at that
-        level (the few communes in no EPCI) is a group of its own.
+        level (the few communes in no EPCI) is a group of its own. A generated territory has
+        EPCIs too (:func:`generated_epcis`), no départements.
 
         Raises:
             ValueError: A level this territory does not have.
         """
         if level == "region":
             return self.region, self.n_regions
+        if level == "epci" and self.places is None:
+            return generated_epcis(self.x_km, self.y_km, self.population)
         if self.places is None or level not in self.places.columns:
             raise ValueError(f"this territory has no {level} groups")
         codes = self.places[level].astype(str).to_numpy(dtype=object)
@@ -381,6 +384,29 @@ def draw_services(urban: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Public service level: urban 0.8, rural ~ U(0.4, 0.6) (assumption)."""
     rural_draw = rng.uniform(RURAL_SERVICES[0], RURAL_SERVICES[1], len(urban))
     return np.where(urban, URBAN_SERVICES, rural_draw)
+
+
+COMMUNES_PER_EPCI = 34_935 / 1_254
+"""Communes per EPCI with own taxation in France on 1 January 2024: 34,935 communes, 1,254
+EPCIs (DGCL, *Les collectivités locales en chiffres 2024*)."""
+
+
+def generated_epcis(
+    x_km: np.ndarray, y_km: np.ndarray, population: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """EPCIs of a generated territory: the ``ceil(n / COMMUNES_PER_EPCI)`` most populous
+    municipalities are seats, and every municipality joins its nearest seat (EPCIs form
+    around towns; no draw, so the territory's random streams are untouched).
+
+    Returns:
+        The EPCI of each municipality (0..k-1, the seats in decreasing population) and k.
+    """
+    n = len(population)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    count = int(np.ceil(n / COMMUNES_PER_EPCI))
+    seats = np.argsort(-np.asarray(population), kind="stable")[:count]
+    return nearest_centre(np.column_stack([x_km, y_km]), seats), count
 
 
 def nearest_centre(xy: np.ndarray, centres: np.ndarray) -> np.ndarray:

@@ -229,7 +229,7 @@ def _round_up(value: float, step: float) -> float:
 
 
 #: Choices offered only on a territory of INSEE communes (they need its départements, EPCIs).
-INSEE_ONLY: dict[str, tuple[str, ...]] = {"public.pooling": ("departement", "epci")}
+INSEE_ONLY: dict[str, tuple[str, ...]] = {}
 
 
 def make_lever(spec: LeverSpec, scenario: Scenario) -> Lever:

@@ -11,21 +11,22 @@
   ``broadband_share`` to broadband (bought outside; it closes part of the connectivity gap),
   up to ``training_share`` to training places (``training_cost`` per trainee and month,
   bought outside), and the rest to services, bought from local firms next month.
-- Service level moves towards what the pool's spending per head buys at the cost per head
-  ``c(P) = c0 P^-theta`` of the pooled population ``P`` (economies of scale).
+- Service level moves towards what spending per head buys at the cost per head
+  ``c(P) = c0 P^-theta`` of the population ``P`` served (economies of scale): the
+  municipality's own, and its EPCI's for the part spent jointly.
 - Training: programmes last ``training_months``; at the end literacy closes
   ``training_literacy_gain`` of its gap to 1 and the worker searches again (with the skills
   platform, skill also closes ``skills_training_gain`` of its gap).
 
-Levers, from policy_start: pooling (members spend ``pooling_share`` of their service budget
-jointly within their region, or their département or EPCI in a real French territory
-(``public.pooling``), at the cost per head of the pool's whole population; a share
-``pooling_participation`` joins voluntarily, every municipality when funding is conditional
-on it), conditional funding (non-members keep only
-``unpooled_grant_factor`` of the grant), a State fibre programme co-financed by
-municipalities whose lines connect with a delay (:mod:`platsim.core.phases.broadband`),
-state-funded training places, and data-driven services (with a trusted third party or open
-data, service costs fall by ``public_service_saving * share``).
+Every municipality spends ``public.epci_integration`` of its service budget jointly within
+its EPCI, at the EPCI's scale and coordination cost (:mod:`platsim.core.phases.intermunicipal`).
+
+Levers, from policy_start: deeper integration (``public.pooling: epci``: each EPCI's members
+vote once on raising it to ``pooling_share``), the State's integration grant
+(``conditional_funding``), a State fibre programme co-financed by municipalities whose lines
+connect with a delay (:mod:`platsim.core.phases.broadband`), state-funded training places,
+and data-driven services (with a trusted third party or open data, service costs fall by
+``public_service_saving * share``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import N_STATUSES, TRAINING, UNEMPLOYED
-from platsim.core.phases import broadband
+from platsim.core.phases import broadband, intermunicipal
 from platsim.core.phases.firms import owner_income
 from platsim.numerics.sampling import select_per_group, stochastic_round
 
@@ -44,13 +45,14 @@ if TYPE_CHECKING:
 
 
 def step(model: TerritoryModel) -> None:
-    """Run public action in order: pools, transfers, taxes, grants, training, budgets."""
-    update_pools(model)
+    """Run public action in order: transfers, taxes, grants, training, budgets, the
+    integration vote (on the budgets just allocated), services."""
     pay_benefits(model)
     age_unemployment_spells(model)
     collect_taxes_and_grants(model)
     finish_training(model)
     allocate_budgets(model)
+    intermunicipal.vote_on_deepening(model)
     update_services(model)
 
 
@@ -91,18 +93,13 @@ def collect_taxes_and_grants(model: TerritoryModel) -> None:
     workers.tax = model.scenario.economy.income_tax_rate * workers.income
     workers.savings += workers.income - workers.tax
     grants = model.scenario.public.grant_per_capita * munis.residents
-    cut = 0.0
-    if model.policy_active and model.scenario.public.conditional_funding:
-        pooled = munis.pool < model.pool_count
-        factor = model.scenario.public.unpooled_grant_factor
-        cut = np.add.reduce(np.where(pooled, 0.0, grants * (1.0 - factor)))
-        grants = np.where(pooled, grants, grants * factor)
-    receipts = workers.sum_by_home(workers.tax, n) + grants
+    # the State's reward for deeper integration within EPCIs (public cost; 0 without it)
+    integration = intermunicipal.integration_grants(model, munis.integration)
+    receipts = workers.sum_by_home(workers.tax, n) + grants + integration
     munis.budget += receipts
     munis.receipts += receipts
-    model.ledger.inflow("grants", np.add.reduce(grants))
-    # what conditional funding changes in the state's grants (public cost: 0 or a saving)
-    model.add_flow("public_grant_change", -cut)
+    model.ledger.inflow("grants", np.add.reduce(grants) + np.add.reduce(integration))
+    model.add_flow("public_grant_change", np.add.reduce(integration))
 
 
 def finish_training(model: TerritoryModel) -> None:
@@ -184,19 +181,6 @@ def training_programme_places(model: TerritoryModel, unemployed: np.ndarray) -> 
     return stochastic_round(total * by_home / by_home.sum(), model.rng)
 
 
-def update_pools(model: TerritoryModel) -> None:
-    """Form the pools (by region, département or EPCI) when pooling switches on (membership
-    drawn once)."""
-    public, munis = model.scenario.public, model.municipalities
-    if model.pools_formed or not model.policy_active or public.pooling == "none":
-        return
-    n, groups = model.territory.n, model.pool_count
-    participation = 1.0 if public.conditional_funding else public.pooling_participation
-    member = model.rng.random(n) < participation
-    munis.pool = np.where(member, model.pool_group, groups + np.arange(n)).astype(np.int64)
-    model.pools_formed = True
-
-
 def service_cost_factor(model: TerritoryModel) -> float:
     """Share of the service cost left after data-driven savings (1 without them)."""
     data = model.scenario.data
@@ -220,34 +204,20 @@ def service_cost_per_head(model: TerritoryModel, inhabitants: np.ndarray) -> np.
 
 
 def update_services(model: TerritoryModel) -> None:
-    """Move service levels towards what spending per head buys, own and pooled.
+    """Move service levels towards what spending per head buys, alone and jointly.
 
-    A pool member puts ``pooling_share`` of its service budget into its group's pool, which
-    buys services at the cost per head of the pool's whole population; the rest buys at the
-    member's own cost per head. Non-members buy everything alone.
+    Each municipality spends its integration ``kappa_m`` of its service budget jointly
+    within its EPCI, at the cost per head of the EPCI's whole population times its
+    coordination factor, and the rest alone at its own cost per head
+    (:mod:`platsim.core.phases.intermunicipal`).
     """
     public, munis = model.scenario.public, model.municipalities
-    scale = (
-        model.scenario.population.inhabitants_per_agent
-        / model.scenario.population.working_age_share
-    )
-    population = munis.residents * scale  # current inhabitants: mobility changes them
+    population = munis.residents * intermunicipal.inhabitants_per_resident(model)
     heads = munis.residents.astype(float)
-    member = munis.pool < model.pool_count
-    pooled = np.where(member, public.pooling_share, 0.0)
-    own_per_head = np.divide(
-        (1.0 - pooled) * munis.service_budget, heads, out=np.zeros(len(heads)), where=heads > 0
-    )
-    affordable = own_per_head / service_cost_per_head(model, population)
-    if np.count_nonzero(member):
-        pool = munis.pool
-        size = int(pool.max()) + 1
-        spending = np.bincount(pool, weights=pooled * munis.service_budget, minlength=size)
-        pool_heads = np.bincount(pool, weights=heads * member, minlength=size)
-        inhabitants = np.bincount(pool, weights=population * member, minlength=size)
-        pool_per_head = np.divide(spending, pool_heads, out=np.zeros(size), where=pool_heads > 0)
-        pooled_level = pool_per_head / service_cost_per_head(model, inhabitants)
-        affordable = affordable + np.where(member, pooled_level[pool], 0.0)
+    budget, integration = munis.service_budget, munis.integration
+    affordable = intermunicipal.own_levels(
+        model, integration, budget, heads, population
+    ) + intermunicipal.joint_levels(model, integration, budget, heads, population)
     munis.services += public.service_adjustment * (
         np.minimum(np.maximum(affordable, 0.0), 1.0) - munis.services
     )
