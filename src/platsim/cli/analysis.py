@@ -72,12 +72,29 @@ def compare_command(
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = (
         TableFormat.table
     ),
+    difference: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="OUTCOME=SIZE: the difference that matters; warns where the replications "
+            "cannot tell it apart (repeat)."
+        ),
+    ] = None,
 ) -> None:
     """Compare every scenario with the baseline: means, paired differences, verdicts."""
     from platsim.analysis.compare import compare, display_table
+    from platsim.analysis.replications import parse_sizes, too_wide
 
+    sizes = parse_sizes(difference)
     table = compare(directory, baseline=baseline, at=at, outcomes=outcome)
     _warn_failed(table.attrs["failed"])
+    for row in too_wide(table, sizes).itertuples(index=False):
+        err.print(
+            f"warning: {row.arm}, {row.outcome}: {row.pairs} paired replications tell apart "
+            f"differences of {row.detectable:.4g} or more (80% power), not {row.size:.4g}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     if fmt is TableFormat.csv:
         _print_frame(table, fmt, "")
         return
@@ -86,6 +103,37 @@ def compare_command(
         fmt,
         f"{directory}: scenarios against {table.attrs['baseline']} ({table.attrs['at']}; "
         "95% intervals over replications, differences paired by replication)",
+    )
+
+
+def replications_command(
+    directory: Annotated[Path, typer.Argument(help="Results directory of `platsim batch`.")],
+    at: Annotated[str, typer.Option(help=AT_HELP)] = "mean:24-120",
+    outcome: Annotated[
+        list[str] | None, typer.Option(help="Outcome (repeat; default: all).")
+    ] = None,
+    criterion: Annotated[
+        float, typer.Option(help="Change of the coefficient of variation counted as stable.")
+    ] = 0.01,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = (
+        TableFormat.table
+    ),
+) -> None:
+    """From how many replications each outcome's coefficient of variation is stable."""
+    from platsim.analysis.replications import stabilisation
+
+    table = stabilisation(directory, at=at, outcomes=outcome, criterion=criterion)
+    shown = table.assign(
+        cv=table["cv"].map(lambda v: f"{v:.4f}"),
+        stable_from=table["stable_from"].map(
+            lambda v: "more needed" if v != v else str(int(v))  # NaN: not yet stable
+        ),
+    )
+    _print_frame(
+        table if fmt is TableFormat.csv else shown,
+        fmt,
+        f"{directory}: coefficient of variation over replications ({at}; stable once every "
+        f"further change is below {criterion}, Lorscheid et al. 2012)",
     )
 
 

@@ -35,6 +35,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("query", batch.query_command),
     ("viz", viz.viz_command),
     ("compare", analysis.compare_command),
+    ("replications", analysis.replications_command),
     ("report", analysis.report_command),
     ("sensitivity", analysis.sensitivity_command),
 )
