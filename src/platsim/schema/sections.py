@@ -595,7 +595,7 @@ class Public(Section):
         "Regional advisory service for firms' digital transformation from policy_start: "
         "advisers paid by each region per 1,000 of its active firms (0: none).",
         ge=0,
-        le=100,
+        le=20,
         source="scenario lever; Ma Solution Numérique of the AURA region: 230 business "
         "advisers (report 2019) for about 600,000 firms, 0.38 per 1,000",
     )
