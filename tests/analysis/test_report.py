@@ -31,11 +31,12 @@ overrides:
 outputs:
   panel_every: 6
 """
-#: Scenarios whose platforms multi-home (antitrust) or that add a platform (policy_mix), on the
-#: bundled 100-municipality territory where a few municipalities end with no worker agent.
+#: Scenarios whose platforms multi-home (antitrust) or that add a platform
+#: (cooperative_platform), on the bundled 100-municipality territory where a few
+#: municipalities end with no worker agent.
 MARKET = """
 name: market
-scenarios: [baseline, antitrust, policy_mix]
+scenarios: [baseline, antitrust, cooperative_platform]
 replications: 2
 steps: 60
 seed: 20261125
@@ -43,6 +44,13 @@ outputs:
   panel_every: 30
   platforms: true
 """
+#: How the levers table names the platform cooperative_platform adds.
+ADDED_COOPERATIVE = (
+    "adds platform cooperative (cooperative, segment freelance, start policy_start, "
+    "quality 0.8, commission 10%, initial_share 0.0, capital 0.001, "
+    "connectivity_threshold 0.3, outside_supplier_share 0%, partner_share 0%, "
+    "operating_cost 5%, fixed_cost 0.0)"
+)
 ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
 
 
@@ -197,7 +205,7 @@ def test_municipal_lorenz_leaves_out_municipalities_without_income(
             "FROM panel WHERE step = (SELECT max(step) FROM panel)"
         ).iloc[0]
     assert last["missing"] > 0, "the case tested: municipalities without income per head"
-    assert set(curves) == {"baseline", "antitrust", "policy_mix"}
+    assert set(curves) == {"baseline", "antitrust", "cooperative_platform"}
     for arm, (x, y) in curves.items():
         assert np.isfinite(x).all() and np.isfinite(y).all(), arm
         assert x[0] == y[0] == 0 and x[-1] == pytest.approx(1) and y[-1] == pytest.approx(1)
@@ -299,16 +307,11 @@ def test_levers_name_a_new_platform_in_one_line(market_dir: Path, market_report:
     manifest = json.loads((market_dir / "manifest.json").read_text())
     rows = lever_text(manifest, "baseline")
     assert rows["baseline"] == "(the baseline)"
-    mix = rows["policy_mix"]
-    assert "platforms.catalogue" not in mix and "None" not in mix
-    added = [item for item in mix.split("; ") if item.startswith("adds platform")]
-    assert added == [
-        "adds platform territorial (territorial, segment goods, start policy_start, "
-        "quality 1.0, commission 5%, initial_share 0.0, capital 0.0, "
-        "connectivity_threshold 0.3, outside_supplier_share 0%, partner_share 30%, "
-        "adviser_boost 1.0, operating_cost 5%, fixed_cost 0.0)"
-    ]
-    assert "competition.commission_cap: 1.0 → 0.15" in mix  # other levers as before
+    coop = rows["cooperative_platform"]
+    assert "platforms.catalogue" not in coop and "None" not in coop
+    added = [item for item in coop.split("; ") if item.startswith("adds platform")]
+    assert added == [ADDED_COOPERATIVE]
+    assert "competition.commission_cap: 1.0 → 0.15" in rows["antitrust"]  # other levers
     assert "platform" not in rows["antitrust"]
     # a baseline that is no scenario name (a grid arm) is read as the first scenario, as levers()
     assert "platform" not in lever_text(manifest, "baseline@p0")["antitrust"]
@@ -325,7 +328,7 @@ def test_levers_name_a_new_platform_in_one_line(market_dir: Path, market_report:
     old = manifest["scenarios"][0]["parameters"]["platforms"]["catalogue"]["goods-leader"]
     expected = f"platforms.catalogue.goods-leader.commission: {old['commission']} → 0.1"
     assert rows["cheaper"] == expected
-    assert "adds platform territorial (territorial, " in market_report
+    assert "adds platform cooperative (cooperative, " in market_report
 
 
 def test_report_says_what_the_replications_can_tell(market_report: str) -> None:

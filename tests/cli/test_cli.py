@@ -264,6 +264,16 @@ def test_validate_refuses_bad_segment_and_platform_fields_in_one_line(
         ("public:\n  broadband_programme: 60\n", "public.broadband_programme"),
         ("public:\n  broadband_state_share: 0\n", "public.broadband_state_share"),
         ("public:\n  broadband_delay_months: 2.5\n", "public.broadband_delay_months"),
+        # the regions' advisory service: negative advisers, no capacity, a cost in words, the
+        # removed adviser_boost
+        ("public:\n  advisory_advisers: -0.38\n", "public.advisory_advisers"),
+        ("public:\n  advisory_diagnostics: 0\n", "public.advisory_diagnostics"),
+        ("public:\n  advisory_adviser_cost: high\n", "public.advisory_adviser_cost"),
+        ("public:\n  advisory_time_cost: -1\n", "public.advisory_time_cost"),
+        (
+            "platforms:\n  catalogue:\n    t:\n      kind: territorial\n      adviser_boost: 1\n",
+            "platforms.catalogue.t.adviser_boost",
+        ),
         # a pricing rule that does not exist (members is one)
         (
             "platforms:\n  catalogue:\n    coop:\n      kind: cooperative\n      pricing: member\n",

@@ -19,7 +19,6 @@ TERRITORIAL_SPEC = {
     "commission": 0.05,
     "outside_supplier_share": 0.0,
     "partner_share": 0.3,
-    "adviser_boost": 1.0,
 }
 COOPERATIVE_SPEC = {
     "kind": "cooperative",

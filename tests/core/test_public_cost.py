@@ -1,6 +1,6 @@
 """Tests for the public cost of levers (``public_cost``, ``public_cost_total``; issue 15,
-item 2): the state's programmes, territorial platforms' costs and top-ups, and grant
-changes, in EUR of the whole territory."""
+item 2): the state's programmes, the regions' advisory service, territorial platforms' costs
+and top-ups, and grant changes, in EUR of the whole territory."""
 
 from __future__ import annotations
 
@@ -51,18 +51,25 @@ def test_the_broadband_programme_costs_the_states_offer_and_its_match_in_real_eu
 
 @pytest.mark.parametrize("inhabitants", [5.0, 40.0])
 def test_territorial_platforms_cost_what_the_state_pays_for_them(inhabitants) -> None:
-    """Every step, the public cost of a territorial platform scenario equals the state's
-    subsidy of the platforms' costs (ledger inflow ``platform_subsidy``) times the residents an
-    agent stands for (no earnings floor, so no top-up; the scenario's training programme
-    off)."""
+    """Every step, the public cost of a territorial goods marketplace (one per region, opening
+    at policy_start) equals the state's subsidy of the platforms' costs (ledger inflow
+    ``platform_subsidy``) times the residents an agent stands for (no earnings floor, so no
+    top-up)."""
     model = TerritoryModel(
-        scenario="territorial_platform",
         seed=1,
         overrides={
             **SMALL,
             "population.inhabitants_per_agent": inhabitants,
             "simulation.policy_start": 2,
-            "public.training_programme": 0.0,  # the scenario's other lever
+            "platforms.catalogue": {
+                "territorial": {
+                    "kind": "territorial",
+                    "segment": "goods",
+                    "start": "policy_start",
+                    "commission": 0.05,
+                    "partner_share": 0.3,
+                }
+            },
         },
     )
     costs = []

@@ -31,9 +31,9 @@ SECTIONS_CHANGED: dict[str, set[str]] = {
     "open_data": {"data"},
     "portability": {"data"},
     "tipping": {"platforms", "goods"},
-    "policy_mix": {"data", "platforms", "competition", "labour", "public"},
+    "policy_mix": {"data", "competition", "labour", "public"},
     "skills_platform": {"labour", "public"},
-    "territorial_platform": {"platforms", "public"},
+    "territorial_platform": {"public"},
     "trusted_third_party": {"data"},
     "worker_protection": {"labour"},
 }
@@ -57,7 +57,7 @@ KEY_LEVERS: dict[str, dict[str, Any]] = {
         "platforms.catalogue.goods-a.pricing": "fixed",
     },
     "skills_platform": {"labour.skills_platform": True},
-    "territorial_platform": {"platforms.catalogue.territorial.kind": "territorial"},
+    "territorial_platform": {"public.advisory_advisers": 0.38},
     "trusted_third_party": {"data.regime": "trusted_third_party"},
     "worker_protection": {"labour.earnings_floor": 1_100.0, "labour.social_contribution": 0.1},
 }
@@ -177,7 +177,6 @@ def test_policy_mix_is_the_union_of_its_parts() -> None:
             assert union.get(path, value) == value, f"{part} disagrees on {path}"
             union[path] = value
     mix = changes("policy_mix")
-    # the mix adds the training programme of the territorial scenario: same setting
     assert mix == union
 
 

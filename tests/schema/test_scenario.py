@@ -526,11 +526,12 @@ def test_parameter_paths_lists_each_parameter_once() -> None:
 def test_fields_added_at_their_defaults_keep_the_hash_of_older_results() -> None:
     # the baseline's hash without the INSEE territory fields (re-pinned for issue 14, which
     # changed the platform parameters, then added platforms' quality investment and firms'
-    # digital investment, and for issue 15's fibre programme, whose offer changed unit, and
-    # its EPCIs, which integrate services from step 0: older results are of another model);
-    # a results directory made with it can still be resumed; setting one of them changes
-    # the hash
-    pinned = "2aa414655bc0773601d74fac4d000e09baf1d33e37327a043978d4f09124d39d"
+    # digital investment, for issue 15's fibre programme, whose offer changed unit, for its
+    # regional advisory service, which replaced the platforms' adviser_boost, and for its
+    # EPCIs, which integrate services from step 0: older results are of another model); a
+    # results directory made with it can still be resumed; setting one of them changes the
+    # hash
+    pinned = "65a6150a34ffda3b301891b2471ade0ec9e91d68c9b1f55e8606a2132b256da7"
     assert load_scenario("baseline").hash() == pinned
     assert load_scenario("baseline", {"territory.urban_density": 300.0}).hash() != pinned
 

@@ -51,6 +51,7 @@ def test_levers_are_the_issue_levers_with_schema_choices() -> None:
         "labour.earnings_floor",
         "public.pooling",
         "public.broadband_programme",
+        "public.advisory_advisers",
         "goods.network_effect",
         "goods.data_effect",
         "platforms.data_quality_elasticity",

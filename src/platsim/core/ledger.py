@@ -29,6 +29,7 @@ INFLOWS = (
     "debt_writeoff",
     "platform_subsidy",
     "platform_topups",
+    "advisory_funding",
 )
 OUTFLOWS = (
     "imports",

@@ -93,13 +93,6 @@ class PlatformSpec(Section):
         ge=0,
         le=1,
     )
-    adviser_boost: float = param(
-        0.0,
-        "x adoption probability",
-        "Extra digital adoption of firms in reach (territorial advisers): p * (1 + boost).",
-        ge=0,
-        le=20,
-    )
     operating_cost: float = param(
         0.05, "share of sales", "Operating cost (bought outside the territory).", ge=0, le=1
     )

@@ -620,6 +620,44 @@ class Public(Section):
         le=1_000,
         source="scenario lever",
     )
+    advisory_advisers: float = param(
+        0.0,
+        "advisers / 1,000 firms",
+        "Regional advisory service for firms' digital transformation from policy_start: "
+        "advisers paid by each region per 1,000 of its active firms (0: none).",
+        ge=0,
+        le=20,
+        source="scenario lever; Ma Solution Numérique of the AURA region: 230 business "
+        "advisers (report 2019) for about 600,000 firms, 0.38 per 1,000",
+    )
+    advisory_diagnostics: float = param(
+        2.0,
+        "diagnostics / adviser / month",
+        "Firms an adviser can diagnose in a month (the service's capacity).",
+        gt=0,
+        le=40,
+        source="assumption: one to two adviser-days a diagnostic with its follow-up, advisers "
+        "giving part of their time to the programme (range 1 to 8)",
+    )
+    advisory_adviser_cost: float = param(
+        6_000.0,
+        "EUR / adviser / month",
+        "What the region pays for an adviser a month (the service's budget).",
+        gt=0,
+        le=50_000,
+        source="assumption: loaded cost of a chamber of commerce adviser (4,000 to 8,000); "
+        "3,000 EUR a diagnostic at the defaults, below the 7,500 EUR per firm of the "
+        "Lyon Entreprises & Numérique programmes (3.0 M EUR for 400 firms, 2017)",
+    )
+    advisory_time_cost: float = param(
+        400.0,
+        "EUR / diagnostic",
+        "The firm's own cost of a diagnostic (its manager's time): a firm applies only if "
+        "digitising would gain it more, over the payback horizon, than this.",
+        ge=0,
+        le=100_000,
+        source="assumption: about a day of a small firm's manager (300 to 600 EUR)",
+    )
     broadband_share: float = param(
         0.05, "share of budget", "Municipal budget spent on broadband.", ge=0, le=1
     )

@@ -51,10 +51,10 @@ class LeverSpec:
 
 
 #: The main governance levers of the issue: data regime and share, commission cap,
-#: interoperability (multi-homing), worker protection (earnings floor), inter-municipal pooling
-#: and the broadband programme; then the goods market's forces that make it tip or not
-#: (network and data effects, data's effect on the cost of quality, households' cost of
-#: multi-homing).
+#: interoperability (multi-homing), worker protection (earnings floor), inter-municipal pooling,
+#: the broadband programme and the regions' advisory service; then the goods market's forces
+#: that make it tip or not (network and data effects, data's effect on the cost of quality,
+#: households' cost of multi-homing).
 LEVER_SPECS: tuple[LeverSpec, ...] = (
     LeverSpec(
         "data.regime",
@@ -99,6 +99,13 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
         teaching_max=5.0,
         help="The State's fibre offer per inhabitant of rural municipalities, co-financed by "
         "them; lines connect after the works' delay (real scale: about 1.3; 0: none).",
+    ),
+    LeverSpec(
+        "public.advisory_advisers",
+        "Regional advisers for firms' digitisation (per 1,000 firms)",
+        step=0.02,
+        help="Advisers each region pays to diagnose firms, 2 a month each by default; a "
+        "diagnosed firm digitises if it pays (Auvergne-Rhône-Alpes: about 0.38; 0: none).",
     ),
     LeverSpec(
         "goods.network_effect",

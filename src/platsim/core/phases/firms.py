@@ -23,8 +23,8 @@
   same-sector firms)^agglomeration``. Entrants bring ``startup_cash`` from outside;
   a traded entrant gets its sector's median market access at the start.
 - Digital adoption: the chance to digitise comes with monthly probability ``rate *
-  connectivity * (0.5 + mean literacy)``, times ``1 + adviser_boost`` where a territorial
-  platform's advisers reach; a firm takes it when it can pay the investment
+  connectivity * (0.5 + mean literacy)``, or with a diagnostic of the regional advisory
+  service (:mod:`platsim.core.phases.advisory`); a firm takes it when it can pay the investment
   (``digital_investment`` per employee) from its cash above its buffer (retained profits)
   and the labour cost it saves, ``wage bill * gain / (1 + gain)``, recovers it within
   ``digital_payback_months``. Digitising raises productivity by ``digital_productivity_gain``
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import EMPLOYEE, LOCAL_SERVICES
+from platsim.core.phases import advisory
 from platsim.core.rules import (
     agglomeration,
     cash_buffer,
@@ -347,8 +348,8 @@ def enter(model: TerritoryModel) -> None:
 
 
 def adopt_digital(model: TerritoryModel) -> None:
-    """Digitise firms: a chance rising with connectivity, residents' literacy and the
-    advisers of territorial platforms in reach, taken when the firm can pay the investment
+    """Digitise firms: a chance rising with connectivity and residents' literacy, or a
+    diagnostic of the regional advisory service, taken when the firm can pay the investment
     from its retained cash and it pays back (module docstring)."""
     economy, firms, workers, munis = (
         model.scenario.economy,
@@ -364,15 +365,8 @@ def adopt_digital(model: TerritoryModel) -> None:
         where=munis.residents > 0,
     )
     place = firms.municipality
-    boost = np.zeros(n)
-    for platform in model.platforms:
-        if platform.active and platform.spec.adviser_boost > 0:
-            boost = np.maximum(boost, np.where(platform.reach, platform.spec.adviser_boost, 0.0))
     probability = (
-        economy.digital_adoption_rate
-        * munis.connectivity[place]
-        * (0.5 + literacy[place])
-        * (1.0 + boost[place])
+        economy.digital_adoption_rate * munis.connectivity[place] * (0.5 + literacy[place])
     )
     chance = firms.alive & ~firms.digital & (model.rng.random(len(firms)) < probability)
     cost = economy.digital_investment * np.maximum(firms.employees, 1)
@@ -380,7 +374,10 @@ def adopt_digital(model: TerritoryModel) -> None:
     gain = economy.digital_productivity_gain
     saving = firms.wage_bill * gain / (1.0 + gain)
     affordable = (cost <= 0) | (spare >= cost)
-    adopt = chance & affordable & (saving * economy.digital_payback_months >= cost)
+    net_gain = saving * economy.digital_payback_months - cost
+    could_apply = firms.alive & ~firms.digital & ~chance & affordable
+    chance |= advisory.diagnose(model, could_apply, net_gain)
+    adopt = chance & affordable & (net_gain >= 0)
     paid = np.where(adopt, cost, 0.0)
     firms.cash -= paid
     model.ledger.outflow("firm_investment", np.add.reduce(paid))

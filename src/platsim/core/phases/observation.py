@@ -335,13 +335,14 @@ def panel_columns(model: TerritoryModel) -> dict[str, np.ndarray]:
 
 #: The model flows (EUR in agent units) whose sum is the public cost of the month: the state's
 #: broadband programme and the municipalities' co-financing of it, the state's training
-#: programme, the running costs (quality included) and pay top-ups
-#: of territorial platforms, and the State's integration grant to EPCIs that deepened.
-#: Municipalities' ordinary budgets are not a cost of any lever.
+#: programme, the regions' advisory service, the running costs (quality included) and pay
+#: top-ups of territorial platforms, and the State's integration grant to EPCIs that
+#: deepened. Municipalities' ordinary budgets are not a cost of any lever.
 PUBLIC_COST_FLOWS = (
     "public_broadband_programme",
     "public_broadband_cofinancing",
     "public_training_programme",
+    "public_advisory",
     "public_platform_costs",
     "public_platform_topups",
     "public_grant_change",
