@@ -377,7 +377,7 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
             # the cooperative's surplus over its members' capital goes to its workers
             platform.gig_pool += platform.cash - reserve
             platform.cash = reserve
-        tasks = worker_protection.tasks(model, platform)
+        tasks = platform.tasks = worker_protection.tasks(model, platform)
         sales = platform.last_transactions  # this month's household sales included
         platform.task_sales_share = platform.tasks_value / sales if sales > 0 else 0.0
         platform.tasks_value = 0.0
