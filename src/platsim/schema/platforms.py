@@ -389,6 +389,18 @@ class Competition(Section):
     )
 
 
+#: Labour fields added by issue 15 (worker protection and autonomy): at their defaults they
+#: leave the model as it was, so the scenario hash leaves them out (``Scenario.hash``).
+PROTECTION_FIELDS = (
+    "minimum_hourly_pay",
+    "task_value",
+    "task_hours",
+    "contribution_value",
+    "autonomy_share",
+    "autonomy_taste",
+)
+
+
 class Labour(Section):
     """Platform work and its protection; the skills-matching platform."""
 
