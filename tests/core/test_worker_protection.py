@@ -163,7 +163,7 @@ def test_only_employees_with_a_taste_for_autonomy_take_task_work(share) -> None:
         assert model.events["quits_for_tasks"] > 0
 
 
-def test_money_balances_with_protection_and_autonomy() -> None:
+def test_money_balances_and_pay_per_task_holds_the_minimum_in_a_run() -> None:
     model = build(
         **PROTECTED,
         **{
@@ -175,6 +175,9 @@ def test_money_balances_with_protection_and_autonomy() -> None:
     for _ in range(8):
         model.step()
         assert abs(model.outcomes["accounts_residual"]) <= 1e-9
+        for platform in model.platforms:  # never below the minimum on a task platform
+            if platform.active and platform.gig_workers and platform.tasks > 0:
+                assert platform.gig_paid / platform.tasks >= MINIMUM * (1 - 1e-12)
     rights = model.protection.rights.sum()
     assert rights > 0  # contributions were paid and accrued
 
