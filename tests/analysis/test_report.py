@@ -102,7 +102,7 @@ def test_report_is_self_contained(report_file: Path) -> None:
         "Platform market",
     ):
         assert heading in text
-    assert "labour.earnings_floor" in text  # the lever worker_protection changes
+    assert "labour.minimum_hourly_pay" in text  # the lever worker_protection changes
 
 
 def test_report_has_the_lorenz_curves_of_household_income(

@@ -295,6 +295,32 @@ def test_validate_refuses_bad_investment_and_programme_fields_in_one_line(
     assert str(path) in output and expected in output, output
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # worker protection and autonomy (issue 15): negative, zero or above bounds, not a number
+        ("labour:\n  minimum_hourly_pay: -11.75\n", "labour.minimum_hourly_pay"),
+        ("labour:\n  task_value: 0\n", "labour.task_value"),
+        ("labour:\n  task_hours: 30\n", "labour.task_hours"),
+        ("labour:\n  contribution_value: 1.5\n", "labour.contribution_value"),
+        ("labour:\n  autonomy_share: 2\n", "labour.autonomy_share"),
+        ("labour:\n  autonomy_taste: high\n", "labour.autonomy_taste"),
+    ],
+)
+def test_validate_refuses_bad_worker_protection_fields_in_one_line(
+    tmp_path, capsys, text: str, expected: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("extends: baseline\n" + text, encoding="utf-8")
+    code = main(["validate", str(path)])
+    captured = capsys.readouterr()
+    assert code == 2
+    output = (captured.out + captured.err).strip()
+    assert "Traceback" not in output
+    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
+    assert str(path) in output and expected in output, output
+
+
 def test_a_cooperative_priced_by_its_members_is_a_valid_scenario(tmp_path, capsys) -> None:
     path = tmp_path / "coop.yaml"
     path.write_text(

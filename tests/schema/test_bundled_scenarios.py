@@ -59,7 +59,7 @@ KEY_LEVERS: dict[str, dict[str, Any]] = {
     "skills_platform": {"labour.skills_platform": True},
     "territorial_platform": {"public.advisory_advisers": 0.38},
     "trusted_third_party": {"data.regime": "trusted_third_party"},
-    "worker_protection": {"labour.earnings_floor": 1_100.0, "labour.social_contribution": 0.1},
+    "worker_protection": {"labour.minimum_hourly_pay": 11.75, "labour.social_contribution": 0.1},
 }
 
 #: The policy mix combines these scenarios "at the same settings as in their own files".

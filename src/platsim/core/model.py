@@ -34,6 +34,7 @@ from platsim.core.phases import (
     platform_market,
     platform_work,
     public,
+    worker_protection,
 )
 from platsim.core.platforms import Platform, create_catalogue, platform_frame
 from platsim.core.rules import household_spending
@@ -249,6 +250,8 @@ class TerritoryModel(mesa.Model):
         self.flows: dict[str, float] = {}
         self.panel: list[dict[str, np.ndarray]] = []
         self.lorenz: list[dict[str, np.ndarray]] = []
+        #: Gig workers' social rights and tastes for autonomy (phases.worker_protection).
+        self.protection = worker_protection.set_up(self)
         self._open_initial_platforms()
         self.ledger.reset()  # capital brought at set-up is part of the initial money stock
         self._stock_before = self.money_stock()

@@ -89,6 +89,11 @@ class Platform(mesa.Agent):
         self.commissions = 0.0
         self.gig_pool = 0.0
         self.gig_paid = 0.0
+        #: This month's task sales, gross of commission (EUR), their share of the month's
+        #: sales and the tasks done: see :mod:`platsim.core.phases.worker_protection`.
+        self.tasks_value = 0.0
+        self.task_sales_share = 0.0
+        self.tasks = 0.0
         #: Quality capital K (EUR of quality bought, depreciated) and last month's quality
         #: spending (EUR): see :mod:`platsim.core.phases.platform_quality`.
         self.quality_capital = 0.0

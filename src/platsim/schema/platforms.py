@@ -382,6 +382,18 @@ class Competition(Section):
     )
 
 
+#: Labour fields added by issue 15 (worker protection and autonomy): at their defaults they
+#: leave the model as it was, so the scenario hash leaves them out (``Scenario.hash``).
+PROTECTION_FIELDS = (
+    "minimum_hourly_pay",
+    "task_value",
+    "task_hours",
+    "contribution_value",
+    "autonomy_share",
+    "autonomy_taste",
+)
+
+
 class Labour(Section):
     """Platform work and its protection; the skills-matching platform."""
 
@@ -420,10 +432,69 @@ class Labour(Section):
         0.0,
         "share of gig pay",
         "Worker protection: social contribution platforms pay on gig pay to social insurance "
-        "(outside the territory); with a floor it raises each gig worker's cost.",
+        "(outside the territory); it buys the gig worker accident cover and pension rights, "
+        "valued at contribution_value per euro; with a minimum pay or a floor it raises the "
+        "platform's cost.",
         ge=0,
         le=1,
         source="scenario lever",
+    )
+    minimum_hourly_pay: float = param(
+        0.0,
+        "EUR / hour of activity",
+        "Worker protection: task platforms pay at least this per hour of activity (acceptance "
+        "to delivery), i.e. minimum_hourly_pay x task_hours per task, topping the pool up "
+        "(0: none).",
+        ge=0,
+        le=200,
+        source="scenario lever; ARPE delivery agreement of 20 April 2023: 11.75",
+    )
+    task_value: float = param(
+        5.0,
+        "EUR / task",
+        "What buyers pay for one task (a delivery, a ride) before commission: the task "
+        "platforms' tasks are their task sales / task_value.",
+        gt=0,
+        le=1000,
+        source="assumption: 3.8-4.6 EUR net per task at the baseline's commissions, within "
+        "delivery riders' 3-5 EUR per order",
+    )
+    task_hours: float = param(
+        0.33,
+        "hours of activity / task",
+        "Hours of activity one task takes (from acceptance to delivery, ARPE's definition).",
+        gt=0,
+        le=24,
+        source="assumption: about 20 minutes a delivery",
+    )
+    contribution_value: float = param(
+        0.5,
+        "EUR of value / EUR of contribution",
+        "What a euro of social contribution on their pay is worth to gig workers (accident "
+        "cover, pension rights) in their choice of platform work.",
+        ge=0,
+        le=1,
+        source="assumption: mandated benefits valued below cost (Summers 1989), up to cost "
+        "(Gruber 1994)",
+    )
+    autonomy_share: float = param(
+        0.0,
+        "share of workers",
+        "Share of workers with a taste for autonomy (0: nobody, today's behaviour); only they "
+        "consider task work while employed.",
+        ge=0,
+        le=1,
+        source="Mas & Pallais 2017: most workers do not value flexible scheduling, a minority "
+        "values it highly",
+    )
+    autonomy_taste: float = param(
+        0.2,
+        "share of pay",
+        "Mean taste for autonomy of those who have one (exponential): platform work is worth "
+        "(1 + taste) x its pay to them.",
+        ge=0,
+        le=10,
+        source="Mas & Pallais 2017: about 20% of wages to avoid employer-set schedules",
     )
     freelance_skill_threshold: float = param(
         0.6, "index 0-1", "Skill needed to sell freelance work.", ge=0, le=1

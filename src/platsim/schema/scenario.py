@@ -31,7 +31,14 @@ from pydantic_core import PydanticCustomError
 
 from platsim.errors import InputError, from_validation_error
 from platsim.schema.parameters import Section, range_text
-from platsim.schema.platforms import Competition, Data, Labour, Platforms, PlatformSpec
+from platsim.schema.platforms import (
+    PROTECTION_FIELDS,
+    Competition,
+    Data,
+    Labour,
+    Platforms,
+    PlatformSpec,
+)
 from platsim.schema.sections import (
     CODE_FIELDS,
     INSEE_FIELDS,
@@ -128,17 +135,19 @@ class Scenario(BaseModel):
         """Return a SHA-256 of the resolved parameters: equal parameters, equal hash.
 
         The name and description are left out, so two files that set the same parameters
-        are recognisably the same scenario. The fields that choose INSEE communes are left
-        out too when they are at their defaults, so a scenario written before they existed
-        keeps its hash (and its results directories can be resumed).
+        are recognisably the same scenario. The fields that choose INSEE communes, and the
+        worker-protection fields of issue 15 (:data:`PROTECTION_FIELDS`), are left out too
+        when they are at their defaults, so a scenario written before they existed keeps its
+        hash (and its results directories can be resumed).
         """
         parameters = {key: value for key, value in self.to_dict().items() if key in SECTIONS}
-        defaults = Territory().model_dump(mode="json")
-        parameters["territory"] = {
-            key: value
-            for key, value in parameters["territory"].items()
-            if key not in INSEE_FIELDS or value != defaults[key]
-        }
+        for section, added in (("territory", INSEE_FIELDS), ("labour", PROTECTION_FIELDS)):
+            defaults = SECTIONS[section]().model_dump(mode="json")
+            parameters[section] = {
+                key: value
+                for key, value in parameters[section].items()
+                if key not in added or value != defaults[key]
+            }
         canonical = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

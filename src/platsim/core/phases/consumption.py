@@ -129,6 +129,7 @@ def _book_sale(
     sales = float(np.add.reduce(sales))
     platform.book_commission(commission)
     platform.gig_pool += tasks * (1.0 - rate)
+    platform.tasks_value += tasks
     model.ledger.outflow("outside_suppliers", outside)
     if flows is not None:
         leaving = outside + (commission if platform.kind == GLOBAL else 0.0)

@@ -11,7 +11,9 @@ sellers choose the platforms they use, in each segment (goods, local_services, f
    (:mod:`platsim.core.phases.platform_quality`).
 3. Commissions: market-priced platforms (global, entrant) move a share
    ``commission_adjustment`` towards ``operating_cost + 1 / (alpha_s (1 - share))`` (the
-   logit Bertrand-Nash markup, up to ``commission_ceiling``); an entrant charges its
+   logit Bertrand-Nash markup, up to ``commission_ceiling``; under a minimum pay per task
+   the same rule on the margin left by the minimum,
+   :func:`platsim.core.phases.worker_protection.commission_target`); an entrant charges its
    promotional ``entrant_commission`` during its grace months; a cooperative's members move
    it the same share of the way towards the rate that covers its costs
    (:func:`cost_covering_commission`); territorial platforms charge their set commission;
@@ -44,6 +46,7 @@ from platsim.core.phases.platform_quality import (
     quality,
     set_up_capital,
 )
+from platsim.core.phases.worker_protection import commission_target
 from platsim.core.platforms import MAX_PLATFORMS, Platform
 from platsim.core.rules import household_spending
 from platsim.core.spending import CHUNK, spending_budgets, split_by_platform
@@ -168,6 +171,7 @@ def close_platform(model: TerritoryModel, platform: Platform, heir: Platform | N
         heir.data += platform.data
         heir.quality_capital += platform.quality_capital  # the buyer takes over its technology
         heir.gig_pool += platform.gig_pool
+        heir.tasks_value += platform.tasks_value  # the month's tasks come with the pool
         platform.gig_pool = 0.0
         heir_bit = np.int64(1) << heir.index
         workers.platforms[members & heir.reach[workers.home]] |= heir_bit
@@ -253,6 +257,7 @@ def cost_covering_commission(model: TerritoryModel, platform: Platform) -> float
         return platform.spec.commission
     fixed = platform.spec.fixed_cost * reference_money(model)
     target = platform.spec.operating_cost + (fixed + platform.quality_spending) / sales
+    target = commission_target(model, platform, target, 0.0)  # under a minimum pay per task
     return min(target, model.scenario.platforms.commission_ceiling)
 
 
@@ -271,8 +276,9 @@ def set_commissions(model: TerritoryModel) -> None:
         elif market_priced(platform):
             alpha = segment_config(model, platform.segment).price_sensitivity
             share = min(platform.market_share, 0.99)
+            markup = 1.0 / (alpha * (1.0 - share))
             target = min(
-                platform.spec.operating_cost + 1.0 / (alpha * (1.0 - share)),
+                commission_target(model, platform, platform.spec.operating_cost, markup),
                 config.commission_ceiling,
             )
             rate = platform.commission + config.commission_adjustment * (

@@ -4,19 +4,22 @@
   shared among its gig workers: over-supply lowers pay. Without gig workers the tasks are
   done by contractors from outside the territory.
 - Eligible: workers whose home has connectivity >= ``gig_connectivity_threshold``, with
-  literacy >= ``gig_literacy_threshold`` and a platform in reach: unemployed ones for task
-  platforms (goods, local services), skilled ones (skill >= ``freelance_skill_threshold``),
-  employed or not, for freelance platforms. Each month a share ``gig_entry_rate`` of them
-  look at the platforms in reach (logit on log expected pay) and take the work when the
-  expected pay is at least ``gig_reservation`` x their benefit (unemployed) or their wage x
-  (1 + ``freelance_premium``) (employees, who leave their job).
+  literacy >= ``gig_literacy_threshold`` and a platform in reach: unemployed ones, and
+  employees with a taste for autonomy, for task platforms (goods, local services), skilled
+  ones (skill >= ``freelance_skill_threshold``), employed or not, for freelance platforms.
+  Each month a share ``gig_entry_rate`` of them look at the platforms in reach (logit on log
+  expected pay) and take the work when the expected pay, valued with their rights and taste
+  for autonomy (:mod:`platsim.core.phases.worker_protection`), is at least
+  ``gig_reservation`` x their benefit (unemployed) or their wage x (1 +
+  ``freelance_premium``) (employees, who leave their job).
 - Gig workers quit at ``gig_exit_rate``, and half of those paid below their reservation quit
   each month; they keep searching for jobs in the labour market. A share ``revision_share``
   compares the platforms in reach by expected pay and may switch (switching cost applies).
-- Worker protection (from policy_start): with an earnings floor F and social contribution
-  rate sc, a platform pays ``max(pool / n / (1 + sc), F)`` plus the contribution, tops pay up
-  from its owners' money when needed, and therefore takes no more gig workers than
-  ``pool / (F (1 + sc))``.
+- Worker protection (from policy_start): with a minimum pay per task m (task platforms), an
+  earnings floor F and a social contribution rate sc, a platform pays each gig worker
+  ``max(pool / n / (1 + sc), m tasks / n, F)`` plus the contribution, and tops pay up from
+  its owners' money when needed; under a floor it takes no more gig workers than
+  ``pool / (F (1 + sc))``. The contribution accrues to the gig workers as social rights.
 - A cooperative returns its surplus (its cash above its members' capital) to its gig
   workers with their pay.
 """
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import EMPLOYEE, PLATFORM, UNEMPLOYED
+from platsim.core.phases import worker_protection
 from platsim.core.phases.platform_market import (
     active_platforms,
     expected_sales,
@@ -80,12 +84,16 @@ def benefit_level(model: TerritoryModel, workers_index: np.ndarray) -> np.ndarra
 def expected_pay(model: TerritoryModel, platforms: list, extra: int) -> np.ndarray:
     """Pay per gig worker on each platform if ``extra`` more workers joined (EUR)."""
     floor, contribution = protection(model)
+    minimum = worker_protection.minimum_task_pay(model)
     # a few platforms: Python floats (the same IEEE operations as numpy, fewer calls)
     pay = []
     for platform in platforms:
         heads = platform.gig_workers + extra
         per_head = platform.gig_pool / heads if heads > 0 else 0.0
-        pay.append(max(per_head / (1.0 + contribution), floor))
+        paid = max(per_head / (1.0 + contribution), floor)
+        if minimum > 0 and heads > 0:
+            paid = max(paid, minimum * worker_protection.tasks(model, platform) / heads)
+        pay.append(paid)
     return np.array(pay, dtype=float)
 
 
@@ -113,9 +121,11 @@ def quit_gig_work(model: TerritoryModel) -> np.ndarray:
     for platform in model.platforms:
         if platform.gig_workers:
             last_pay[platform.index] = platform.gig_paid / platform.gig_workers
-    underpaid = last_pay[workers.gig_platform[gig]] < labour.gig_reservation * benefit_level(
-        model, gig
-    )
+    valued = last_pay[workers.gig_platform[gig]]
+    factor = worker_protection.value_factor(model, gig, protection(model)[1])
+    if factor is not None:  # their rights and taste for autonomy
+        valued = valued * factor
+    underpaid = valued < labour.gig_reservation * benefit_level(model, gig)
     leaving = (rng.random(len(gig)) < labour.gig_exit_rate) | (
         underpaid & (rng.random(len(gig)) < 0.5)
     )
@@ -197,8 +207,9 @@ def revise_gig_platforms(
 
 def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     """Eligible workers take gig work or freelance work on the platform that pays best in
-    reach: unemployed workers on task platforms (goods, local services); skilled workers,
-    employed or not, on freelance platforms (an employee leaves the job for it)."""
+    reach: unemployed workers, and employees with a taste for autonomy, on task platforms
+    (goods, local services); skilled workers, employed or not, on freelance platforms (an
+    employee leaves the job for it)."""
     workers, labour, rng = model.workers, model.scenario.labour, model.rng
     connectivity = model.municipalities.connectivity
     # the month's few candidates first (one draw per worker), then their eligibility
@@ -210,8 +221,22 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
     tasks = [p for p in platforms if p.segment != FREELANCE]
     freelance = [p for p in platforms if p.segment == FREELANCE]
     if tasks:
-        unemployed = drawn[workers.status[drawn] == UNEMPLOYED]
-        _join(model, tasks, unemployed, labour.gig_reservation * benefit_level(model, unemployed))
+        status = workers.status[drawn]
+        if model.protection.has_taste:  # employees who value autonomy look at tasks too
+            looking = drawn[
+                (status == UNEMPLOYED)
+                | ((status == EMPLOYEE) & (model.protection.autonomy[drawn] > 0))
+            ]
+            reservation = np.where(
+                workers.status[looking] == EMPLOYEE,
+                workers.wage[looking] * (1.0 + labour.freelance_premium),
+                labour.gig_reservation * benefit_level(model, looking),
+            )
+            _join(model, tasks, looking, reservation, "quits_for_tasks")
+        else:
+            unemployed = drawn[status == UNEMPLOYED]
+            reservation = labour.gig_reservation * benefit_level(model, unemployed)
+            _join(model, tasks, unemployed, reservation, "quits_for_tasks")
     if freelance:
         status = workers.status[drawn]  # after the task platforms' joins
         skilled = drawn[
@@ -224,14 +249,20 @@ def join_gig_work(model: TerritoryModel, platforms: list) -> None:
             workers.wage[skilled] * (1.0 + labour.freelance_premium),
             labour.gig_reservation * benefit_level(model, skilled),
         )
-        _join(model, freelance, skilled, reservation)
+        _join(model, freelance, skilled, reservation, "quits_for_freelance")
 
 
 def _join(
-    model: TerritoryModel, platforms: list, candidates: np.ndarray, reservation: np.ndarray
+    model: TerritoryModel,
+    platforms: list,
+    candidates: np.ndarray,
+    reservation: np.ndarray,
+    event: str,
 ) -> None:
     """Candidates take work on the platform in reach that pays best (logit on 3 ln pay) when
-    it pays at least their ``reservation`` (EUR), within capacity under an earnings floor."""
+    its pay, valued with their rights and taste for autonomy, is at least their
+    ``reservation`` (EUR), within capacity under an earnings floor. ``event``: the counter
+    of employees who leave a job for it."""
     workers, rng = model.workers, model.rng
     if len(candidates) == 0:
         return
@@ -245,7 +276,11 @@ def _join(
         -np.inf,
     )
     best, possible = logit_best(attraction, home, rng)
-    worth_it = pay[best] >= reservation
+    valued = pay[best]
+    factor = worker_protection.value_factor(model, candidates, protection(model)[1])
+    if factor is not None:
+        valued = valued * factor
+    worth_it = valued >= reservation
     applicants = candidates[possible & worth_it]
     chosen = best[possible & worth_it]
     if len(applicants) == 0:
@@ -256,7 +291,7 @@ def _join(
         if (np.bincount(chosen, minlength=len(platforms)) > room).any():
             taken = select_per_group(chosen, room, rng)
             applicants, chosen = applicants[taken], chosen[taken]
-    model.events["quits_for_freelance"] += leave_jobs(model, applicants)
+    model.events[event] += leave_jobs(model, applicants)
     index = np.array([p.index for p in platforms])
     workers.status[applicants] = PLATFORM
     workers.gig_platform[applicants] = index[chosen]
@@ -327,9 +362,11 @@ def seed_gig_workers(model: TerritoryModel) -> None:
 
 
 def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
-    """Share each platform's gig pool among its gig workers, with any floor and contribution."""
+    """Share each platform's gig pool among its gig workers, with any minimum pay per task,
+    floor and contribution; the contributions accrue to the gig workers as rights."""
     workers, ledger = model.workers, model.ledger
     floor, contribution = protection(model)
+    minimum = worker_protection.minimum_task_pay(model)
     gig = (workers.gig_platform >= 0).nonzero()[0]
     counts = np.bincount(workers.gig_platform[gig], minlength=len(model.platforms))
     pay_by_platform = np.zeros(len(model.platforms))
@@ -340,6 +377,10 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
             # the cooperative's surplus over its members' capital goes to its workers
             platform.gig_pool += platform.cash - reserve
             platform.cash = reserve
+        tasks = platform.tasks = worker_protection.tasks(model, platform)
+        sales = platform.last_transactions  # this month's household sales included
+        platform.task_sales_share = platform.tasks_value / sales if sales > 0 else 0.0
+        platform.tasks_value = 0.0
         if count == 0:
             platform.pay_pool_outside()
             platform.gig_paid = 0.0
@@ -347,6 +388,8 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
         pool = platform.gig_pool
         platform.gig_pool = 0.0
         pay = max(pool / count / (1.0 + contribution), floor)
+        if minimum > 0:
+            pay = max(pay, minimum * tasks / count)
         cost = pay * (1.0 + contribution) * count
         top_up = max(cost - pool, 0.0)
         if top_up > 0:
@@ -360,4 +403,7 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
             ledger.outflow("social_contributions", contribution * pay * count)
         pay_by_platform[platform.index] = pay
         platform.gig_paid = pay * count
-    workers.income[gig] += pay_by_platform[workers.gig_platform[gig]]
+    paid = pay_by_platform[workers.gig_platform[gig]]
+    workers.income[gig] += paid
+    if contribution > 0:
+        worker_protection.accrue_rights(model, gig, contribution * paid)
