@@ -132,6 +132,7 @@ patterns:
         ("    source: INSEE\n", "", "patterns[0].source", None),
         ("source: INSEE", "source: INSEE\n    colour: red", "patterns[0].colour", None),
         ("patterns:", "pattern:", "pattern", None),
+        (GOOD.removeprefix("patterns:"), " []", "patterns: is empty", None),
     ],
 )
 def test_a_bad_field_names_file_field_and_value(tmp_path, old, new, field, shown) -> None:

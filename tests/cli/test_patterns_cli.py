@@ -76,3 +76,14 @@ def test_a_window_past_the_run_and_a_bad_override_exit_2(tmp_path, capsys) -> No
     captured = capsys.readouterr()
     assert code == 2 and "economy.consumption_share" in captured.err
     assert "Traceback" not in captured.out + captured.err
+
+
+def test_a_missing_pattern_file_or_out_folder_exits_2_before_running(tmp_path, capsys) -> None:
+    code = main(["patterns", *TINY, *FAST, "--patterns", str(tmp_path / "nope.yaml")])
+    captured = capsys.readouterr()
+    assert code == 2 and "nope.yaml" in captured.err
+    csv = tmp_path / "no" / "table.csv"
+    code = main(["patterns", *TINY, *FAST, "--patterns", str(write(tmp_path)), "--out", str(csv)])
+    captured = capsys.readouterr()
+    assert code == 2 and "--out" in captured.err and "runs to make" not in captured.err
+    assert "Traceback" not in captured.out + captured.err

@@ -215,7 +215,9 @@ def load_patterns(path: str | Path | None = None) -> list[Pattern]:
     items = raw.get("patterns")
     if not isinstance(items, list) or not items:
         raise InputError(
-            "is required: a non-empty list of patterns" if items is None else "is not a list",
+            "is required: a non-empty list of patterns"
+            if items is None
+            else ("is empty" if isinstance(items, list) else "is not a list"),
             file=file,
             field="patterns",
             value=None if items is None or isinstance(items, dict) else items,

@@ -78,6 +78,13 @@ def patterns_command(
     check_territory_file(loaded)
     total = steps or loaded.simulation.steps
     pt.check_windows(patterns, total, patterns_file)
+    if out_file is not None and not out_file.parent.is_dir():
+        raise InputError(
+            "its folder does not exist",
+            file=out_file,
+            field="--out",
+            allowed="a CSV file in an existing folder",
+        )
     entry = str(Path(name).resolve()) if Path(name).is_file() else name
     experiment = {
         "name": "patterns",
