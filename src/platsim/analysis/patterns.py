@@ -19,10 +19,10 @@ target, tolerance, the mean over runs (``measured``) with its 95% t-interval (``
 statistic that cannot be measured (NaN in every run) fails.
 
     >>> import pandas as pd
-    >>> runs = [pd.DataFrame({"step": [0, 1, 2], "unemployment_rate": [0.1, 0.07, 0.08]})]
-    >>> patterns = [Pattern("u", "unemployment_rate", (1, 2), 0.073, 0.015, "INSEE")]
+    >>> runs = [pd.DataFrame({"step": [0, 1, 2], "unemployment_rate": [0.5, 0.25, 0.125]})]
+    >>> patterns = [Pattern("u", "unemployment_rate", (1, 2), 0.2, 0.015, "INSEE")]
     >>> pattern_table(runs, patterns)[["pattern", "measured", "passed"]].to_dict("records")
-    [{'pattern': 'u', 'measured': 0.075, 'passed': True}]
+    [{'pattern': 'u', 'measured': 0.1875, 'passed': True}]
 """
 
 from __future__ import annotations
