@@ -7,4 +7,6 @@
   (the scorecard's effects per million EUR of public cost), :mod:`~platsim.analysis.places`
   (EPCIs that gain and lose, by name), :mod:`~platsim.analysis.inequality` and
   :mod:`~platsim.analysis.appendix` (the full table, last).
+- :mod:`platsim.analysis.patterns`: runs' outcomes against France's stylised facts (a
+  pattern file's targets and tolerances), for ``platsim patterns``.
 """

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from platsim import __version__
-from platsim.cli import analysis, batch, scenarios, viz
+from platsim.cli import analysis, batch, patterns, scenarios, viz
 from platsim.cli.console import err, out, say
 from platsim.errors import InputError
 
@@ -38,6 +38,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("replications", analysis.replications_command),
     ("report", analysis.report_command),
     ("sensitivity", analysis.sensitivity_command),
+    ("patterns", patterns.patterns_command),
 )
 for _name, _command in COMMANDS:
     app.command(_name)(_command)
