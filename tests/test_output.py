@@ -31,6 +31,15 @@ def test_write_json_and_parquet_round_trip(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json", "deep"]
 
 
+def test_write_csv_round_trips_without_the_index(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"pattern": ["a", "b"], "measured": [0.5, float("nan")]}, index=[3, 4])
+    output.write_csv(frame, tmp_path / "deep" / "t.csv")
+    back = pd.read_csv(tmp_path / "deep" / "t.csv")
+    pd.testing.assert_frame_equal(back, frame.reset_index(drop=True))
+    assert (tmp_path / "deep" / "t.csv").read_text().splitlines()[0] == "pattern,measured"
+    assert [p.name for p in (tmp_path / "deep").iterdir()] == ["t.csv"]
+
+
 def test_an_interrupted_write_keeps_the_old_file_and_leaves_no_temporary_file(
     tmp_path: Path,
 ) -> None:

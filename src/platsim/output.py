@@ -51,6 +51,11 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     _atomic_write(Path(path), lambda tmp: frame.to_parquet(tmp, index=False))
 
 
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write ``frame`` to CSV atomically (no index column)."""
+    _atomic_write(Path(path), lambda tmp: frame.to_csv(tmp, index=False))
+
+
 def write_json(data: Any, path: str | Path) -> None:
     """Write ``data`` as indented JSON atomically."""
 

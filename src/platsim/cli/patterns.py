@@ -23,6 +23,7 @@ from platsim.cli.batch import _one_blas_thread
 from platsim.cli.console import err, out, say
 from platsim.cli.scenarios import parse_assignments
 from platsim.errors import InputError
+from platsim.output import write_csv
 
 
 def _shown(value: float) -> str:
@@ -123,7 +124,7 @@ def patterns_command(
     table = pt.pattern_table(runs.values(), patterns)
     if out_file is not None:
         try:
-            out_file.write_text(table.to_csv(index=False))
+            write_csv(table, out_file)
         except OSError as error:
             raise InputError(
                 f"cannot be written ({error.strerror})", file=out_file, field="--out"
