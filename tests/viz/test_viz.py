@@ -49,6 +49,7 @@ def test_levers_are_the_issue_levers_with_schema_choices() -> None:
         "competition.commission_cap",
         "competition.multihoming",
         "labour.earnings_floor",
+        "labour.minimum_hourly_pay",
         "public.pooling",
         "public.broadband_programme",
         "public.advisory_advisers",

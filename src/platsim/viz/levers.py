@@ -88,9 +88,18 @@ LEVER_SPECS: tuple[LeverSpec, ...] = (
         help="Worker protection: platforms top gig pay up to this floor (0: none).",
     ),
     LeverSpec(
+        "labour.minimum_hourly_pay",
+        "Minimum pay of platform workers (EUR / hour of activity)",
+        step=0.25,
+        teaching_max=20.0,
+        help="Worker protection: task platforms pay at least this per hour of activity, 20 "
+        "minutes a task (the delivery riders' 2023 agreement: 11.75; 0: none).",
+    ),
+    LeverSpec(
         "public.pooling",
         "Inter-municipal pooling",
-        help="region: municipalities pool their service budgets by region (none: each alone).",
+        help="epci: at policy start each EPCI's members vote on spending more of their service "
+        "budgets jointly (a qualified majority; none: every EPCI keeps the baseline's 37%).",
     ),
     LeverSpec(
         "public.broadband_programme",
