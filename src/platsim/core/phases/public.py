@@ -15,7 +15,8 @@
   ``c(P) = c0 P^-theta`` of the pooled population ``P`` (economies of scale).
 - Training: programmes last ``training_months``; at the end literacy closes
   ``training_literacy_gain`` of its gap to 1 and the worker searches again (with the skills
-  platform, skill also closes ``skills_training_gain`` of its gap).
+  platform, skill also closes ``skills_training_gain`` of its gap; the platform's users
+  below the skill requirement take the free places first).
 
 Levers, from policy_start: pooling (members spend ``pooling_share`` of their service budget
 jointly within their region, or their département or EPCI in a real French territory
@@ -35,9 +36,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import N_STATUSES, TRAINING, UNEMPLOYED
-from platsim.core.phases import broadband
+from platsim.core.phases import broadband, transition
 from platsim.core.phases.firms import owner_income
-from platsim.numerics.sampling import select_per_group, stochastic_round
+from platsim.numerics.sampling import stochastic_round
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -137,7 +138,7 @@ def allocate_budgets(model: TerritoryModel) -> None:
     candidates = (unemployed & (workers.training_left == 0)).nonzero()[0]
     candidates = candidates[free[workers.home[candidates]] > 0]  # where places are free
     np.maximum(workers.training_left, 0, out=workers.training_left)
-    chosen = candidates[select_per_group(workers.home[candidates], free, model.rng)]
+    chosen = transition.choose_trainees(model, candidates, free)
     workers.status[chosen] = TRAINING
     workers.training_left[chosen] = public.training_months
     trainees = in_training + np.bincount(workers.home[chosen], minlength=n)
