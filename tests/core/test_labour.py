@@ -237,28 +237,3 @@ def test_gig_workers_are_job_seekers_and_leave_platform_work_when_hired(make_mod
     assert len(hired) > 0.5 * len(gig)  # job finding is certain; a few lose the firm lottery
     assert (workers.gig_platform[hired] == -1).all()
     assert (workers.employer[hired] >= 0).all()
-
-
-def test_the_skills_platform_helps_the_digitally_literate_seekers_only(make_model) -> None:
-    model = make_model(
-        overrides={
-            "simulation.policy_start": 0,
-            "labour.skills_platform": True,
-            "labour.skills_matching_gain": 10.0,
-            "economy.matching_efficiency": 0.004,
-        }
-    )
-    workers = model.workers
-    threshold = model.scenario.labour.gig_literacy_threshold
-    open_vacancies(model, per_firm=50)
-    seeking = seekers(workers).nonzero()[0]
-    literate, illiterate = seeking[::2], seeking[1::2]
-    workers.literacy[literate] = 0.5 * (1.0 + threshold)
-    workers.literacy[illiterate] = 0.5 * threshold
-    assert model.policy_active
-    probability = labour.job_finding_probability(model)[workers.home[seeking]]
-    assert 0.005 < probability.mean() < 0.08  # 11 times that stays below 1
-    labour.match(model)
-    hired_literate = (workers.status[literate] == Status.EMPLOYEE).sum()
-    hired_illiterate = (workers.status[illiterate] == Status.EMPLOYEE).sum()
-    assert hired_literate > 4 * max(hired_illiterate, 5)

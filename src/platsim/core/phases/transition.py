@@ -17,8 +17,8 @@
   reopened.
 - The platform's users are the sector's workers (displaced by the shock, or employees at
   risk) with the literacy to use it (``gig_literacy_threshold``).
-- With the platform, training places go first to its unemployed users whose skill is below
-  the requirement, and a training path raises skill (``public.finish_training``).
+- With the platform, training places go first to its unemployed users whom one path brings
+  to the requirement, and a training path raises skill (``public.finish_training``).
 - Workers displaced by the shock (laid off by, or employed at the closure of, a traditional
   firm from ``policy_start``) are followed: ``displaced_reemployment_rate`` is the share of
   them employed now, ``displaced_job_finding_rate`` the share of those out of work at the
@@ -239,17 +239,18 @@ def choose_trainees(model: TerritoryModel, candidates: np.ndarray, free: np.ndar
     """The candidates (indices, unemployed) who take this month's free training places.
 
     Without the platform, drawn at random within each municipality. With it, its unemployed
-    users (the displaced) below the skill requirement take the places first (drawn at random
-    among them), the others the places left.
+    users (the displaced) whom one path brings to the skill requirement (below it now, at
+    least at it after ``skills_training_gain``) take the places first (drawn at random among
+    them), the others the places left.
     """
     rng = model.rng
     home = model.workers.home
     required = model.scenario.labour.transition_skill_requirement
     if not platform_active(model):
         return candidates[select_per_group(home[candidates], free, rng)]
-    steered = users(model, candidates, len(candidates)) & (
-        model.workers.skill[candidates] < required
-    )
+    skill = model.workers.skill[candidates]
+    after = skill + model.scenario.labour.skills_training_gain * (1.0 - skill)
+    steered = users(model, candidates, len(candidates)) & (skill < required) & (after >= required)
     first = candidates[steered][select_per_group(home[candidates[steered]], free, rng)]
     left = free - np.bincount(home[first], minlength=len(free))
     rest = candidates[~steered]
