@@ -218,7 +218,7 @@ def reemployment_rate(model: TerritoryModel) -> float:
     workers) now; NaN while none has been displaced."""
     displaced = getattr(model, "_transition", {}).get("displaced")
     if displaced is None or not displaced.any():
-        return float("nan")
+        return np.nan
     status = model.workers.status[displaced]
     employed = np.count_nonzero((status == EMPLOYEE) | (status == PLATFORM))
     return employed / np.count_nonzero(displaced)
@@ -230,7 +230,7 @@ def job_finding_rate(model: TerritoryModel) -> float:
     when none was out of work."""
     out = getattr(model, "_transition", {}).get("out_of_work")
     if out is None or not out.any():
-        return float("nan")
+        return np.nan
     status = model.workers.status[out]
     return np.count_nonzero((status == EMPLOYEE) | (status == PLATFORM)) / np.count_nonzero(out)
 
