@@ -74,6 +74,7 @@ def test_platform_users_apply_only_where_they_qualify(make_model) -> None:
         workers.literacy[seeking] = 1.0
         workers.skill[seeking] = 0.3
         model.firms.vacancies[:] = np.where(model.firms.alive, 3, 0)
+        model.events.clear()
         lucky, firm = transition.search(model, seeking, labour.apply_to_firms)
         assert (workers.skill[lucky] >= transition.vacancy_requirement(model)[firm]).all()
         rejected[platform] = model.events["applications_rejected_for_skill"]
@@ -128,8 +129,15 @@ def test_training_places_go_first_to_users_one_path_brings_to_the_requirement(ma
 
 
 def test_displaced_workers_are_those_losing_a_traditional_job(make_model) -> None:
+    """With the platform and the State's training places too: the money identity holds."""
     model = make_model(
-        overrides={**SHOCK, "labour.transition_job_loss": 0.6, "labour.transition_months": 1}
+        overrides={
+            **SHOCK,
+            "labour.transition_job_loss": 0.6,
+            "labour.transition_months": 1,
+            "labour.skills_platform": True,
+            "public.training_programme": 2.0,
+        }
     )
     workers = model.workers
     model.step()  # records who works in the traditional sector

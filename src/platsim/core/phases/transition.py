@@ -135,6 +135,7 @@ def search(
         requirement = np.zeros(len(firms))
     platform = platform_active(model)
     employed = at_risk(model) if platform else np.zeros(0, dtype=np.int64)
+    employed = employed[workers.literacy[employed] >= labour.gig_literacy_threshold]  # users
     searchers = np.concatenate([seekers, employed])
     intensity = np.concatenate(
         [np.ones(len(seekers)), np.full(len(employed), labour.on_the_job_search)]
@@ -162,8 +163,9 @@ def search(
     directed_lucky, directed_firm = apply(model, searchers[found & directed], open_to_all)
     lucky = np.concatenate([blind_lucky, directed_lucky])
     firm = np.concatenate([blind_firm, directed_firm])
-    stands = (workers.skill[lucky] >= requirement[firm]) & (workers.employer[lucky] != firm)
-    model.events["applications_rejected_for_skill"] += int(np.count_nonzero(~stands))
+    qualified = workers.skill[lucky] >= requirement[firm]
+    model.events["applications_rejected_for_skill"] += int(np.count_nonzero(~qualified))
+    stands = qualified & (workers.employer[lucky] != firm)  # not to one's own employer
     return lucky[stands], firm[stands]
 
 
