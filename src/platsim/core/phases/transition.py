@@ -27,6 +27,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -111,8 +112,12 @@ def users(model: TerritoryModel, workers_at: np.ndarray, employed_from: int) -> 
     return literate & sector
 
 
+#: ``labour.apply_to_firms``: (model, finders, allowed firms or None) to (applicants, firms).
+Apply = Callable[["TerritoryModel", np.ndarray, np.ndarray | None], tuple[np.ndarray, np.ndarray]]
+
+
 def search(
-    model: TerritoryModel, seekers: np.ndarray, apply: object
+    model: TerritoryModel, seekers: np.ndarray, apply: Apply
 ) -> tuple[np.ndarray, np.ndarray]:
     """Job search with skill requirements, directed for platform users, and on-the-job
     search of employees at risk.
