@@ -15,8 +15,8 @@
   ``c(P) = c0 P^-theta`` of the pooled population ``P`` (economies of scale).
 - Training: programmes last ``training_months``; at the end literacy closes
   ``training_literacy_gain`` of its gap to 1 and the worker searches again (with the skills
-  platform, skill also closes ``skills_training_gain`` of its gap; the platform's users
-  below the skill requirement take the free places first).
+  platform, skill also closes ``skills_training_gain`` of its gap, and its users whom one
+  path brings to the skill requirement take the free places first).
 
 Levers, from policy_start: pooling (members spend ``pooling_share`` of their service budget
 jointly within their region, or their département or EPCI in a real French territory
