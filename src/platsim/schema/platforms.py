@@ -480,8 +480,8 @@ class Labour(Section):
         "least this skill (0: no requirement).",
         ge=0,
         le=1,
-        source="assumption: 0.6 leaves about a third of workers qualified, the order of "
-        "technicians and engineers in manufacturing employment (range 0.5-0.7)",
+        source="assumption: 0.6 leaves 38% of workers qualified (default territory), the "
+        "order of technicians and engineers in manufacturing employment (range 0.5-0.7)",
     )
     skills_platform: bool = Field(
         False,
