@@ -29,6 +29,7 @@ SCENARIOS = (
     "portability",
     "territorial_platform",
     "cooperative_platform",
+    "automotive_transition",
     "skills_platform",
     "intermunicipal_pooling",
     "worker_protection",

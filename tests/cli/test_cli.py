@@ -274,6 +274,14 @@ def test_validate_refuses_bad_segment_and_platform_fields_in_one_line(
             "platforms:\n  catalogue:\n    t:\n      kind: territorial\n      adviser_boost: 1\n",
             "platforms.catalogue.t.adviser_boost",
         ),
+        # the sector shock and the skills platform (issue 15): a whole sector lost, a
+        # requirement above 1, no months, a search efficiency above the unemployed's, the
+        # removed flat job-finding gain
+        ("labour:\n  transition_job_loss: 1.0\n", "labour.transition_job_loss"),
+        ("labour:\n  transition_skill_requirement: 1.2\n", "labour.transition_skill_requirement"),
+        ("labour:\n  transition_months: 0\n", "labour.transition_months"),
+        ("labour:\n  on_the_job_search: 1.5\n", "labour.on_the_job_search"),
+        ("labour:\n  skills_matching_gain: 0.3\n", "labour.skills_matching_gain: unknown key"),
         # a pricing rule that does not exist (members is one)
         (
             "platforms:\n  catalogue:\n    coop:\n      kind: cooperative\n      pricing: member\n",

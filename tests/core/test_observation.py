@@ -347,9 +347,12 @@ def test_step_zero_misses_exactly_the_outcomes_declared_undefined_there() -> Non
     outputs = run("baseline", seed=3, steps=3, overrides={"territory.n_municipalities": 30})
     metrics_frame = outputs.metrics.set_index("step")[list(OUTCOMES)]
     missing = set(metrics_frame.columns[metrics_frame.loc[0].isna()])
-    assert missing == MISSING_AT_STEP_0
+    assert missing == MISSING_AT_STEP_0 | set(observation.UNDEFINED_WITHOUT_SHOCK)
     assert {"hhi", "top_share", "leakage_share", "platform_share_goods"} <= missing
-    assert metrics_frame.loc[1:].notna().all().all()  # every later step is defined
+    # every later step is defined, but the shock's outcomes in a run without it
+    assert set(metrics_frame.columns[metrics_frame.loc[1:].isna().any()]) == set(
+        observation.UNDEFINED_WITHOUT_SHOCK
+    )
     assert np.isfinite(metrics_frame.loc[0].drop(list(missing)).to_numpy()).all()
 
 
@@ -377,7 +380,7 @@ def test_missing_values_are_written_as_nulls_never_as_nan(tmp_path) -> None:
                 assert not pc.any(pc.is_nan(column)).as_py(), f"{table}.{name} holds NaN"
     metrics_table = pq.read_table(paths["metrics"]).to_pandas()
     nulls = {name for name in OUTCOMES if metrics_table[name].isna().any()}
-    assert nulls == MISSING_AT_STEP_0
+    assert nulls == MISSING_AT_STEP_0 | set(observation.UNDEFINED_WITHOUT_SHOCK)
     assert pq.read_table(paths["metrics"]).column("import_share").null_count == 1  # step 0
 
 

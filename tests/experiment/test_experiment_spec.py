@@ -55,9 +55,9 @@ def test_governance_comparison_runs_every_bundled_policy_scenario_30_times() -> 
     experiment = load_experiment(ROOT / "experiments" / "governance_comparison.yaml")
     policies = sorted(set(bundled_scenarios()) - NOT_POLICIES)
     assert sorted(entry.name for entry in experiment.scenarios) == policies
-    assert len(experiment.scenarios) == 12
+    assert len(experiment.scenarios) == 13
     assert experiment.replications == 30 and experiment.steps == 120
-    assert experiment.design_points == 1 and experiment.runs == 360
+    assert experiment.design_points == 1 and experiment.runs == 390
     assert all(entry.scenario.simulation.panel_every == 12 for entry in experiment.scenarios)
 
 

@@ -527,11 +527,11 @@ def test_fields_added_at_their_defaults_keep_the_hash_of_older_results() -> None
     # the baseline's hash without the INSEE territory fields (re-pinned for issue 14, which
     # changed the platform parameters, then added platforms' quality investment and firms'
     # digital investment, for issue 15's fibre programme, whose offer changed unit, for its
-    # regional advisory service, which replaced the platforms' adviser_boost, and for its
-    # EPCIs, which integrate services from step 0: older results are of another model); a
-    # results directory made with it can still be resumed; setting one of them changes the
-    # hash
-    pinned = "65a6150a34ffda3b301891b2471ade0ec9e91d68c9b1f55e8606a2132b256da7"
+    # regional advisory service, which replaced the platforms' adviser_boost, for its EPCIs,
+    # which integrate services from step 0, and for its skills platform, whose flat
+    # job-finding gain was removed: older results are of another model); a results directory
+    # made with it can still be resumed; setting one of them changes the hash
+    pinned = "f2775ff4c1d4b1146dd4cf4439ca6759cf2f11b35604099868a1c8e8ff6dd034"
     assert load_scenario("baseline").hash() == pinned
     assert load_scenario("baseline", {"territory.urban_density": 300.0}).hash() != pinned
 

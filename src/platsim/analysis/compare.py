@@ -401,6 +401,8 @@ def compare(
         at = parse_at(at)
         names = outcome_names(results, outcomes)
         frame = add_arms(run_values(results, at, names), results)
+        if outcomes is None:  # by default, not the outcomes no run has (the shock's, without it)
+            names = [name for name in names if frame[name].notna().any()]
         baseline = baseline or default_baseline(results)
         base, keys = _resolve_baseline(frame, baseline, results)
         table = compare_frame(frame, base, keys, names, scenario_order(results), level)

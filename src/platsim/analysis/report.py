@@ -140,6 +140,9 @@ def _series_figure(
 ) -> str:
     import matplotlib.pyplot as plt
 
+    # an outcome no run has (the sector shock's, without it) is left out, as is an arm's line
+    # that is missing throughout
+    names = [name for name in names if frame[f"{name}__mean"].notna().any()]
     ncols = min(ncols, len(names))
     nrows = math.ceil(len(names) / ncols)
     figure, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
@@ -147,6 +150,8 @@ def _series_figure(
         for index, arm in enumerate(arms):
             part = frame[frame["arm"] == arm]
             style = _style(index)
+            if part[f"{name}__mean"].isna().all():
+                continue
             ax.plot(part["step"], part[f"{name}__mean"], label=arm, lw=1.4, **style)
             ax.fill_between(
                 part["step"],

@@ -32,6 +32,20 @@ OUTCOMES: dict[str, Outcome] = {
     "mean_income": Outcome("Mean household income", "EUR / month", "higher", "employment"),
     "digital_literacy": Outcome("Mean digital literacy", "index 0-1", "higher", "employment"),
     "training_share": Outcome("Workers in training", "share", None, "employment"),
+    "displaced_reemployment_rate": Outcome(
+        "Workers displaced by the sector shock (laid off or closed down by a traditional "
+        "firm since policy_start) who are employed now / workers displaced",
+        "share",
+        "higher",
+        "employment",
+    ),
+    "displaced_job_finding_rate": Outcome(
+        "Displaced workers out of work (unemployed or in training) at the start of the month "
+        "who are employed at its end / those out of work: their re-employment hazard",
+        "share per month",
+        "higher",
+        "employment",
+    ),
     "gini_income": Outcome("Gini of household income", "index 0-1", "lower", "cohesion"),
     "theil_municipal": Outcome(
         "Theil T of municipal income per head (population-weighted)",

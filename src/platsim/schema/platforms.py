@@ -395,7 +395,8 @@ PROTECTION_FIELDS = (
 
 
 class Labour(Section):
-    """Platform work and its protection; the skills-matching platform."""
+    """Platform work and its protection; a traded sector's transition (shock) and the
+    skills platform."""
 
     gig_connectivity_threshold: float = param(
         0.5, "index 0-1", "Connectivity needed to do platform work.", ge=0, le=1
@@ -506,19 +507,69 @@ class Labour(Section):
         ge=0,
         le=10,
     )
+    transition_job_loss: float = param(
+        0.0,
+        "share of the sector's jobs",
+        "Sector shock (the automotive transition): share of the traditional traded sector's "
+        "jobs destroyed, as a fall of its external demand reached linearly over "
+        "transition_months from policy_start (0: no shock).",
+        ge=0,
+        lt=1,
+        source="AlixPartners for the Plateforme automobile (PFA) 2021: French automotive "
+        "employment -15% to -30% by 2030; Observatoire de la métallurgie 2021: 65,000 jobs "
+        "at risk by 2030",
+    )
+    transition_job_creation: float = param(
+        0.0,
+        "new jobs / job destroyed",
+        "Knowledge-sector jobs created (external demand added) per traditional job destroyed "
+        "by the shock.",
+        ge=0,
+        le=10,
+        source="PwC for CLEPA 2021: 226,000 jobs created for 501,000 lost in EU automotive "
+        "suppliers by 2040 (0.45)",
+    )
+    transition_months: int = param(
+        96,
+        "months",
+        "Months over which the shock's demand fall (and the new demand) builds up.",
+        ge=1,
+        le=600,
+        source="the transition to 2030 (AlixPartners for PFA 2021: 2022-2030, 96 months)",
+    )
+    transition_skill_requirement: float = param(
+        0.0,
+        "index 0-1",
+        "From policy_start, a knowledge-sector vacancy can be filled only by a worker of at "
+        "least this skill (0: no requirement).",
+        ge=0,
+        le=1,
+        source="assumption: 0.6 leaves 38% of workers qualified (default territory), the "
+        "order of technicians and engineers in manufacturing employment (range 0.5-0.7)",
+    )
     skills_platform: bool = Field(
         False,
-        description="A sector HR platform: raises matching efficiency for digitally literate "
-        "job seekers and steers training towards shortage skills (raises skill).",
+        description="A sector HR platform (from policy_start): job seekers with the literacy "
+        "to use it see the vacancies' skill requirements and apply only to those they meet; "
+        "employees of shrinking traditional-sector firms search for a job while employed; "
+        "training places go first to users below the requirement, and its paths raise skill.",
         json_schema_extra={"unit": "switch", "source": "scenario lever"},
     )
-    skills_matching_gain: float = param(
-        0.3, "share", "Extra matching efficiency for skills-platform users.", ge=0, le=10
+    on_the_job_search: float = param(
+        0.5,
+        "x job-finding probability",
+        "Skills platform: job-finding probability of an employee at risk (at a shrinking "
+        "traditional-sector firm) relative to an unemployed job seeker's.",
+        ge=0,
+        le=1,
+        source="assumption (range 0.2-1): employed job seekers search less intensely "
+        "(Faberman, Mueller, Sahin & Topa 2022)",
     )
     skills_training_gain: float = param(
         0.1,
         "share of gap",
-        "Skill gap to 1 closed by a skills-platform training path.",
+        "Skill gap to 1 closed by a skills-platform training path (with the default wage "
+        "premium, about +10% on the wage at skill 0.5).",
         ge=0,
         le=1,
     )

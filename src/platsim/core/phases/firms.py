@@ -29,6 +29,8 @@
   and the labour cost it saves, ``wage bill * gain / (1 + gain)``, recovers it within
   ``digital_payback_months``. Digitising raises productivity by ``digital_productivity_gain``
   and is required to join a platform; the investment is bought outside the territory.
+- A sector shock (``labour.transition_job_loss``, :mod:`platsim.core.phases.transition`)
+  lowers the traditional sector's external demand and raises the knowledge sector's.
 - Traded firms selling on a goods platform reach ``reach_gain`` more customers outside the
   territory: their external sales rise by that share of their sales (new demand, not taken
   from the sector's other firms); the platform takes its commission on the extra sales.
@@ -41,7 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import EMPLOYEE, LOCAL_SERVICES
-from platsim.core.phases import advisory
+from platsim.core.phases import advisory, transition
 from platsim.core.rules import (
     agglomeration,
     cash_buffer,
@@ -90,6 +92,9 @@ def sell_outside(model: TerritoryModel) -> None:
         mean_productivity / model.reference_productivity
     ) ** economy.external_demand_elasticity
     demand = model.external_demand * growth * np.exp(model.demand_cycle)
+    shock = transition.demand_factor(model)  # the sector shock (None without it)
+    if shock is not None:
+        demand = demand * shock
     competitiveness = weight * productivity
     sector_total = np.bincount(sector, weights=competitiveness, minlength=3)[sector]
     share = np.divide(

@@ -12,9 +12,9 @@
   unemployed this month (a coordination friction).
 - The wage is set at hiring from skill and the employer's productivity.
 - Gig workers (status PLATFORM) keep searching; a hired gig worker leaves platform work.
-- With the skills-matching platform (``labour.skills_platform``, from policy_start), job
-  seekers with the digital literacy to use it find jobs with probability multiplied by
-  ``1 + skills_matching_gain``.
+- With skill requirements or the skills platform in force, search follows
+  :func:`platsim.core.phases.transition.search` (requirements, directed search of platform
+  users, on-the-job search of employees at risk).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import EMPLOYEE, PLATFORM, UNEMPLOYED
+from platsim.core.phases import transition
 from platsim.core.rules import wage_offer
 from platsim.numerics.sampling import (
     bernoulli_indices,
@@ -39,8 +40,10 @@ if TYPE_CHECKING:
 
 def step(model: TerritoryModel) -> None:
     """Separate, then match job seekers to vacancies."""
+    transition.record_displaced(model)
     separate(model)
     match(model)
+    transition.remember_exposed(model)
 
 
 def separate(model: TerritoryModel) -> None:
@@ -87,20 +90,47 @@ def match(model: TerritoryModel) -> None:
     economy, workers, firms = model.scenario.economy, model.workers, model.firms
     rng = model.rng
     seekers = searching(workers).nonzero()[0]
-    finding = job_finding_probability(model, seekers)
-    probability = finding[workers.home[seekers]]
-    labour = model.scenario.labour
-    if labour.skills_platform and model.policy_active:
-        users = workers.literacy[seekers] >= labour.gig_literacy_threshold
-        probability = np.minimum(
-            1.0, probability * np.where(users, 1.0 + labour.skills_matching_gain, 1.0)
-        )
-    lucky = seekers[rng.random(len(seekers)) < probability]
-    if len(lucky) == 0:
-        return
+    if transition.searches_differently(model):
+        lucky, firm = transition.search(model, seekers, apply_to_firms)
+    else:
+        finding = job_finding_probability(model, seekers)
+        probability = finding[workers.home[seekers]]
+        lucky = seekers[rng.random(len(seekers)) < probability]
+        if len(lucky) == 0:
+            return
+        lucky, firm = apply_to_firms(model, lucky, None)
+    accepted = select_per_group(firm, firms.vacancies, rng)
+    hired, firm = lucky[accepted], firm[accepted]
+    transition.leave_old_jobs(model, hired)
+    workers.status[hired] = EMPLOYEE
+    workers.gig_platform[hired] = -1
+    workers.employer[hired] = firm
+    workers.months_unemployed[hired] = 0
+    workers.wage[hired] = wage_offer(workers.skill[hired], firms.productivity[firm], economy)
+    firms.vacancies -= np.bincount(firm, minlength=len(firms))
+    firms.add_employees(firm)
+    model.events["hires"] += len(hired)
+
+
+def apply_to_firms(
+    model: TerritoryModel, lucky: np.ndarray, allowed: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each job finder picks a destination municipality, then a firm there.
+
+    Args:
+        model: The model.
+        lucky: The job finders (indices).
+        allowed: Firms the finders may apply to (boolean per firm), or None for all.
+
+    Returns:
+        The finders who applied somewhere and the firm each applied to.
+    """
+    economy, workers, firms = model.scenario.economy, model.workers, model.firms
+    rng = model.rng
     # only firms with vacancies offer anything (the power is computed for them alone; firms
     # without weight could never be drawn, so leaving them out changes no draw)
-    hiring = (firms.vacancies * firms.alive).nonzero()[0]
+    posted = firms.vacancies * firms.alive
+    hiring = (posted if allowed is None else posted * allowed).nonzero()[0]
     offer = firms.vacancies[hiring] * firms.productivity[hiring] ** (
         economy.wage_productivity_elasticity
     )
@@ -112,14 +142,4 @@ def match(model: TerritoryModel) -> None:
     found = destination >= 0
     lucky, destination = lucky[found], destination[found]
     drawn = sample_within_groups(place, offer, destination, rng)
-    lucky, firm = lucky[drawn >= 0], hiring[drawn[drawn >= 0]]
-    accepted = select_per_group(firm, firms.vacancies, rng)
-    hired, firm = lucky[accepted], firm[accepted]
-    workers.status[hired] = EMPLOYEE
-    workers.gig_platform[hired] = -1
-    workers.employer[hired] = firm
-    workers.months_unemployed[hired] = 0
-    workers.wage[hired] = wage_offer(workers.skill[hired], firms.productivity[firm], economy)
-    firms.vacancies -= np.bincount(firm, minlength=len(firms))
-    firms.add_employees(firm)
-    model.events["hires"] += len(hired)
+    return lucky[drawn >= 0], hiring[drawn[drawn >= 0]]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from platsim.core.agents import EMPLOYEE, LOCAL_SERVICES, N_STATUSES, PLATFORM, TRAINING, UNEMPLOYED
+from platsim.core.phases import transition
 from platsim.numerics import metrics
 from platsim.schema.segments import SEGMENTS
 
@@ -51,6 +52,10 @@ so there is no spending yet to take a share of (the shares: 0 / 0, not 0), no pl
 transaction to measure concentration on (``hhi``, ``top_share`` and their segment values)
 and no platform worker paid yet (``platform_pay_ratio``). A segment's concentration is also
 missing in a month when its platforms sell nothing."""
+
+#: Outcomes missing in every month of a run without the sector shock (and in the months of
+#: the shock before anyone is displaced): no displaced worker to take a share of.
+UNDEFINED_WITHOUT_SHOCK = ("displaced_reemployment_rate", "displaced_job_finding_rate")
 
 # measure counts trainees as the workers in none of the other three statuses
 assert {EMPLOYEE, PLATFORM, UNEMPLOYED, TRAINING} == set(range(N_STATUSES))
@@ -117,6 +122,8 @@ def measure(model: TerritoryModel) -> dict[str, float]:
         "mean_income": metrics.safe_ratio(np.add.reduce(workers.income), n_workers),
         "digital_literacy": metrics.safe_ratio(np.add.reduce(workers.literacy), n_workers),
         "training_share": metrics.safe_ratio(training_total, n_workers),
+        "displaced_reemployment_rate": transition.reemployment_rate(model),
+        "displaced_job_finding_rate": transition.job_finding_rate(model),
         "gini_income": metrics.gini(workers.income, check=False),
         "theil_municipal": theil.total,
         "theil_between": theil.between,

@@ -16,7 +16,8 @@
   municipality's own, and its EPCI's for the part spent jointly.
 - Training: programmes last ``training_months``; at the end literacy closes
   ``training_literacy_gain`` of its gap to 1 and the worker searches again (with the skills
-  platform, skill also closes ``skills_training_gain`` of its gap).
+  platform, skill also closes ``skills_training_gain`` of its gap, and its users whom one
+  path brings to the skill requirement take the free places first).
 
 Every municipality spends ``public.epci_integration`` of its service budget jointly within
 its EPCI, at the EPCI's scale and coordination cost (:mod:`platsim.core.phases.intermunicipal`).
@@ -36,9 +37,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import N_STATUSES, TRAINING, UNEMPLOYED
-from platsim.core.phases import broadband, intermunicipal
+from platsim.core.phases import broadband, intermunicipal, transition
 from platsim.core.phases.firms import owner_income
-from platsim.numerics.sampling import select_per_group, stochastic_round
+from platsim.numerics.sampling import stochastic_round
 
 if TYPE_CHECKING:
     from platsim.core.model import TerritoryModel
@@ -134,7 +135,7 @@ def allocate_budgets(model: TerritoryModel) -> None:
     candidates = (unemployed & (workers.training_left == 0)).nonzero()[0]
     candidates = candidates[free[workers.home[candidates]] > 0]  # where places are free
     np.maximum(workers.training_left, 0, out=workers.training_left)
-    chosen = candidates[select_per_group(workers.home[candidates], free, model.rng)]
+    chosen = transition.choose_trainees(model, candidates, free)
     workers.status[chosen] = TRAINING
     workers.training_left[chosen] = public.training_months
     trainees = in_training + np.bincount(workers.home[chosen], minlength=n)
