@@ -24,8 +24,8 @@ jointly within their region, or their département or EPCI in a real French terr
 on it), conditional funding (non-members keep only
 ``unpooled_grant_factor`` of the grant), a State fibre programme co-financed by
 municipalities whose lines connect with a delay (:mod:`platsim.core.phases.broadband`),
-state-funded training places, and data-driven services (with a trusted third party or open
-data, service costs fall by ``public_service_saving * share``).
+state-funded training places, and municipal data services (open data or a trusted third
+party, each municipality deciding whether to take part: :mod:`platsim.core.phases.data_service`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import N_STATUSES, TRAINING, UNEMPLOYED
-from platsim.core.phases import broadband
+from platsim.core.phases import broadband, data_service
 from platsim.core.phases.firms import owner_income
 from platsim.numerics.sampling import select_per_group, stochastic_round
 
@@ -149,13 +149,14 @@ def allocate_budgets(model: TerritoryModel) -> None:
     # the programme's works: the State's offer matched from what is left, connecting later
     left = available - own_broadband - training_cost
     state_works, cofinancing = broadband.fund_works(model, left)
+    data_costs = data_service.fund(model, left - cofinancing)
     connecting = broadband.works_due(model)
     model.add_flow("broadband_works_connected", np.add.reduce(connecting))
     heads = np.maximum(munis.residents, 1)
     closed = np.minimum(1.0, (own_broadband + connecting) / (heads * public.broadband_cost))
     munis.connectivity += closed * (1.0 - munis.connectivity)
 
-    spent_outside = own_broadband + cofinancing + training_cost
+    spent_outside = own_broadband + cofinancing + training_cost + data_costs
     munis.budget -= spent_outside
     state_money = np.add.reduce(state_works) + np.add.reduce(state_paid)
     model.ledger.inflow("grants", state_money)
@@ -197,26 +198,10 @@ def update_pools(model: TerritoryModel) -> None:
     model.pools_formed = True
 
 
-def service_cost_factor(model: TerritoryModel) -> float:
-    """Share of the service cost left after data-driven savings (1 without them)."""
-    data = model.scenario.data
-    if (
-        model.policy_active
-        and data.regime in ("trusted_third_party", "open")
-        and data.municipalities_participate
-    ):
-        return 1.0 - data.public_service_saving * data.share
-    return 1.0
-
-
 def service_cost_per_head(model: TerritoryModel, inhabitants: np.ndarray) -> np.ndarray:
-    """c(P) = c0 P^-theta, lowered by data-driven services where they apply (EUR / head)."""
+    """c(P) = c0 P^-theta (EUR / head)."""
     public = model.scenario.public
-    return (
-        public.service_cost
-        * service_cost_factor(model)
-        * np.maximum(inhabitants, 1.0) ** (-public.service_scale_elasticity)
-    )
+    return public.service_cost * np.maximum(inhabitants, 1.0) ** (-public.service_scale_elasticity)
 
 
 def update_services(model: TerritoryModel) -> None:
@@ -248,6 +233,8 @@ def update_services(model: TerritoryModel) -> None:
         pool_per_head = np.divide(spending, pool_heads, out=np.zeros(size), where=pool_heads > 0)
         pooled_level = pool_per_head / service_cost_per_head(model, inhabitants)
         affordable = affordable + np.where(member, pooled_level[pool], 0.0)
+    if data_service.active(model):  # data services lower the cost of all it buys
+        affordable = affordable / data_service.service_cost_factor(model)
     munis.services += public.service_adjustment * (
         np.minimum(np.maximum(affordable, 0.0), 1.0) - munis.services
     )
