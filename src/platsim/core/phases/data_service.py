@@ -4,8 +4,9 @@ municipal and utility network data (the FNCCR's case), docs/ODD.md 7.6.
 
 From ``policy_start``, under ``data.regime`` ``open`` or ``trusted_third_party`` with
 ``data.municipalities_participate``, every municipality decides, then again every
-``data.decision_months``, whether to take part: it does when the saving it expects on its
-service spending this month beats what taking part costs it a month.
+``data.decision_months``, whether to take part: it does when the services the saving lets its
+service money buy on top (none where services are already full) are worth more than what
+taking part costs it a month.
 
 - open: it opens its data and runs its own data service at ``data_service_cost`` a year,
   whatever its size, and saves ``service_saving`` of its service cost. Its data are
@@ -67,17 +68,34 @@ def monthly_cost(model: TerritoryModel) -> np.ndarray:
 
 
 def decision_due(model: TerritoryModel) -> bool:
-    """Whether municipalities decide this month: at ``policy_start``, then every
-    ``decision_months`` (only at ``policy_start`` when it is 0)."""
-    since = model.steps - model.scenario.simulation.policy_start
+    """Whether municipalities decide this month: in the first month of policy (``policy_start``,
+    or step 1 when it is 0), then every ``decision_months`` (never again when it is 0)."""
+    since = model.steps - max(model.scenario.simulation.policy_start, 1)
     every = model.scenario.data.decision_months
     return since == 0 if every == 0 else since >= 0 and since % every == 0
 
 
+def expected_gain(model: TerritoryModel, service_money: np.ndarray) -> np.ndarray:
+    """What a municipality expects its data to be worth a month (model EUR): the services the
+    saving ``g = gain_share`` lets its service money buy on top, valued at their cost.
+
+    With ``A`` the service level its money bought last month before any data saving
+    (``model.service_affordable``, 7.6; above 1 the services are full and more money buys
+    nothing) and ``S`` this month's service money, the saving raises what ``S`` buys from
+    ``min(A, 1)`` to ``min(A / (1 - g), 1)``: worth ``S (min(A / (1 - g), 1) - min(A, 1)) /
+    A``, i.e. ``S g / (1 - g)`` while services stay below full and 0 once they are full.
+    """
+    g = gain_share(model)
+    level = model.service_affordable
+    bought = np.minimum(level / (1.0 - g), 1.0) - np.minimum(level, 1.0)
+    money = np.maximum(service_money, 0.0)
+    return np.divide(money * bought, level, out=np.zeros(len(level)), where=level > 0)
+
+
 def decide(model: TerritoryModel, service_money: np.ndarray) -> None:
-    """Set ``model.data_members``: a municipality takes part iff the saving it expects on this
-    month's service money, ``gain_share · service_money``, is larger than its monthly cost."""
-    model.data_members = gain_share(model) * np.maximum(service_money, 0.0) > monthly_cost(model)
+    """Set ``model.data_members``: a municipality takes part iff its expected gain this month
+    (:func:`expected_gain`) is larger than its monthly cost (:func:`monthly_cost`)."""
+    model.data_members = expected_gain(model, service_money) > monthly_cost(model)
 
 
 def fund(model: TerritoryModel, available: np.ndarray) -> np.ndarray:

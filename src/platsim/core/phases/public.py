@@ -233,6 +233,7 @@ def update_services(model: TerritoryModel) -> None:
         pool_per_head = np.divide(spending, pool_heads, out=np.zeros(size), where=pool_heads > 0)
         pooled_level = pool_per_head / service_cost_per_head(model, inhabitants)
         affordable = affordable + np.where(member, pooled_level[pool], 0.0)
+    model.service_affordable = affordable  # before data savings: read by data_service.decide
     if data_service.active(model):  # data services lower the cost of all it buys
         affordable = affordable / data_service.service_cost_factor(model)
     munis.services += public.service_adjustment * (
