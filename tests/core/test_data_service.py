@@ -140,8 +140,10 @@ def test_the_saving_spills_to_neighbours_by_commuting_weight():
         assert (data_service.saving(model) < 2 * g + 1e-15).all()
 
 
-def test_platforms_use_the_public_data_of_members_only():
-    """Open data adds share x public data x the members' population share to every platform."""
+def test_platforms_use_the_public_data_of_members_and_of_utilities_through_the_third_party():
+    """Open data add share x the municipal part of the public data (1 - utility_share) x the
+    members' population share to every platform; a trusted third party also gets the
+    utilities' part (utility_share x utility_data) whoever joins."""
     model = build(**OPEN)
     model.run_for(3)
     n = model.territory.n
@@ -152,8 +154,14 @@ def test_platforms_use_the_public_data_of_members_only():
     platforms = [p for p in model.platforms if p.active and p.segment == "goods"]
     stock = np.array([p.data for p in platforms])
     effective = platform_data.effective_data(model, platforms)
-    public = model.scenario.data.public_data * share
+    public = 0.5 * 300.0 * share
     np.testing.assert_allclose(effective, stock + 0.5 * (stock.sum() - stock + public))
+    third = build(**THIRD_PARTY, **{"data.utility_data": 0.8})
+    third.run_for(3)
+    third.data_members[:] = False
+    assert data_service.public_data(third) == pytest.approx(0.5 * 300.0 * 0.8)
+    third.data_members[:] = True
+    assert data_service.public_data(third) == pytest.approx(0.5 * 300.0 * (1.0 + 0.8))
 
 
 # --------------------------------------------------------------------------------------------

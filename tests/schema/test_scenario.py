@@ -526,10 +526,11 @@ def test_parameter_paths_lists_each_parameter_once() -> None:
 def test_fields_added_at_their_defaults_keep_the_hash_of_older_results() -> None:
     # the baseline's hash without the INSEE territory fields (re-pinned for issue 14, which
     # changed the platform parameters, then added platforms' quality investment and firms'
-    # digital investment, and for issue 15's fibre programme, whose offer changed unit:
-    # older results are of another model); a results directory made with it can still be
-    # resumed; setting one of them changes the hash
-    pinned = "89e685e59e81511e654bff16e4b73ed30ed82ffc0161474705a79a8e47bde04e"
+    # digital investment, and for issue 15's fibre programme, whose offer changed unit, and
+    # its municipal data services, which replaced data.public_service_saving: older results
+    # are of another model); a results directory made with it can still be resumed; setting
+    # one of them changes the hash
+    pinned = "ff6520803142ae5364b17ebc4b2564a70586c4d3d6d93040409499ee214138b9"
     assert load_scenario("baseline").hash() == pinned
     assert load_scenario("baseline", {"territory.urban_density": 300.0}).hash() != pinned
 

@@ -335,9 +335,10 @@ class Data(Section):
     public_data: float = param(
         300.0,
         "data units",
-        "Data of municipalities and utilities useful to each segment's platforms when every "
-        "municipality takes part (scaled by the population share of those that do): all of "
-        "it entrusted to a trusted third party, `share` of it published as open data. "
+        "Data of municipalities and utilities useful to each segment's platforms: the "
+        "municipalities' part brought by those that take part (scaled by their population "
+        "share), all of it entrusted to a trusted third party, `share` of it published as "
+        "open data; the utilities' part (`utility_share`) to a trusted third party only. "
         "Default: about a quarter of a leading marketplace's own stock.",
         ge=0,
     )
@@ -374,6 +375,16 @@ class Data(Section):
         le=1,
         source="scenario lever; 1: distributors must give concession authorities their "
         "network data (loi de transition énergétique 2015, art. 179)",
+    )
+    utility_share: float = param(
+        0.5,
+        "share",
+        "Share of `public_data` that is the utilities' network data: a trusted third party "
+        "gets it from the utilities (times `utility_data`) whichever municipalities join; "
+        "open data do not publish it. The rest is the municipalities' own data, brought by "
+        "those that take part.",
+        ge=0,
+        le=1,
     )
     neighbour_spillover: float = param(
         0.5,

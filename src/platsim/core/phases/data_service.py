@@ -21,7 +21,8 @@ taking part costs it a month.
 The saving lowers the cost of the municipality's services (``public.update_services``); the
 cost is bought outside the territory from its budget before services (``fund``, called by
 ``public.allocate_budgets``). The municipalities that take part also bring their data to the
-platforms (``member_share`` scales ``data.public_data``, 7.2).
+platforms, and under a trusted third party the utilities bring theirs (:func:`public_data`,
+7.2).
 
 Money units: the model's money is per working-age resident, so a yearly cost of ``C`` EUR
 per municipality is ``C / 12 / inhabitants_per_agent`` model EUR a month, and a fee of ``f``
@@ -141,9 +142,25 @@ def service_cost_factor(model: TerritoryModel) -> np.ndarray:
 
 def member_share(model: TerritoryModel) -> float:
     """Share of the territory's residents living in municipalities that take part (0 when
-    the mechanism is off): the share of ``data.public_data`` the platforms can use."""
+    the mechanism is off)."""
     if not active(model):
         return 0.0
     residents = model.municipalities.residents
     total = np.add.reduce(residents)
     return float(np.add.reduce(residents * model.data_members) / total) if total > 0 else 0.0
+
+
+def public_data(model: TerritoryModel) -> float:
+    """The public data the platforms' data regime adds (data units, before ``share`` under
+    open data): the municipalities' part, ``(1 - utility_share) · public_data``, times the
+    residents' share of the municipalities that take part (:func:`member_share`), and under a
+    trusted third party the utilities' part, ``utility_share · public_data ·
+    utility_data``, which the utilities bring to it whoever joins. 0 when the mechanism is
+    off."""
+    if not active(model):
+        return 0.0
+    data = model.scenario.data
+    municipal = (1.0 - data.utility_share) * data.public_data * member_share(model)
+    if data.regime == "trusted_third_party":
+        return municipal + data.utility_share * data.public_data * data.utility_data
+    return municipal

@@ -32,15 +32,15 @@ def effective_data(model: TerritoryModel, platforms: list[Platform]) -> np.ndarr
       public`` for participants, ``D`` for the others. Which platforms take part:
       :func:`participants`.
 
-    ``public`` is ``data.public_data`` times the share of residents living in municipalities
-    that take part (:func:`data_service.member_share`; they decide in the public phase, so
-    the platforms see this month the decisions of the month before).
+    ``public`` is the data of the municipalities that take part and, under a trusted third
+    party, of the utilities (:func:`data_service.public_data`; municipalities decide in the
+    public phase, so the platforms see this month the decisions of the month before).
     """
     stock = np.array([p.data for p in platforms], dtype=float)
     data = model.scenario.data
     if not model.policy_active or data.regime in ("closed", "portability") or len(stock) == 0:
         return stock
-    public = data.public_data * data_service.member_share(model)  # the members' data
+    public = data_service.public_data(model)  # members' and (third party) utilities' data
     if data.regime == "open":
         return stock + data.share * (stock.sum() - stock + public)
     participant = participants(
