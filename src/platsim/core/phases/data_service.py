@@ -117,7 +117,7 @@ def fund(model: TerritoryModel, available: np.ndarray) -> np.ndarray:
 def saving(model: TerritoryModel) -> np.ndarray:
     """Share of each municipality's service cost saved this month: its own saving if it takes
     part, plus ``neighbour_spillover`` times the commuting-weighted mean saving of its
-    neighbours (others' municipalities, the diagonal excluded) that reaches it: every
+    neighbours (the other municipalities of its commuting zone) that reaches it: every
     neighbour's under open data, member neighbours' to members only under a third party."""
     n = model.territory.n
     if not active(model):
