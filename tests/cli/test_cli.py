@@ -329,6 +329,36 @@ def test_validate_refuses_bad_worker_protection_fields_in_one_line(
     assert str(path) in output and expected in output, output
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # municipal data services (issue 15): negative costs, savings above their bound, a
+        # share above 1, a fractional period
+        ("data:\n  data_service_cost: -1\n", "data.data_service_cost"),
+        ("data:\n  third_party_fee: -0.5\n", "data.third_party_fee"),
+        ("data:\n  third_party_member_cost: 2e6\n", "data.third_party_member_cost"),
+        ("data:\n  service_saving: 0.5\n", "data.service_saving"),
+        ("data:\n  crossing_saving: -0.01\n", "data.crossing_saving"),
+        ("data:\n  utility_data: 1.5\n", "data.utility_data"),
+        ("data:\n  neighbour_spillover: 2\n", "data.neighbour_spillover"),
+        ("data:\n  decision_months: 1.5\n", "data.decision_months"),
+        ("data:\n  public_service_saving: 0.2\n", "data.public_service_saving"),
+    ],
+)
+def test_validate_refuses_bad_data_service_fields_in_one_line(
+    tmp_path, capsys, text: str, expected: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("extends: baseline\n" + text, encoding="utf-8")
+    code = main(["validate", str(path)])
+    captured = capsys.readouterr()
+    assert code == 2
+    output = (captured.out + captured.err).strip()
+    assert "Traceback" not in output
+    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
+    assert str(path) in output and expected in output, output
+
+
 def test_a_cooperative_priced_by_its_members_is_a_valid_scenario(tmp_path, capsys) -> None:
     path = tmp_path / "coop.yaml"
     path.write_text(

@@ -150,11 +150,13 @@ REGIME_CATALOGUE = {
     "data.share": 0.5,
     "data.public_data": 10.0,
     "data.municipalities_participate": True,
+    "data.utility_share": 0.0,  # all public data are the municipalities' (7.6)
 }
 
 
 def data_model(regime: str, **more: Any) -> tuple[TerritoryModel, list]:
     model = build(**{**REGIME_CATALOGUE, "data.regime": regime, **more})
+    model.data_members[:] = True  # every municipality brings its data (7.6 decides it)
     platforms = [by_name(model, name) for name in ("big", "small", "coop")]
     for platform, stock in zip(platforms, (100.0, 4.0, 2.0), strict=True):
         platform.data = stock

@@ -286,7 +286,26 @@ def regimes_differ(runs: dict[str, list[Run]], a: str, b: str) -> tuple[bool, bo
     return distinct, excludes_zero
 
 
-@pytest.mark.parametrize("regime", [r for r in REGIMES if r != "closed"])
+#: Measured (issue 15): the trusted third party's effect on the market at real magnitudes.
+THIRD_PARTY_MARKET = pytest.mark.xfail(
+    strict=True,
+    reason="measured: with municipal data services (ODD 7.6) the third party gets the "
+    "utilities' network data and those of the small municipalities that join (about a tenth of "
+    "residents), public data about 160 units rather than 300, too little to bring private "
+    "platforms in: against closed data hhi_goods +14 [-38, +65], leakage_share -0.0002 "
+    "[-0.0012, +0.0008] (10 seeds; the runs differ in every seed); it acts on the members' "
+    "services instead (tests/core/test_data_service.py)",
+)
+
+
+@pytest.mark.parametrize(
+    "regime",
+    [
+        pytest.param(r, marks=THIRD_PARTY_MARKET) if r == "trusted_third_party" else r
+        for r in REGIMES
+        if r != "closed"
+    ],
+)
 def test_each_data_regime_differs_from_closed_data(replications, regime) -> None:
     """Criterion: the runs differ from closed-data runs in every seed, and the regime moves
     the goods HHI or the leakage share (months 48-72) with a paired 95% t-interval that

@@ -528,10 +528,11 @@ def test_fields_added_at_their_defaults_keep_the_hash_of_older_results() -> None
     # changed the platform parameters, then added platforms' quality investment and firms'
     # digital investment, for issue 15's fibre programme, whose offer changed unit, for its
     # regional advisory service, which replaced the platforms' adviser_boost, for its EPCIs,
-    # which integrate services from step 0, and for its skills platform, whose flat
-    # job-finding gain was removed: older results are of another model); a results directory
+    # which integrate services from step 0, for its skills platform, whose flat job-finding
+    # gain was removed, and for its municipal data services, which replaced
+    # data.public_service_saving: older results are of another model); a results directory
     # made with it can still be resumed; setting one of them changes the hash
-    pinned = "f2775ff4c1d4b1146dd4cf4439ca6759cf2f11b35604099868a1c8e8ff6dd034"
+    pinned = "485608657e1b70ad7a7d6f30c71ad81975ef6e731a85ee7a6e71d67d27c0b379"
     assert load_scenario("baseline").hash() == pinned
     assert load_scenario("baseline", {"territory.urban_density": 300.0}).hash() != pinned
 

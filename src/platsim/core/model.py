@@ -241,6 +241,10 @@ class TerritoryModel(mesa.Model):
         self.broadband_pipeline = np.zeros(
             (self.scenario.public.broadband_delay_months + 1, self.territory.n)
         )
+        #: Municipalities taking part in a data service (phases.data_service).
+        self.data_members = np.zeros(self.territory.n, dtype=bool)
+        #: Service level each municipality's money bought last month (phases.public).
+        self.service_affordable = self.municipalities.services.copy()
         self.demand_cycle = 0.0
         #: Firms' aggregate profit margin in the first month, the reference of entry.
         self.reference_margin: float | None = None

@@ -320,23 +320,111 @@ class Data(Section):
     )
     municipalities_participate: bool = Field(
         True,
-        description="Municipalities use the pooled or open data for their services.",
+        description="Municipalities may open their data and run a data service (open) or "
+        "join the trusted third party (trusted_third_party), each deciding by its expected "
+        "saving against its cost (docs/ODD.md 7.6); false: none does.",
         json_schema_extra={"unit": "switch", "source": "scenario lever"},
     )
     public_data: float = param(
         300.0,
         "data units",
-        "Data of municipalities and utilities useful to each segment's platforms: all of it "
-        "entrusted to a trusted third party, `share` of it published as open data. Default: "
-        "about a quarter of a leading marketplace's own stock.",
+        "Data of municipalities and utilities useful to each segment's platforms: the "
+        "municipalities' part brought by those that take part (scaled by their population "
+        "share), all of it entrusted to a trusted third party, `share` of it published as "
+        "open data; the utilities' part (`utility_share`) to a trusted third party only. "
+        "Default: about a quarter of a leading marketplace's own stock.",
         ge=0,
     )
-    public_service_saving: float = param(
-        0.2,
-        "share of cost",
-        "Service cost saved by data-driven services at share 1.",
+    service_saving: float = param(
+        0.005,
+        "share of service cost",
+        "Share of its service cost a municipality saves with its own open data and data "
+        "service (services targeted on what the data show).",
+        ge=0,
+        le=0.2,
+        source="assumption (0.001-0.02), from the European Data Portal's estimate of open "
+        "data's cost savings for EU public administrations, 1.7 bn EUR in 2020 (Creating "
+        "Value through Open Data, 2015): about 3.3 EUR per inhabitant a year, 0.3-0.5% of "
+        "French municipalities' operating spending (about 1,000 EUR per inhabitant)",
+    )
+    crossing_saving: float = param(
+        0.008,
+        "share of service cost",
+        "Trusted third party: further share of a member's service cost saved by crossing its "
+        "data with its utilities' network data (energy and mobility services targeted); "
+        "publication alone does not give it.",
+        ge=0,
+        le=0.2,
+        source="assumption (0.002-0.02): energy is about 4% of municipalities' operating "
+        "spending (ADEME, Dépenses énergétiques des collectivités locales, 2017) and "
+        "targeting with metered network data saves about a fifth of it (assumption)",
+    )
+    utility_data: float = param(
+        1.0,
+        "share",
+        "Trusted third party: share of each municipality's energy and water network data "
+        "that its utilities bring to the third party (the crossing saving scales with it).",
         ge=0,
         le=1,
+        source="scenario lever; 1: distributors must give concession authorities their "
+        "network data (loi de transition énergétique 2015, art. 179)",
+    )
+    utility_share: float = param(
+        0.5,
+        "share",
+        "Share of `public_data` that is the utilities' network data: a trusted third party "
+        "gets it from the utilities (times `utility_data`) whichever municipalities join; "
+        "open data do not publish it. The rest is the municipalities' own data, brought by "
+        "those that take part.",
+        ge=0,
+        le=1,
+    )
+    neighbour_spillover: float = param(
+        0.5,
+        "share",
+        "Share of a data service's saving that reaches a municipality whose commuting zone "
+        "is all taken part (weighted by commuting): every neighbour under open data, member "
+        "neighbours only under a trusted third party.",
+        ge=0,
+        le=1,
+    )
+    data_service_cost: float = param(
+        15_000.0,
+        "EUR / municipality / year",
+        "Open data: what a municipality pays a year to open its data and run its own data "
+        "service (staff time, hosting, tools), whatever its size.",
+        ge=0,
+        le=10_000_000,
+        source="assumption (5,000-83,000): a fifth of a post plus hosting for a town like "
+        "Le Perray-en-Yvelines (6,500 inhabitants); portals cost 'from a few thousand to a "
+        "few hundred thousand euros', 83,000 EUR of staff on average for mostly large "
+        "authorities (Serdalab, La Gazette des communes, 22 July 2013)",
+    )
+    third_party_fee: float = param(
+        0.5,
+        "EUR / inhabitant / year",
+        "Trusted third party: a member's contribution per inhabitant (the third party's cost "
+        "pooled among its members).",
+        ge=0,
+        le=100,
+        source="assumption (0.1-2): order of magnitude of the contributions per inhabitant "
+        "of the energy syndicates (FNCCR members) that run shared data services",
+    )
+    third_party_member_cost: float = param(
+        1_000.0,
+        "EUR / municipality / year",
+        "Trusted third party: a member's own yearly cost of taking part (preparing and "
+        "sending its data), whatever its size.",
+        ge=0,
+        le=1_000_000,
+        source="assumption (0-5,000): a few days of a municipal employee's time a year",
+    )
+    decision_months: int = param(
+        12,
+        "months",
+        "Municipalities decide from policy_start and again every decision_months (0: once).",
+        ge=0,
+        le=1200,
     )
 
 

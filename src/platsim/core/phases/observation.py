@@ -353,6 +353,7 @@ PUBLIC_COST_FLOWS = (
     "public_platform_costs",
     "public_platform_topups",
     "public_grant_change",
+    "public_data_service",
 )
 
 

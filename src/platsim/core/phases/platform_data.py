@@ -1,8 +1,9 @@
 """Data regimes: the data each platform of a segment can use (its effective data ``E``).
 
 Under closed data and portability a platform uses its own stock; open data and a trusted
-third party add a share of others' data and the municipalities' public data, as
-:func:`effective_data` specifies (docs/ODD.md 7.2).
+third party add a share of others' data and the public data of the municipalities that take
+part (:mod:`platsim.core.phases.data_service`), as :func:`effective_data` specifies
+(docs/ODD.md 7.2).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from platsim.core.phases import data_service
 from platsim.core.platforms import Platform
 from platsim.schema.platforms import ENTRANT, GLOBAL
 
@@ -22,18 +24,23 @@ def effective_data(model: TerritoryModel, platforms: list[Platform]) -> np.ndarr
     """Effective data of each platform of one segment under the data regime in force.
 
     - closed, portability: its own stock D.
-    - open: every platform publishes ``share`` of its data and municipalities ``share`` of
-      theirs: ``D + share (others' D + public)``, for every platform.
+    - open: every platform publishes ``share`` of its data and the municipalities that open
+      theirs ``share`` of them: ``D + share (others' D + public)``, for every platform.
     - trusted third party: participants pool ``share`` of their data through the third
-      party, and municipalities entrust it all their data, confidential ones included (the
-      third party protects them): ``D + share (other participants' D) + public`` for
-      participants, ``D`` for the others. Which platforms take part: :func:`participants`.
+      party, and member municipalities entrust it all their data, confidential ones
+      included (the third party protects them): ``D + share (other participants' D) +
+      public`` for participants, ``D`` for the others. Which platforms take part:
+      :func:`participants`.
+
+    ``public`` is the data of the municipalities that take part and, under a trusted third
+    party, of the utilities (:func:`data_service.public_data`; municipalities decide in the
+    public phase, so the platforms see this month the decisions of the month before).
     """
     stock = np.array([p.data for p in platforms], dtype=float)
     data = model.scenario.data
     if not model.policy_active or data.regime in ("closed", "portability") or len(stock) == 0:
         return stock
-    public = data.public_data if data.municipalities_participate else 0.0
+    public = data_service.public_data(model)  # members' and (third party) utilities' data
     if data.regime == "open":
         return stock + data.share * (stock.sum() - stock + public)
     participant = participants(

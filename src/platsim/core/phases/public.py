@@ -26,8 +26,8 @@ Levers, from policy_start: deeper integration (``public.pooling: epci``: each EP
 vote once on raising it to ``pooling_share``), the State's integration grant
 (``conditional_funding``), a State fibre programme co-financed by municipalities whose lines
 connect with a delay (:mod:`platsim.core.phases.broadband`), state-funded training places,
-and data-driven services (with a trusted third party or open data, service costs fall by
-``public_service_saving * share``).
+and municipal data services (open data or a trusted third party, each municipality deciding
+whether to take part: :mod:`platsim.core.phases.data_service`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from platsim.core.agents import N_STATUSES, TRAINING, UNEMPLOYED
-from platsim.core.phases import broadband, intermunicipal, transition
+from platsim.core.phases import broadband, data_service, intermunicipal, transition
 from platsim.core.phases.firms import owner_income
 from platsim.numerics.sampling import stochastic_round
 
@@ -147,13 +147,14 @@ def allocate_budgets(model: TerritoryModel) -> None:
     # the programme's works: the State's offer matched from what is left, connecting later
     left = available - own_broadband - training_cost
     state_works, cofinancing = broadband.fund_works(model, left)
+    data_costs = data_service.fund(model, left - cofinancing)
     connecting = broadband.works_due(model)
     model.add_flow("broadband_works_connected", np.add.reduce(connecting))
     heads = np.maximum(munis.residents, 1)
     closed = np.minimum(1.0, (own_broadband + connecting) / (heads * public.broadband_cost))
     munis.connectivity += closed * (1.0 - munis.connectivity)
 
-    spent_outside = own_broadband + cofinancing + training_cost
+    spent_outside = own_broadband + cofinancing + training_cost + data_costs
     munis.budget -= spent_outside
     state_money = np.add.reduce(state_works) + np.add.reduce(state_paid)
     model.ledger.inflow("grants", state_money)
@@ -182,26 +183,10 @@ def training_programme_places(model: TerritoryModel, unemployed: np.ndarray) -> 
     return stochastic_round(total * by_home / by_home.sum(), model.rng)
 
 
-def service_cost_factor(model: TerritoryModel) -> float:
-    """Share of the service cost left after data-driven savings (1 without them)."""
-    data = model.scenario.data
-    if (
-        model.policy_active
-        and data.regime in ("trusted_third_party", "open")
-        and data.municipalities_participate
-    ):
-        return 1.0 - data.public_service_saving * data.share
-    return 1.0
-
-
 def service_cost_per_head(model: TerritoryModel, inhabitants: np.ndarray) -> np.ndarray:
-    """c(P) = c0 P^-theta, lowered by data-driven services where they apply (EUR / head)."""
+    """c(P) = c0 P^-theta (EUR / head)."""
     public = model.scenario.public
-    return (
-        public.service_cost
-        * service_cost_factor(model)
-        * np.maximum(inhabitants, 1.0) ** (-public.service_scale_elasticity)
-    )
+    return public.service_cost * np.maximum(inhabitants, 1.0) ** (-public.service_scale_elasticity)
 
 
 def update_services(model: TerritoryModel) -> None:
@@ -219,6 +204,9 @@ def update_services(model: TerritoryModel) -> None:
     affordable = intermunicipal.own_levels(
         model, integration, budget, heads, population
     ) + intermunicipal.joint_levels(model, integration, budget, heads, population)
+    model.service_affordable = affordable  # before data savings: read by data_service.decide
+    if data_service.active(model):  # data services lower the cost of all it buys
+        affordable = affordable / data_service.service_cost_factor(model)
     munis.services += public.service_adjustment * (
         np.minimum(np.maximum(affordable, 0.0), 1.0) - munis.services
     )
