@@ -59,6 +59,20 @@ def test_firm_entry_and_exit_rates_are_yearly_shares_of_active_firms() -> None:
     assert table["measured"].tolist() == pytest.approx([0.24, 0.12])
 
 
+def test_a_statistic_that_cannot_be_measured_fails_rather_than_crashing() -> None:
+    no_firms = run(firm_entry=[0, 0, 0, 0, 0], firm_exit=0.0, firms=0.0)
+    missing = run(unemployment_rate=0.07)  # no vacancy_rate, no gini_income
+    table = pt.pattern_table(
+        [no_firms],
+        [pattern("firm_entry_rate", target=0.1, tolerance=1.0), pattern("firm_exit_rate")],
+    )
+    assert table["measured"].isna().all() and not table["passed"].any()
+    table = pt.pattern_table(
+        [missing], [pattern("beveridge_correlation", tolerance=2.0), pattern("gini_income")]
+    )
+    assert table["measured"].isna().all() and not table["passed"].any()
+
+
 def test_beveridge_correlation() -> None:
     a = run(unemployment_rate=[0.1, 0.1, 0.2, 0.3, 0.4], vacancy_rate=[0.9, 0.4, 0.3, 0.2, 0.1])
     flat = run(unemployment_rate=0.1, vacancy_rate=[0.9, 0.4, 0.3, 0.2, 0.1])

@@ -77,11 +77,11 @@ def test_stabilisation_of_a_batch_uses_each_scenario_s_runs_in_replication_order
     results_dir: Path,
 ) -> None:
     table = stabilisation(results_dir, at="mean:4-10", outcomes=["unemployment_rate"])
-    assert list(table["scenario"]) == ["baseline", "worker_protection"]
+    assert list(table["arm"]) == ["baseline", "worker_protection"]
     with open_results(results_dir) as results:
         values = run_values(results, at="mean:4-10", outcomes=["unemployment_rate"])
     for row in table.itertuples(index=False):
-        runs = values[values["scenario"] == row.scenario].sort_values("replication")
+        runs = values[values["scenario"] == row.arm].sort_values("replication")
         series = runs["unemployment_rate"].to_numpy()
         assert row.replications == 6
         assert row.cv == pytest.approx(series.std(ddof=1) / series.mean(), rel=1e-12)
@@ -96,7 +96,7 @@ def test_the_replications_command_prints_the_table_and_refuses_a_bad_criterion(
     args = ["replications", str(results_dir), "--at", "mean:4-10", "--format", "csv"]
     assert main([*args, "--outcome", "unemployment_rate"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "scenario,outcome,replications,cv,stable_from"
+    assert lines[0] == "arm,outcome,replications,cv,stable_from"
     assert len(lines) == 3
     assert main([*args, "--criterion", "2"]) == 2
     shown = capsys.readouterr()
@@ -147,3 +147,39 @@ def test_sizes_are_read_per_outcome() -> None:
     assert parse_sizes(["a=0.5", "b=2"]) == {"a": 0.5, "b": 2.0}
     assert parse_sizes(None) == {}
     assert isinstance(pd.Series(parse_sizes(["a=1"])).iloc[0], float)
+
+
+def test_each_point_of_a_grid_is_its_own_arm(tmp_path: Path) -> None:
+    (tmp_path / "grid.yaml").write_text(
+        "name: grid\nscenarios: [baseline]\nreplications: 4\nsteps: 6\nseed: 3\n"
+        "overrides:\n  territory.n_municipalities: 20\n  simulation.policy_start: 2\n"
+        "outputs:\n  panel_every: 0\n"
+        "design:\n  method: grid\n  parameters:\n    economy.matching_efficiency: {values: [0.2, 0.4]}\n"
+    )
+    assert run_batch(tmp_path / "grid.yaml", tmp_path / "r", executor="local").exit_code == 0
+    table = stabilisation(tmp_path / "r", at="mean:2-6", outcomes=["unemployment_rate"])
+    assert list(table["arm"]) == ["baseline@p0", "baseline@p1"]
+    assert (table["replications"] == 4).all()
+
+
+def test_a_constant_zero_has_no_cv_and_reads_not_applicable(
+    results_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = stabilisation(results_dir, at="mean:4-10", outcomes=["public_cost"])
+    assert table["cv"].isna().all()
+    args = ["replications", str(results_dir), "--at", "mean:4-10", "--outcome", "public_cost"]
+    assert main(args) == 0
+    assert "n.a. (mean 0)" in capsys.readouterr().out
+
+
+def test_one_replication_cannot_tell_any_difference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "one.yaml").write_text(EXPERIMENT.replace("replications: 6", "replications: 1"))
+    assert run_batch(tmp_path / "one.yaml", tmp_path / "r", executor="local").exit_code == 0
+    table = compare(tmp_path / "r", at="mean:4-10", outcomes=["gini_income"])
+    wide = too_wide(table, {"gini_income": 1.0})
+    assert list(wide["arm"]) == ["worker_protection"] and wide["detectable"].isna().all()
+    args = ["compare", str(tmp_path / "r"), "--at", "mean:4-10", "--outcome", "gini_income"]
+    assert main([*args, "--difference", "gini_income=1"]) == 0
+    assert "cannot tell any difference (fewer than two)" in capsys.readouterr().err

@@ -304,6 +304,8 @@ def test_the_default_coordination_cost_cancels_an_average_epci_s_economies_of_sc
         ([1, 1, 0, 0], [60, 10, 20, 10], True),  # half of members with 70% (>= 2/3)
         ([1, 1, 0, 0], [50, 10, 30, 10], False),  # half of members with 60%
         ([0, 0, 0], [1, 1, 1], False),
+        ([0, 1, 1, 1], [30, 20, 20, 20], False),  # the largest, a third of the people, vetoes
+        ([0, 1, 1, 1], [20, 20, 20, 20], True),  # the largest holds only a quarter: no veto
     ],
 )
 def test_qualified_majority_of_the_cgct(ayes, people, approved) -> None:
@@ -314,6 +316,27 @@ def test_qualified_majority_of_the_cgct(ayes, people, approved) -> None:
     population = np.array([*people, 5], dtype=float)
     result = qualified_majority(yes, population, epci, 2)
     assert result.tolist() == [approved, True]
+
+
+def test_a_municipality_alone_in_its_epci_never_deepens_nor_gets_the_grant(make_model) -> None:
+    model = make_model(
+        overrides={
+            "public.pooling": "epci",
+            "public.conditional_funding": True,
+            "public.integration_grant": 500.0,
+            "simulation.policy_start": 1,
+        }
+    )
+    alone = int(np.argmax(model.municipalities.residents))
+    model.epci = model.epci.copy()
+    model.epci[alone] = model.epci_count  # an EPCI of its own
+    model.epci_count += 1
+    model.coordination = np.append(model.coordination, 1.0)
+    model.run_for(2)
+    integration = model.municipalities.integration
+    assert integration[alone] == model.scenario.public.epci_integration
+    assert (integration[model.epci != model.epci[alone]] > 0.37).all()  # the others deepened
+    assert model.flows["public_grant_change"] > 0
 
 
 def test_members_vote_once_and_each_for_what_raises_its_own_service_level(make_model) -> None:

@@ -98,16 +98,23 @@ def activity_rate(metrics: pd.DataFrame, window: tuple[int, int]) -> float:
     return 1.0 if len(_window(metrics, window)) else math.nan
 
 
-def firm_entry_rate(metrics: pd.DataFrame, window: tuple[int, int]) -> float:
-    """Firms created a year / active firms: 12 x mean monthly ``firm_entry`` / mean ``firms``."""
+def _yearly_rate(metrics: pd.DataFrame, window: tuple[int, int], events: str) -> float:
+    """12 x mean monthly ``events`` / mean ``firms`` over the window (NaN without firms)."""
     rows = _window(metrics, window)
-    return 12 * float(rows["firm_entry"].mean()) / float(rows["firms"].mean())
+    firms = float(rows["firms"].mean())
+    return 12 * float(rows[events].mean()) / firms if firms > 0 else math.nan
+
+
+def firm_entry_rate(metrics: pd.DataFrame, window: tuple[int, int]) -> float:
+    """Firms created a year / active firms: 12 x mean monthly ``firm_entry`` / mean ``firms``
+    (NaN without firms)."""
+    return _yearly_rate(metrics, window, "firm_entry")
 
 
 def firm_exit_rate(metrics: pd.DataFrame, window: tuple[int, int]) -> float:
-    """Firms closed a year / active firms: 12 x mean monthly ``firm_exit`` / mean ``firms``."""
-    rows = _window(metrics, window)
-    return 12 * float(rows["firm_exit"].mean()) / float(rows["firms"].mean())
+    """Firms closed a year / active firms: 12 x mean monthly ``firm_exit`` / mean ``firms``
+    (NaN without firms)."""
+    return _yearly_rate(metrics, window, "firm_exit")
 
 
 def beveridge_correlation(metrics: pd.DataFrame, window: tuple[int, int]) -> float:
@@ -154,8 +161,12 @@ STATISTICS: dict[str, Statistic] = {
 
 
 def measure(metrics: pd.DataFrame, pattern: Pattern) -> float:
-    """The pattern's statistic in one run (its metrics: ``step`` and the outcomes)."""
+    """The pattern's statistic in one run (its metrics: ``step`` and the outcomes); NaN (the
+    pattern fails) when the run lacks an outcome the statistic reads."""
     registered = STATISTICS.get(pattern.statistic)
+    reads = registered.reads if registered is not None else (pattern.statistic,)
+    if any(name not in metrics.columns for name in reads):
+        return math.nan
     if registered is not None:
         return registered.function(metrics, pattern.window)
     return float(_window(metrics, pattern.window)[pattern.statistic].mean())

@@ -70,8 +70,8 @@ def stabilisation(
     outcomes: Sequence[str] | None = None,
     criterion: float = CRITERION,
 ) -> pd.DataFrame:
-    """For each scenario and outcome of a results directory: the replications, the CV over
-    all of them, and the number from which the CV is stable (:func:`stable_from`).
+    """For each arm and outcome of a results directory: the replications, the CV over all of
+    them, and the number from which the CV is stable (:func:`stable_from`).
 
     Args:
         directory: A results directory of ``platsim batch``.
@@ -80,12 +80,14 @@ def stabilisation(
         criterion: Lorscheid et al.'s ``E``.
 
     Returns:
-        Columns ``scenario``, ``outcome``, ``replications``, ``cv``, ``stable_from``.
+        Columns ``arm`` (the scenario, or ``scenario@pK`` for a point of a grid),
+        ``outcome``, ``replications``, ``cv`` (NaN when the mean is 0: a constant 0, such as
+        the baseline's public cost, has no coefficient of variation), ``stable_from``.
 
     Raises:
         InputError: Not a results directory, bad ``at`` or outcome, a criterion not in (0, 1).
     """
-    from platsim.analysis.compare import run_values
+    from platsim.analysis.compare import add_arms, run_values
     from platsim.experiment.results import open as open_results
 
     if not 0 < criterion < 1:
@@ -96,24 +98,24 @@ def stabilisation(
             allowed="a number in (0, 1), e.g. 0.01",
         )
     with open_results(directory) as results:
-        values = run_values(results, at=at, outcomes=outcomes)
-    names = [c for c in values.columns if c not in IDENTITY]
+        values = add_arms(run_values(results, at=at, outcomes=outcomes), results)
+    names = [c for c in values.columns if c not in (*IDENTITY, "arm")]
     rows = []
-    for scenario, runs in values.groupby("scenario", sort=False):
+    for arm, runs in values.groupby("arm", sort=False):  # a grid's points are separate arms
         runs = runs.sort_values("replication")
         for name in names:
             series = runs[name].dropna().to_numpy(dtype=float)
             cv = cv_curve(series)
             rows.append(
                 {
-                    "scenario": scenario,
+                    "arm": arm,
                     "outcome": name,
                     "replications": len(series),
                     "cv": float(cv[-1]) if len(cv) else np.nan,
                     "stable_from": stable_from(cv, criterion),
                 }
             )
-    return pd.DataFrame(rows, columns=["scenario", "outcome", "replications", "cv", "stable_from"])
+    return pd.DataFrame(rows, columns=["arm", "outcome", "replications", "cv", "stable_from"])
 
 
 IDENTITY = ("run_id", "scenario", "design_point", "replication", "seed")
@@ -122,7 +124,7 @@ IDENTITY = ("run_id", "scenario", "design_point", "replication", "seed")
 def too_wide(table: pd.DataFrame, sizes: Mapping[str, float]) -> pd.DataFrame:
     """The rows of a comparison whose replications cannot tell apart a difference of the
     size asked: the detectable difference (80% power, :func:`platsim.analysis.power.
-    detectable`) exceeds it.
+    detectable`) exceeds it, or is missing (fewer than two paired replications).
 
     Args:
         table: :func:`platsim.analysis.compare.compare`'s table.
@@ -144,8 +146,12 @@ def too_wide(table: pd.DataFrame, sizes: Mapping[str, float]) -> pd.DataFrame:
             value=unknown[0],
             allowed="an outcome compared: " + ", ".join(dict.fromkeys(table["outcome"])),
         )
+    compared = table[(table["verdict"] != "baseline") & table["outcome"].isin(list(sizes))]
     rows = detectable(table)
-    rows = rows[rows["outcome"].isin(list(sizes))].copy()
+    # an arm with fewer than two pairs has no interval: it cannot tell any difference
+    single = compared[compared["pairs"] < 2].assign(detectable=np.nan)
+    rows = pd.concat([rows[rows["outcome"].isin(list(sizes))], single], ignore_index=True)
+    rows = rows.copy()
     rows["size"] = rows["outcome"].map(dict(sizes)).astype(float)
     wide = rows[~(rows["detectable"] <= rows["size"])]
     return wide[["arm", "outcome", "pairs", "size", "detectable"]].reset_index(drop=True)

@@ -88,9 +88,14 @@ def compare_command(
     table = compare(directory, baseline=baseline, at=at, outcomes=outcome)
     _warn_failed(table.attrs["failed"])
     for row in too_wide(table, sizes).itertuples(index=False):
+        told = (
+            f"tell apart differences of {row.detectable:.4g} or more (80% power)"
+            if row.detectable == row.detectable  # not NaN
+            else "cannot tell any difference (fewer than two)"
+        )
         err.print(
-            f"warning: {row.arm}, {row.outcome}: {row.pairs} paired replications tell apart "
-            f"differences of {row.detectable:.4g} or more (80% power), not {row.size:.4g}",
+            f"warning: {row.arm}, {row.outcome}: {row.pairs} paired replications {told}, "
+            f"not {row.size:.4g}",
             highlight=False,
             markup=False,
             soft_wrap=True,
@@ -125,9 +130,12 @@ def replications_command(
     table = stabilisation(directory, at=at, outcomes=outcome, criterion=criterion)
     shown = table.assign(
         cv=table["cv"].map(lambda v: f"{v:.4f}"),
-        stable_from=table["stable_from"].map(
-            lambda v: "more needed" if v != v else str(int(v))  # NaN: not yet stable
-        ),
+        stable_from=[
+            "n.a. (mean 0)" if cv != cv and n > 1 else "more needed" if v != v else str(int(v))
+            for cv, v, n in zip(
+                table["cv"], table["stable_from"], table["replications"], strict=True
+            )
+        ],
     )
     _print_frame(
         table if fmt is TableFormat.csv else shown,

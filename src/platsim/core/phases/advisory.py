@@ -10,9 +10,11 @@ digitise this month applies when it could pay the investment from its retained c
 digitising would gain it, over the payback horizon, more than the diagnostic costs it in its
 manager's time (``advisory_time_cost``). Applicants are drawn at random within the places of
 their region. A diagnosed firm learns what to digitise and from whom: it gets the chance to
-digitise this month, which it then takes or not by its own rule (:func:`platsim.core.phases.
-firms.adopt_digital`: affordable and paying back). The service acts only through that
-decision; places left empty are not carried over.
+digitise this month, which it takes by its own rule (:func:`platsim.core.phases.
+firms.adopt_digital`: affordable and paying back); since it applied because that rule holds,
+a diagnosed firm always digitises, so the service's effect is its filled places less the
+firms that would have digitised anyway (the decision that matters is the application).
+Places left empty are not carried over.
 
 Money: the region's money comes from outside the municipalities' accounts (inflow
 ``advisory_funding``) and pays the advisers, whose services are bought outside the

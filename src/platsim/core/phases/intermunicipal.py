@@ -125,9 +125,10 @@ def integration_grants(model: TerritoryModel, integration: np.ndarray) -> np.nda
 def qualified_majority(
     yes: np.ndarray, population: np.ndarray, epci: np.ndarray, count: int
 ) -> np.ndarray:
-    """Whether each EPCI's members approve (CGCT art. L5211-5): two thirds of the members
-    representing more than half of the population, or half of the members representing
-    two thirds of it.
+    """Whether each EPCI's members approve (CGCT art. L5211-5 II, which art. L5211-17 applies
+    to transfers of competences): two thirds of the members representing more than half of
+    the population, or half of the members representing two thirds of it, and in either case
+    the most populous member if it holds more than a quarter of the population.
 
     Args:
         yes: Each municipality's vote.
@@ -141,16 +142,26 @@ def qualified_majority(
     aye_people = np.bincount(epci, weights=population * yes, minlength=count)
     two_thirds_of_members = (3 * ayes >= 2 * members) & (2 * aye_people > people)
     half_of_members = (2 * ayes >= members) & (3 * aye_people >= 2 * people)
-    return (two_thirds_of_members | half_of_members) & (ayes > 0)
+    # the largest member's veto (ties: the lowest index, as for the seat)
+    order = np.lexsort((np.arange(len(epci)), -population, epci))
+    first = np.r_[True, epci[order][1:] != epci[order][:-1]] if len(order) else order
+    largest = np.zeros(count, dtype=np.int64)
+    largest[epci[order][first]] = order[first]
+    vetoed = (4 * population[largest] > people) & ~yes[largest] if count else np.zeros(0, bool)
+    return (two_thirds_of_members | half_of_members) & (ayes > 0) & ~vetoed
 
 
 def vote_on_deepening(model: TerritoryModel) -> None:
     """Once, in the first step from ``policy_start`` under ``pooling: epci``: every EPCI's
     members vote on raising its integration to ``pooling_share``; where the qualified
     majority approves, every member's integration rises (competences transferred bind all
-    members). Each member compares the service level its current budget buys, alone and
-    jointly, at the present integration and at the proposed one, the integration grant
-    included (:func:`integration_grants`), at this month's service budgets."""
+    members); an EPCI of one member has nobody to pool with and does not vote. Each member
+    compares the services its money buys (uncapped: the model's service index saturates at 1,
+    but a town whose budget buys more than that still loses purchasing power by sharing it),
+    alone and jointly, at the present integration and at the proposed one, with this month's
+    service budgets and the integration grant it would receive (:func:`integration_grants`,
+    counted whole although the grant, first paid the next month, goes through the budget's
+    broadband and training shares first); it votes for it iff that rises."""
     public, munis = model.scenario.public, model.municipalities
     if model.integration_voted or not model.policy_active or public.pooling == "none":
         return
@@ -168,8 +179,10 @@ def vote_on_deepening(model: TerritoryModel) -> None:
             model, integration, spent, heads, population
         )
 
+    # a member votes for it iff its budget buys more (ties, e.g. a member alone: against)
     yes = level(proposed) > level(now)
     approve = qualified_majority(yes, population, model.epci, model.epci_count)
+    approve &= np.bincount(model.epci, minlength=model.epci_count) >= 2  # nobody to pool with
     munis.integration = np.where(approve[model.epci], proposed, now)
     model.events["epcis_deepened"] += int(np.count_nonzero(approve))
     model.events["municipalities_voting_for"] += int(np.count_nonzero(yes))

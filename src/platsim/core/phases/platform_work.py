@@ -379,7 +379,9 @@ def pay_gig_workers(model: TerritoryModel, platforms: list) -> None:
             platform.cash = reserve
         tasks = platform.tasks = worker_protection.tasks(model, platform)
         sales = platform.last_transactions  # this month's household sales included
-        platform.task_sales_share = platform.tasks_value / sales if sales > 0 else 0.0
+        # at most 0.99: an heir's task sales include its acquisition's, and the commission
+        # rule divides by 1 - share (worker_protection.commission_target)
+        platform.task_sales_share = min(platform.tasks_value / sales, 0.99) if sales > 0 else 0.0
         platform.tasks_value = 0.0
         if count == 0:
             platform.pay_pool_outside()
