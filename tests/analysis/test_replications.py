@@ -154,7 +154,8 @@ def test_each_point_of_a_grid_is_its_own_arm(tmp_path: Path) -> None:
         "name: grid\nscenarios: [baseline]\nreplications: 4\nsteps: 6\nseed: 3\n"
         "overrides:\n  territory.n_municipalities: 20\n  simulation.policy_start: 2\n"
         "outputs:\n  panel_every: 0\n"
-        "design:\n  method: grid\n  parameters:\n    economy.matching_efficiency: {values: [0.2, 0.4]}\n"
+        "design:\n  method: grid\n  parameters:\n"
+        "    economy.matching_efficiency: {values: [0.2, 0.4]}\n"
     )
     assert run_batch(tmp_path / "grid.yaml", tmp_path / "r", executor="local").exit_code == 0
     table = stabilisation(tmp_path / "r", at="mean:2-6", outcomes=["unemployment_rate"])
