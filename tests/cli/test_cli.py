@@ -209,6 +209,20 @@ def test_validate_accepts_a_good_territory_file(tmp_path, capsys) -> None:
     assert main(["validate", str(scenario)]) == 0, capsys.readouterr().err
 
 
+def assert_refused_in_one_line(tmp_path, capsys, text: str, expected: str) -> None:
+    """``platsim validate`` refuses a baseline with ``text`` added: exit 2, no traceback, one
+    line naming the file and ``expected`` (the field)."""
+    path = tmp_path / "bad.yaml"
+    path.write_text("extends: baseline\n" + text, encoding="utf-8")
+    code = main(["validate", str(path)])
+    captured = capsys.readouterr()
+    assert code == 2
+    output = (captured.out + captured.err).strip()
+    assert "Traceback" not in output
+    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
+    assert str(path) in output and expected in output, output
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -239,15 +253,7 @@ def test_validate_accepts_a_good_territory_file(tmp_path, capsys) -> None:
 def test_validate_refuses_bad_segment_and_platform_fields_in_one_line(
     tmp_path, capsys, text: str, expected: str
 ) -> None:
-    path = tmp_path / "bad.yaml"
-    path.write_text("extends: baseline\n" + text, encoding="utf-8")
-    code = main(["validate", str(path)])
-    captured = capsys.readouterr()
-    assert code == 2
-    output = (captured.out + captured.err).strip()
-    assert "Traceback" not in output
-    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
-    assert str(path) in output and expected in output, output
+    assert_refused_in_one_line(tmp_path, capsys, text, expected)
 
 
 @pytest.mark.parametrize(
@@ -292,15 +298,7 @@ def test_validate_refuses_bad_segment_and_platform_fields_in_one_line(
 def test_validate_refuses_bad_investment_and_programme_fields_in_one_line(
     tmp_path, capsys, text: str, expected: str
 ) -> None:
-    path = tmp_path / "bad.yaml"
-    path.write_text("extends: baseline\n" + text, encoding="utf-8")
-    code = main(["validate", str(path)])
-    captured = capsys.readouterr()
-    assert code == 2
-    output = (captured.out + captured.err).strip()
-    assert "Traceback" not in output
-    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
-    assert str(path) in output and expected in output, output
+    assert_refused_in_one_line(tmp_path, capsys, text, expected)
 
 
 @pytest.mark.parametrize(
@@ -318,15 +316,7 @@ def test_validate_refuses_bad_investment_and_programme_fields_in_one_line(
 def test_validate_refuses_bad_worker_protection_fields_in_one_line(
     tmp_path, capsys, text: str, expected: str
 ) -> None:
-    path = tmp_path / "bad.yaml"
-    path.write_text("extends: baseline\n" + text, encoding="utf-8")
-    code = main(["validate", str(path)])
-    captured = capsys.readouterr()
-    assert code == 2
-    output = (captured.out + captured.err).strip()
-    assert "Traceback" not in output
-    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
-    assert str(path) in output and expected in output, output
+    assert_refused_in_one_line(tmp_path, capsys, text, expected)
 
 
 @pytest.mark.parametrize(
@@ -348,15 +338,7 @@ def test_validate_refuses_bad_worker_protection_fields_in_one_line(
 def test_validate_refuses_bad_data_service_fields_in_one_line(
     tmp_path, capsys, text: str, expected: str
 ) -> None:
-    path = tmp_path / "bad.yaml"
-    path.write_text("extends: baseline\n" + text, encoding="utf-8")
-    code = main(["validate", str(path)])
-    captured = capsys.readouterr()
-    assert code == 2
-    output = (captured.out + captured.err).strip()
-    assert "Traceback" not in output
-    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
-    assert str(path) in output and expected in output, output
+    assert_refused_in_one_line(tmp_path, capsys, text, expected)
 
 
 def test_a_cooperative_priced_by_its_members_is_a_valid_scenario(tmp_path, capsys) -> None:
@@ -384,12 +366,4 @@ def test_a_cooperative_priced_by_its_members_is_a_valid_scenario(tmp_path, capsy
 def test_validate_refuses_bad_inter_municipal_fields_in_one_line(
     tmp_path, capsys, text: str, expected: str
 ) -> None:
-    path = tmp_path / "bad.yaml"
-    path.write_text("extends: baseline\n" + text, encoding="utf-8")
-    code = main(["validate", str(path)])
-    captured = capsys.readouterr()
-    assert code == 2
-    output = (captured.out + captured.err).strip()
-    assert "Traceback" not in output
-    assert len(output.splitlines()) == 1, output  # one line, naming the file and the field
-    assert str(path) in output and expected in output, output
+    assert_refused_in_one_line(tmp_path, capsys, text, expected)

@@ -53,11 +53,7 @@ def coordination_factors(
     """
     population = np.asarray(territory.population, dtype=float)
     members = np.bincount(epci, minlength=count)
-    # the seat: the most populous member (ties: the lowest index)
-    order = np.lexsort((np.arange(len(epci)), -population, epci))
-    first = np.r_[True, epci[order][1:] != epci[order][:-1]] if len(order) else order
-    seat = np.zeros(count, dtype=np.int64)
-    seat[epci[order][first]] = order[first]
+    seat = most_populous(population, epci, count)
     dx = territory.x_km - territory.x_km[seat[epci]]
     dy = territory.y_km - territory.y_km[seat[epci]]
     distance = detour * np.hypot(dx, dy)
@@ -69,6 +65,16 @@ def coordination_factors(
         where=weight > 0,
     )
     return 1.0 + per_member * np.maximum(members - 1, 0) + per_km * mean_km
+
+
+def most_populous(population: np.ndarray, epci: np.ndarray, count: int) -> np.ndarray:
+    """The most populous member of each EPCI (ties: the lowest index): its seat, and the
+    member whose vote can be a veto."""
+    order = np.lexsort((np.arange(len(epci)), -np.asarray(population), epci))
+    first = np.r_[True, epci[order][1:] != epci[order][:-1]] if len(order) else order
+    largest = np.zeros(count, dtype=np.int64)
+    largest[epci[order][first]] = order[first]
+    return largest
 
 
 def joint_levels(
@@ -142,11 +148,7 @@ def qualified_majority(
     aye_people = np.bincount(epci, weights=population * yes, minlength=count)
     two_thirds_of_members = (3 * ayes >= 2 * members) & (2 * aye_people > people)
     half_of_members = (2 * ayes >= members) & (3 * aye_people >= 2 * people)
-    # the largest member's veto (ties: the lowest index, as for the seat)
-    order = np.lexsort((np.arange(len(epci)), -population, epci))
-    first = np.r_[True, epci[order][1:] != epci[order][:-1]] if len(order) else order
-    largest = np.zeros(count, dtype=np.int64)
-    largest[epci[order][first]] = order[first]
+    largest = most_populous(population, epci, count)  # its veto
     vetoed = (4 * population[largest] > people) & ~yes[largest] if count else np.zeros(0, bool)
     return (two_thirds_of_members | half_of_members) & (ayes > 0) & ~vetoed
 
