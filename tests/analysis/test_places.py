@@ -3,6 +3,7 @@ territory (Yvelines); one line on a generated one."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -200,3 +201,143 @@ def test_generated_territory_skips_the_section_in_one_line(tmp_path: Path) -> No
     skipped = re.fullmatch(r'<p class="note" id="places-skipped">([^<]*)</p>', text)
     assert skipped and skipped.group(1) == places.SYNTHETIC.replace("'", "&#x27;")
     assert "\n" not in text
+
+
+def _hand_runs() -> pd.DataFrame:
+    """Three replications of the baseline ``b`` and of a scenario ``x``."""
+    return pd.DataFrame(
+        {
+            "run_id": ["b0", "b1", "b2", "x0", "x1", "x2"],
+            "arm": ["b"] * 3 + ["x"] * 3,
+            "scenario": ["b"] * 3 + ["x"] * 3,
+            "design_point": 0,
+            "replication": [0, 1, 2] * 2,
+        }
+    )
+
+
+def _hand_values() -> pd.DataFrame:
+    """Places A, B, C, D of each run: income per head and unemployment rate."""
+    nan = np.nan
+    rows = {
+        # run: (A income, A unemployment, B income, B unemployment, C income, D income)
+        "b0": (100.0, 0.10, 50.0, 0.10, 80.0, 70.0),
+        "b1": (110.0, 0.10, 50.0, 0.12, 80.0, nan),
+        "b2": (120.0, 0.10, 50.0, 0.14, 80.0, 70.0),
+        "x0": (103.0, 0.12, 49.0, 0.08, 81.0, 75.0),
+        "x1": (114.0, 0.12, 51.0, 0.10, nan, 75.0),
+        "x2": (123.0, 0.13, 50.0, 0.12, 83.0, nan),
+    }
+    records = []
+    for run_id, (a, ua, b, ub, c, d) in rows.items():
+        records += [
+            {"run_id": run_id, "place": "A", "income_per_head": a, "unemployment_rate": ua},
+            {"run_id": run_id, "place": "B", "income_per_head": b, "unemployment_rate": ub},
+            {"run_id": run_id, "place": "C", "income_per_head": c, "unemployment_rate": 0.1},
+            {"run_id": run_id, "place": "D", "income_per_head": d, "unemployment_rate": 0.1},
+        ]
+    return pd.DataFrame(records)
+
+
+def test_paired_effects_by_hand() -> None:
+    effects = places.paired_effects(_hand_values(), _hand_runs(), "b")
+    assert list(effects.columns) == [
+        "arm",
+        "place",
+        "outcome",
+        "pairs",
+        "baseline_mean",
+        "diff",
+        "diff_low",
+        "diff_high",
+        "verdict",
+    ]
+    assert set(effects["arm"]) == {"x"}
+    frame = effects.set_index(["place", "outcome"])
+    # A income: d = (3, 4, 3), sd 1/sqrt(3): 10/3 -+ 4.303 / 3, above 0: better
+    t2 = 4.302652729749462
+    a = frame.loc[("A", "income_per_head")]
+    assert a["pairs"] == 3 and a["baseline_mean"] == pytest.approx(110.0)
+    assert a["diff"] == pytest.approx(10 / 3)
+    assert a["diff_low"] == pytest.approx(10 / 3 - t2 / 3)
+    assert a["diff_high"] == pytest.approx(10 / 3 + t2 / 3)
+    assert a["verdict"] == "better"
+    # A unemployment: d = (0.02, 0.02, 0.03), above 0: worse (lower is better)
+    assert frame.loc[("A", "unemployment_rate"), "verdict"] == "worse"
+    # B unemployment: d = (-0.02, -0.02, -0.02), the interval [-0.02, -0.02]: better
+    b = frame.loc[("B", "unemployment_rate")]
+    assert (b["diff"], b["diff_low"], b["diff_high"]) == pytest.approx((-0.02, -0.02, -0.02))
+    assert b["verdict"] == "better"
+    # B income: d = (-1, 1, 0), an interval around 0
+    assert frame.loc[("B", "income_per_head"), "verdict"] == "no clear difference"
+    # C income: the pair without a value is dropped, and so is its baseline value
+    c = frame.loc[("C", "income_per_head")]
+    assert c["pairs"] == 2 and c["diff"] == pytest.approx(2.0)
+    assert c["diff_low"] == pytest.approx(2.0 - 12.706204736174694 * 1.0)
+    # D income: one pair (replication 0): its difference without an interval
+    d = frame.loc[("D", "income_per_head")]
+    assert d["pairs"] == 1 and d["diff"] == 5.0 and d["baseline_mean"] == 70.0
+    assert math.isnan(d["diff_low"]) and math.isnan(d["diff_high"])
+    assert d["verdict"] == "no clear difference"
+
+
+def test_paired_effects_at_another_level_and_of_a_grid_arm() -> None:
+    values, runs = _hand_values(), _hand_runs()
+    # A income at 50%: 10/3 -+ t(0.75, 2) / 3
+    half = places.paired_effects(values, runs, "b", level=0.5).set_index(["place", "outcome"])
+    t50 = 0.8164965809277259
+    assert half.loc[("A", "income_per_head"), "diff_low"] == pytest.approx(10 / 3 - t50 / 3)
+    # B income at 50%: 0 -+ 0.816 / sqrt(3), still around 0
+    assert half.loc[("B", "income_per_head"), "verdict"] == "no clear difference"
+    # the same runs as two design points of one scenario: the baseline is the arm s@p0
+    grid = runs.assign(
+        scenario="s", arm=["s@p0"] * 3 + ["s@p1"] * 3, design_point=[0] * 3 + [1] * 3
+    )
+    effects = places.paired_effects(values, grid, "s@p0")
+    assert set(effects["arm"]) == {"s@p1"}
+    mine = effects.drop(columns="arm").reset_index(drop=True)
+    theirs = places.paired_effects(values, runs, "b").drop(columns="arm")
+    pd.testing.assert_frame_equal(mine, theirs.reset_index(drop=True))
+
+
+def test_paired_effects_without_an_outcome_column() -> None:
+    values = _hand_values().drop(columns=["income_per_head", "unemployment_rate"])
+    effects = places.paired_effects(values, _hand_runs(), "b")
+    assert effects.empty and "verdict" in effects.columns and "diff" in effects.columns
+
+
+def test_extremes_by_hand() -> None:
+    rows = [
+        ("income_per_head", "P1", 5.0),
+        ("income_per_head", "P2", 1.0),
+        ("income_per_head", "P3", 3.0),
+        ("income_per_head", "P4", -2.0),
+        ("income_per_head", "P5", -4.0),
+        ("income_per_head", "P6", 0.0),
+        ("income_per_head", "P7", np.nan),
+        ("unemployment_rate", "P1", -0.03),
+        ("unemployment_rate", "P2", 0.02),
+    ]
+    effects = pd.DataFrame(
+        [
+            {"arm": "x", "place": p, "outcome": o, "diff": d, "diff_low": d, "diff_high": d}
+            for o, p, d in rows
+        ]
+    )
+    chosen = places.extremes(effects, shown=2)
+    assert "gain" not in chosen.columns
+    listed = [(r.outcome, r.side, r.rank, r.place) for r in chosen.itertuples(index=False)]
+    assert listed == [
+        ("income_per_head", "gains", 1, "P1"),
+        ("income_per_head", "gains", 2, "P3"),
+        ("income_per_head", "loses", 1, "P5"),
+        ("income_per_head", "loses", 2, "P4"),
+        # lower unemployment is the better way
+        ("unemployment_rate", "gains", 1, "P1"),
+        ("unemployment_rate", "loses", 1, "P2"),
+    ]
+    # by default SHOWN (3) per side
+    default = places.extremes(effects)
+    assert list(default[default["side"] == "gains"]["place"][:3]) == ["P1", "P3", "P2"]
+    nothing = places.extremes(effects[effects["diff"].isna()])
+    assert nothing.empty and {"side", "rank"} <= set(nothing.columns)
