@@ -409,16 +409,37 @@ def test_an_outcome_missing_in_every_pair_has_no_difference_and_no_warning() -> 
 
 def test_phrases_of_an_unclear_arm_then_a_costly_one_with_two_clear_rates() -> None:
     rows = [
-        {"arm": "unclear", "status": per_euro.UNCLEAR, "outcome": "unemployment_rate",
-         "unit": "share", "rate": math.nan, "rate_low": math.nan, "rate_high": math.nan,
-         "verdict": per_euro.UNCLEAR},
-        {"arm": "costly", "status": per_euro.COSTS, "outcome": "unemployment_rate",
-         "unit": "share", "rate": -2e-4, "rate_low": -3e-4, "rate_high": -1e-4,
-         "verdict": "better"},
-        {"arm": "costly", "status": per_euro.COSTS, "outcome": "hhi_goods",
-         "unit": "0-10,000", "rate": 12.0, "rate_low": 9.0, "rate_high": 15.0,
-         "verdict": "worse"},
-    ]  # fmt: skip
+        {
+            "arm": "unclear",
+            "status": per_euro.UNCLEAR,
+            "outcome": "unemployment_rate",
+            "unit": "share",
+            "rate": math.nan,
+            "rate_low": math.nan,
+            "rate_high": math.nan,
+            "verdict": per_euro.UNCLEAR,
+        },
+        {
+            "arm": "costly",
+            "status": per_euro.COSTS,
+            "outcome": "unemployment_rate",
+            "unit": "share",
+            "rate": -2e-4,
+            "rate_low": -3e-4,
+            "rate_high": -1e-4,
+            "verdict": "better",
+        },
+        {
+            "arm": "costly",
+            "status": per_euro.COSTS,
+            "outcome": "hhi_goods",
+            "unit": "0-10,000",
+            "rate": 12.0,
+            "rate_low": 9.0,
+            "rate_high": 15.0,
+            "verdict": "worse",
+        },
+    ]
     assert per_euro.phrases(pd.DataFrame(rows)) == {
         "unclear": "public cost not clearly different from 0 (no rate per euro)",
         "costly": "per M EUR spent: unemployment \u22120.020 points [\u22120.030, \u22120.010], "
@@ -447,3 +468,212 @@ def test_format_cost_of_a_saving_gives_the_saved_interval_in_order() -> None:
         "not clearly different from 0 (+0.10 M EUR [\u22120.20, +0.40])"
     )
     assert per_euro.format_cost({**row, "status": per_euro.FREE}) == "no public cost"
+
+
+def test_pairing_is_compares() -> None:
+    # a scenario baseline pairs by design point and replication; a grid arm of one design
+    # point by replication only (its design point differs from the other arms'); an arm of
+    # several design points by both
+    runs = pd.DataFrame(
+        {
+            "run_id": [f"r{i}" for i in range(8)],
+            "scenario": ["s"] * 4 + ["t"] * 4,
+            "arm": ["s@p0", "s@p0", "s@p1", "s@p1", "t", "t", "t", "t"],
+            "design_point": [0, 0, 1, 1, 0, 0, 1, 1],
+            "replication": [0, 1] * 4,
+        }
+    )
+    base, keys = per_euro._pairing(runs, "t")
+    assert list(base["run_id"]) == ["r4", "r5", "r6", "r7"]
+    assert keys == ["design_point", "replication"]
+    base, keys = per_euro._pairing(runs, "s@p1")
+    assert list(base["run_id"]) == ["r2", "r3"] and keys == ["replication"]
+    several = runs.assign(arm=["a"] * 4 + ["t"] * 4)
+    base, keys = per_euro._pairing(several, "a")
+    assert list(base["run_id"]) == ["r0", "r1", "r2", "r3"]
+    assert keys == ["design_point", "replication"]
+
+
+class _FakeResults:
+    """The two things end_words reads: the manifest and the last step of the metrics."""
+
+    def __init__(self, manifest: dict, last_step: float) -> None:
+        self.manifest = manifest
+        self.last_step = last_step
+        self.queries: list[str] = []
+
+    def df(self, sql: str) -> pd.DataFrame:
+        self.queries.append(sql)
+        assert sql == "SELECT max(step) AS s FROM metrics"
+        return pd.DataFrame({"s": [self.last_step]})
+
+
+def test_end_words_of_the_last_step_the_experiments_else_the_runs() -> None:
+    # the experiment's steps, even when the runs stopped earlier (an interrupted batch)
+    results = _FakeResults({"steps": 120}, 60.0)
+    assert per_euro.end_words(results, At("end")) == "to step 120"
+    assert results.queries == []
+    # a manifest without steps: the last step recorded
+    assert per_euro.end_words(_FakeResults({}, 60.0), At("end")) == "to step 60"
+    # nothing recorded
+    assert per_euro.end_words(_FakeResults({}, math.nan), At("end")) == "to the last step"
+    # a step asked, or a window's end: that step, without reading anything
+    results = _FakeResults({"steps": 120}, 60.0)
+    assert per_euro.end_words(results, At("step", 24)) == "to step 24"
+    assert per_euro.end_words(results, At("mean", 6, 10)) == "to step 10"
+    assert results.queries == []
+
+
+def _rgb(shade: float) -> str:
+    return ",".join(str(round(255 * x)) for x in scorecard.colour(shade)[:3])
+
+
+def test_rates_table_cells_headers_and_note() -> None:
+    def row(
+        arm: str,
+        status: str,
+        outcome: str,
+        column: str,
+        unit: str,
+        rate: float,
+        low: float,
+        high: float,
+        verdict: str,
+    ) -> dict:
+        return {
+            "arm": arm,
+            "column": column,
+            "outcome": outcome,
+            "unit": unit,
+            "pairs": 3,
+            "cost": 2e6 if status == per_euro.COSTS else -2e6,
+            "cost_low": 1e6 if status == per_euro.COSTS else -3e6,
+            "cost_high": 3e6 if status == per_euro.COSTS else -1e6,
+            "status": status,
+            "diff": 0.0,
+            "rate": rate,
+            "rate_low": low,
+            "rate_high": high,
+            "verdict": verdict,
+        }
+
+    frame = pd.DataFrame(
+        [
+            # "zeta" first: rows in the frame's order, not sorted
+            row(
+                "zeta",
+                per_euro.SAVES,
+                "unemployment_rate",
+                "employment",
+                "share",
+                2e-4,
+                1e-4,
+                3e-4,
+                "worse",
+            ),
+            row("zeta", per_euro.SAVES, "custom", "other", "", 5.0, 1.0, 9.0, "higher"),
+            row(
+                "alpha",
+                per_euro.COSTS,
+                "unemployment_rate",
+                "employment",
+                "share",
+                -2e-4,
+                -3e-4,
+                -1e-4,
+                "better",
+            ),
+            row(
+                "alpha",
+                per_euro.COSTS,
+                "custom",
+                "other",
+                "",
+                1.0,
+                -1.0,
+                3.0,
+                "no clear difference",
+            ),
+        ]
+    )
+    free = pd.DataFrame(
+        [{**frame.iloc[0].to_dict(), "arm": a, "status": per_euro.FREE} for a in ("f1", "f2")]
+    )
+    table = per_euro.rates_table(pd.concat([frame, free], ignore_index=True), "to step 12")
+    head = re.search(r'<table class="per-euro"><tr>(.*?)</tr>', table).group(1)
+    assert head == (
+        "<th>scenario</th><th>cumulative public cost<br><small>to step 12</small></th>"
+        "<th>employment per M EUR<br><small>unemployment</small></th>"
+        "<th>other per M EUR<br><small>custom</small></th>"
+    )
+    rows = re.findall(r"<tr><th>(\w+)</th><td>([^<]*)</td>(.*?)</tr>", table)
+    assert [(arm, cost) for arm, cost, _ in rows] == [
+        ("zeta", "saves 2.00 M EUR [1.00, 3.00]"),
+        ("alpha", "2.00 M EUR [1.00, 3.00]"),
+    ]
+    cell = (
+        r'<td class="rate" data-outcome="(\w+)" data-rate="([^"]+)" style="([^"]+)">'
+        r"((?:[^<]|<br>|</?small>)*)</td>"
+    )
+    zeta, alpha = (re.findall(cell, cells) for _, _, cells in rows)
+    assert zeta == [
+        (
+            "unemployment_rate",
+            "0.0002",
+            f"background:rgb({_rgb(-0.35)});color:#000000",
+            "+0.020 points [+0.010, +0.030] per M EUR saved",
+        ),
+        # no better direction: not coloured
+        (
+            "custom",
+            "5.0",
+            f"background:rgb({_rgb(math.nan)});color:#555555",
+            "+5.0 [+1.0, +9.0] per M EUR saved",
+        ),
+    ]
+    assert alpha == [
+        (
+            "unemployment_rate",
+            "-0.0002",
+            f"background:rgb({_rgb(0.35)});color:#000000",
+            "\u22120.020 points [\u22120.030, \u22120.010]",
+        ),
+        (
+            "custom",
+            "1.0",
+            f"background:rgb({_rgb(math.nan)});color:#555555",
+            "no clear difference<br><small>+1.0 [\u22121.0, +3.0]</small>",
+        ),
+    ]
+    assert _rgb(0.35) != _rgb(-0.35) != _rgb(math.nan)
+    for _, _, cells in rows:  # nothing but the cells
+        assert re.fullmatch(f"(?:{cell})+", cells)
+    assert table.count("<tr>") == 3  # the head and two scenarios
+    assert table.count("</tr><tr>") == 2
+    # a clear change of an outcome without a better direction, either way: not coloured
+    lower = frame.iloc[[1]].assign(rate=-5.0, rate_low=-9.0, rate_high=-1.0, verdict="lower")
+    text = per_euro.rates_table(lower, "to step 12")
+    assert f"background:rgb({_rgb(math.nan)});color:#555555" in text
+    assert ">\u22125.0 [\u22129.0, \u22121.0] per M EUR saved</td>" in text
+    assert table.endswith(
+        '</tr></table><p class="note">No public cost (no rate; their effects are in the '
+        "scorecard): f1, f2.</p>"
+    )
+    # without free arms no note; an unclear arm has one cell spanning the rate columns
+    unclear = frame.assign(status=per_euro.UNCLEAR)
+    text = per_euro.rates_table(unclear, "to step 12")
+    assert text.endswith("</table>")
+    assert text.count('<td class="rate unclear" colspan="2">no rate per euro</td>') == 2
+
+
+def test_section_is_the_table_then_its_explanation() -> None:
+    base = _arm("baseline", [0.0] * 3, 0, unemployment_rate=[0.10, 0.12, 0.11])
+    arm = _arm("costly", [1e6, 2e6, 2e6], 3, unemployment_rate=[0.08, 0.08, 0.05])
+    values = pd.concat([base, arm], ignore_index=True)
+    frame = per_euro.rates(values, base, ["replication"], [("employment", "unemployment_rate")])
+    text = per_euro.section(frame, "base<1>", "to step 12")
+    head = "<h3>Effects per euro</h3>" + per_euro.rates_table(frame, "to step 12") + "<p>"
+    assert text.startswith(head) and text.endswith("</p>")
+    explanation = text[len(head) :]
+    assert "(to step 12, whole territory, the difference from base&lt;1&gt;'s)" in explanation
+    assert per_euro.section(frame.iloc[:0], "baseline", "to step 12") == ""
