@@ -7,6 +7,7 @@ import math
 import re
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -341,3 +342,112 @@ def test_extremes_by_hand() -> None:
     assert list(default[default["side"] == "gains"]["place"][:3]) == ["P1", "P3", "P2"]
     nothing = places.extremes(effects[effects["diff"].isna()])
     assert nothing.empty and {"side", "rank"} <= set(nothing.columns)
+
+
+class _FakeResults:
+    """The views places reads (``panel``, ``runs``), from frames."""
+
+    def __init__(self, panel: pd.DataFrame, runs: pd.DataFrame) -> None:
+
+        self.connection = duckdb.connect()
+        for name, frame in (("panel", panel), ("runs", runs)):
+            self.connection.register(f"{name}_frame", frame)
+            self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_frame")
+
+    @property
+    def panel(self) -> duckdb.DuckDBPyRelation:
+        return self.connection.table("panel")
+
+    def df(self, query: str) -> pd.DataFrame:
+        return self.connection.sql(query).df()
+
+
+def _hand_panel() -> pd.DataFrame:
+    """Communes c1, c2 (EPCI E1, département 78), c3, c4 (E2, 78) and c5 (no EPCI) at steps 6
+    and 12 of runs r0 (ok) and r1 (failed)."""
+    communes = [
+        # code, epci, income per head, unemployment rate, population
+        ("c1", "E1", 100.0, 0.1, 10.0),
+        ("c2", "E1", 200.0, 0.2, 30.0),
+        ("c3", "E2", 50.0, 0.1, 20.0),
+        ("c4", "E2", np.nan, 0.3, 20.0),  # no worker agent: no income per head
+        ("c5", None, 10.0, 0.5, 5.0),
+    ]
+    rows = []
+    for run in ("r0", "r1"):
+        for step in (6, 12):
+            for code, epci, income, unemployment, population in communes:
+                late = step == 12
+                rows.append(
+                    {
+                        "run_id": run,
+                        "step": step,
+                        "code": code,
+                        "name": f"Commune {code}",
+                        "epci": epci,
+                        "departement": "78",
+                        "lon": 2.0,
+                        "lat": 48.8,
+                        "population": population,
+                        "income_per_head": income if late else income * 2,
+                        "unemployment_rate": unemployment if late else 0.9,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+RUN_STATUS = pd.DataFrame({"run_id": ["r0", "r1"], "status": ["ok", "failed"]})
+
+
+def test_place_values_by_hand() -> None:
+    values = places.place_values(_FakeResults(_hand_panel(), RUN_STATUS), "epci")
+    assert list(values.columns) == [
+        "run_id",
+        "place",
+        "step",
+        "population",
+        "income_per_head",
+        "unemployment_rate",
+    ]
+    values = values.set_index("place").sort_index()
+    assert list(values.index) == ["E1", "E2"]  # not the commune without an EPCI
+    assert set(values["run_id"]) == {"r0"} and set(values["step"]) == {12}  # ok, last step
+    assert list(values["population"]) == [40.0, 40.0]
+    # E1: (100 * 10 + 200 * 30) / 40; E2: c4 has no income per head, c3's alone
+    assert values.loc["E1", "income_per_head"] == pytest.approx(175.0)
+    assert values.loc["E2", "income_per_head"] == pytest.approx(50.0)
+    assert values.loc["E1", "unemployment_rate"] == pytest.approx(0.175)
+    assert values.loc["E2", "unemployment_rate"] == pytest.approx(0.2)
+    # a place with no value at all: NaN, not a division by zero
+    panel = _hand_panel()
+    panel.loc[panel["code"] == "c3", "income_per_head"] = np.nan
+    values = places.place_values(_FakeResults(panel, RUN_STATUS), "epci").set_index("place")
+    assert math.isnan(values.loc["E2", "income_per_head"])
+    # a panel without unemployment: income only
+    panel = _hand_panel().drop(columns="unemployment_rate")
+    values = places.place_values(_FakeResults(panel, RUN_STATUS), "code")
+    assert list(values.columns)[-1] == "income_per_head" and len(values) == 5
+
+
+def test_place_level_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    panel = _hand_panel()
+    assert places.place_level(_FakeResults(panel, RUN_STATUS)) == "epci"  # 2 EPCIs
+    one = panel.assign(epci="E1")
+    assert places.place_level(_FakeResults(one, RUN_STATUS)) == "code"  # one EPCI: communes
+    monkeypatch.setattr(places, "MAX_EPCIS", 1)
+    # too many EPCIs in one département: the communes; in two: the départements
+    assert places.place_level(_FakeResults(panel, RUN_STATUS)) == "code"
+    two = panel.assign(departement=np.where(panel["code"] == "c1", "91", "78"))
+    assert places.place_level(_FakeResults(two, RUN_STATUS)) == "departement"
+    monkeypatch.setattr(places, "MAX_EPCIS", 2)
+    assert places.place_level(_FakeResults(two, RUN_STATUS)) == "epci"  # 2 is not too many
+    # no commune code, or a column missing: a generated territory
+    assert places.place_level(_FakeResults(panel.assign(code=None), RUN_STATUS)) is None
+    for column in ("code", "epci", "departement", "lon", "lat", "population"):
+        missing = panel.drop(columns=column)
+        assert places.place_level(_FakeResults(missing, RUN_STATUS)) is None, column
+
+
+def test_place_names_of_communes_from_the_panel() -> None:
+    names = places.place_names(_FakeResults(_hand_panel(), RUN_STATUS), "code")
+    assert names == {f"c{i}": f"Commune c{i}" for i in range(1, 6)}
