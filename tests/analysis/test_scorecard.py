@@ -383,6 +383,8 @@ def test_scorecard_figure_and_table_by_hand() -> None:
         for i, row in enumerate(expected):
             for j, value in enumerate(row):
                 assert tuple(grid[i, j]) == pytest.approx(scorecard.colour(value)), (i, j)
+        # each text at the centre of its cell
+        assert {(t.get_ha(), t.get_va()) for t in ax.texts} == {("center", "center")}
         texts = {(t.get_position(), t.get_text(), t.get_color()) for t in ax.texts}
         assert texts == {
             ((0, 0), "not recorded", "#555555"),
@@ -420,10 +422,12 @@ def test_scorecard_figure_and_table_by_hand() -> None:
         "<th>public cost<br><small>public_cost</small></th>"
     )
     cell = (
-        r'<td class="([^"]+)" data-outcome="(\w*)" data-diff="([^"]+)" style="([^"]+)">(.*?)</td>'
+        r'<td class="([^"]+)" data-outcome="(\w*)" data-diff="([^"]+)" style="([^"]+)">'
+        r"((?:[^<]|<br>|</?small>)*)</td>"
     )
     rows = re.findall(r"<tr><th>(\w+)</th>(<td.*?)</tr>", text)
     assert [arm for arm, _ in rows] == ["zeta", "alpha"]
+    assert text.count("</tr><tr>") == 2
     assert all(re.fullmatch(f"(?:{cell})+", cells) for _, cells in rows)
 
     def style(value: float) -> str:
@@ -483,6 +487,7 @@ def test_format_effect_by_unit() -> None:
     assert fmt("0-10,000", -436.4, -451.2, -420.0) == "\u2212436 [\u2212451, \u2212420]"
     # money: M EUR from 100,000 EUR (either sign), EUR below
     assert fmt("EUR", 1e5, 9e4, 1.1e5) == "+0.10 M EUR [+0.09, +0.11]"
+    assert fmt("EUR", 1_235_001.0, math.nan, math.nan) == "+1.24 M EUR"  # 1.235001 M EUR
     assert fmt("EUR", -2.5e5, -3e5, -2e5) == "\u22120.25 M EUR [\u22120.30, \u22120.20]"
     assert fmt("EUR / month", 99_999.0, 90_000.0, 110_000.0) == ("+99,999 EUR [+90,000, +110,000]")
     # others: 3 significant digits (at most 10 decimals)
@@ -575,7 +580,9 @@ def test_cells_by_hand() -> None:
 
 
 def test_section_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scorecard, "png", lambda figure, alt="figure": f"[{alt}]")
+    monkeypatch.setattr(
+        scorecard, "png", lambda figure, alt="figure": f"[{alt}]" * hasattr(figure, "savefig")
+    )
     table = _hand_table()
     table.attrs.update(baseline="base<0>", at="end")
     text = scorecard.section(table, extra={"zeta": "a & b"}, no_cost=["alpha"])
@@ -596,3 +603,21 @@ def test_section_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "difference from the baseline (), paired" in scorecard.section(_hand_table())
     only_baseline = _hand_table().query("arm == 'base'")
     assert scorecard.section(only_baseline) == ""
+
+
+def test_a_lower_public_cost_is_better_and_a_free_arms_cost_cell_is_grey() -> None:
+    table = _hand_table()
+    lower = (table["arm"] == "zeta") & (table["outcome"] == "public_cost")
+    table.loc[lower, ["diff", "diff_low", "diff_high", "rel_change", "verdict"]] = [
+        -4e5,
+        -4.5e5,
+        -3.5e5,
+        -0.5,
+        "lower",
+    ]
+    cost = scorecard.cells(table).set_index(["arm", "column"]).loc[("zeta", "public cost")]
+    assert cost["verdict"] == "better" and cost["goodness"] == 1.0
+    # a scenario said to spend nothing: its public-cost cell is grey whatever the table says
+    free = scorecard.cells(table, no_cost=["zeta"]).set_index(["arm", "column"])
+    assert free.loc[("zeta", "public cost"), "verdict"] == scorecard.NO_COST
+    assert math.isnan(free.loc[("zeta", "public cost"), "goodness"])
