@@ -621,3 +621,14 @@ def test_a_lower_public_cost_is_better_and_a_free_arms_cost_cell_is_grey() -> No
     free = scorecard.cells(table, no_cost=["zeta"]).set_index(["arm", "column"])
     assert free.loc[("zeta", "public cost"), "verdict"] == scorecard.NO_COST
     assert math.isnan(free.loc[("zeta", "public cost"), "goodness"])
+
+
+def test_the_tables_direction_turns_higher_and_lower_into_better_and_worse() -> None:
+    table = _hand_table()
+    rows = (table["arm"] == "zeta") & (table["outcome"] == "unemployment_rate")
+    table.loc[rows, "verdict"] = "lower"  # unemployment: lower is better, says the table
+    cells = scorecard.cells(table).set_index(["arm", "column"])
+    assert cells.loc[("zeta", "employment"), "verdict"] == "better"
+    table.loc[rows, "verdict"] = "higher"
+    cells = scorecard.cells(table).set_index(["arm", "column"])
+    assert cells.loc[("zeta", "employment"), "verdict"] == "worse"
