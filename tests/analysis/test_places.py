@@ -236,6 +236,7 @@ def _hand_values() -> pd.DataFrame:
             {"run_id": run_id, "place": "B", "income_per_head": b, "unemployment_rate": ub},
             {"run_id": run_id, "place": "C", "income_per_head": c, "unemployment_rate": 0.1},
             {"run_id": run_id, "place": "D", "income_per_head": d, "unemployment_rate": 0.1},
+            {"run_id": run_id, "place": "E", "income_per_head": 60.0, "unemployment_rate": 0.1},
         ]
     return pd.DataFrame(records)
 
@@ -254,6 +255,9 @@ def test_paired_effects_by_hand() -> None:
         "verdict",
     ]
     assert set(effects["arm"]) == {"x"}
+    assert list(effects.index) == list(range(len(effects)))
+    numbers = ["pairs", "baseline_mean", "diff", "diff_low", "diff_high"]
+    assert all(effects[c].dtype.kind in "fi" for c in numbers)
     frame = effects.set_index(["place", "outcome"])
     # A income: d = (3, 4, 3), sd 1/sqrt(3): 10/3 -+ 4.303 / 3, above 0: better
     t2 = 4.302652729749462
@@ -280,6 +284,11 @@ def test_paired_effects_by_hand() -> None:
     assert d["pairs"] == 1 and d["diff"] == 5.0 and d["baseline_mean"] == 70.0
     assert math.isnan(d["diff_low"]) and math.isnan(d["diff_high"])
     assert d["verdict"] == "no clear difference"
+    # E does not move: the interval [0, 0] touches 0
+    e = frame.loc[("E", "income_per_head")]
+    assert (e["diff"], e["diff_low"], e["diff_high"]) == (0.0, 0.0, 0.0)
+    assert e["verdict"] == "no clear difference"
+    assert frame.loc[("E", "unemployment_rate"), "verdict"] == "no clear difference"
 
 
 def test_paired_effects_at_another_level_and_of_a_grid_arm() -> None:
@@ -318,6 +327,7 @@ def test_extremes_by_hand() -> None:
         ("income_per_head", "P7", np.nan),
         ("unemployment_rate", "P1", -0.03),
         ("unemployment_rate", "P2", 0.02),
+        ("unemployment_rate", "P8", 0.0),  # neither gains nor loses
     ]
     effects = pd.DataFrame(
         [
@@ -325,8 +335,11 @@ def test_extremes_by_hand() -> None:
             for o, p, d in rows
         ]
     )
+    # P3's income has one pair: no interval, still ranked
+    effects.loc[(effects["place"] == "P3"), ["diff_low", "diff_high"]] = np.nan
     chosen = places.extremes(effects, shown=2)
     assert "gain" not in chosen.columns
+    assert list(chosen.index) == list(range(len(chosen)))
     listed = [(r.outcome, r.side, r.rank, r.place) for r in chosen.itertuples(index=False)]
     assert listed == [
         ("income_per_head", "gains", 1, "P1"),
@@ -451,3 +464,80 @@ def test_place_level_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_place_names_of_communes_from_the_panel() -> None:
     names = places.place_names(_FakeResults(_hand_panel(), RUN_STATUS), "code")
     assert names == {f"c{i}": f"Commune c{i}" for i in range(1, 6)}
+
+
+def test_baseline_rows_pair_as_compare_does() -> None:
+    runs = pd.DataFrame(
+        {
+            "run_id": [f"r{i}" for i in range(8)],
+            "scenario": ["s"] * 4 + ["t"] * 4,
+            "arm": ["s@p0", "s@p0", "s@p1", "s@p1", "t", "t", "t", "t"],
+            "design_point": [0, 0, 1, 1, 0, 0, 1, 1],
+            "replication": [0, 1] * 4,
+        }
+    )
+    base, keys = places._baseline_rows(runs, "t")  # a scenario: by point and replication
+    assert list(base["run_id"]) == ["r4", "r5", "r6", "r7"]
+    assert keys == ["design_point", "replication"]
+    base, keys = places._baseline_rows(runs, "s@p1")  # one point of a grid: by replication
+    assert list(base["run_id"]) == ["r2", "r3"] and keys == ["replication"]
+    several = runs.assign(arm=["a"] * 4 + ["t"] * 4)  # an arm of several points: by both
+    base, keys = places._baseline_rows(several, "a")
+    assert list(base["run_id"]) == ["r0", "r1", "r2", "r3"]
+    assert keys == ["design_point", "replication"]
+
+
+def test_place_names_of_epcis_and_departements_from_the_bundled_table() -> None:
+    results = _FakeResults(_hand_panel(), RUN_STATUS)
+    epcis = places.place_names(results, "epci")
+    assert epcis["200073344"] == "Communauté d'agglomération Rambouillet Territoires"
+    assert len(epcis) > 1000  # every EPCI of France
+    departements = places.place_names(results, "departement")
+    assert departements["78"] == "Yvelines" and departements["2A"] == "Corse-du-Sud"
+
+
+def test_places_table_lists_names_effects_and_verdicts() -> None:
+    def row(
+        outcome: str,
+        place: str,
+        side: str,
+        rank: int,
+        diff: float,
+        low: float,
+        high: float,
+        verdict: str,
+    ) -> dict:
+        return {
+            "arm": "x",
+            "place": place,
+            "outcome": outcome,
+            "diff": diff,
+            "diff_low": low,
+            "diff_high": high,
+            "verdict": verdict,
+            "side": side,
+            "rank": rank,
+        }
+
+    chosen = pd.DataFrame(
+        [
+            row("income_per_head", "P2", "gains", 2, 1.0, -1.0, 3.0, "no clear difference"),
+            row("income_per_head", "P1", "gains", 1, 5.0, 3.0, 7.0, "better"),
+            row("unemployment_rate", "P1", "loses", 1, 0.02, 0.01, 0.03, "worse"),
+        ]
+    )
+    names = {"P1": "Ville <A>"}  # P2 has no name: its code
+    text = places.places_table(chosen, names, ["y", "x"], "income_per_head")
+    assert text == (
+        '<table class="places" data-outcome="income_per_head"><tr><th>scenario</th>'
+        "<th>gain most</th><th>lose most</th></tr>"
+        '<tr data-scenario="x"><th>x</th><td><ol class="places">'
+        '<li class="better" data-place="P1">Ville &lt;A&gt;: +5 EUR [+3, +7]</li>'
+        '<li class="unclear" data-place="P2">P2: +1 EUR [\u22121, +3], no clear difference</li>'
+        '</ol></td><td><span class="note">none</span></td></tr></table>'
+    )
+    text = places.places_table(chosen, names, ["x"], "unemployment_rate")
+    assert (
+        '<td><span class="note">none</span></td><td><ol class="places">'
+        '<li class="worse" data-place="P1">Ville &lt;A&gt;: +2.0 points [+1.0, +3.0]</li></ol>'
+    ) in text
