@@ -541,3 +541,100 @@ def test_places_table_lists_names_effects_and_verdicts() -> None:
         '<td><span class="note">none</span></td><td><ol class="places">'
         '<li class="worse" data-place="P1">Ville &lt;A&gt;: +2.0 points [+1.0, +3.0]</li></ol>'
     ) in text
+
+
+def _territory(steps: tuple[int, ...] = (6, 12)) -> tuple[_FakeResults, pd.DataFrame]:
+    """Communes c1..c4 of EPCIs E1 (c1, c2) and E2 (c3, c4) in Yvelines; three replications of
+    the baseline b and of x, which raises E1's income per head by 10 and leaves E2 alone."""
+    runs = _hand_runs()
+    rows = []
+    for run in runs.itertuples(index=False):
+        for step in steps:
+            for code, epci, income, lon in (
+                ("c1", "E1", 100.0, 1.8),
+                ("c2", "E1", 120.0, 1.9),
+                ("c3", "E2", 80.0, 2.0),
+                ("c4", "E2", np.nan, 2.1),  # no worker agent
+            ):
+                raised = 10.0 + run.replication if run.arm == "x" and epci == "E1" else 0.0
+                rows.append(
+                    {
+                        "run_id": run.run_id,
+                        "step": step,
+                        "code": code,
+                        "name": f"Commune {code}",
+                        "epci": epci,
+                        "departement": "78",
+                        "lon": lon,
+                        "lat": 48.8,
+                        "population": 100.0,
+                        "income_per_head": income + raised,
+                        "unemployment_rate": 0.1,
+                    }
+                )
+    status = pd.DataFrame({"run_id": runs["run_id"], "status": "ok"})
+    return _FakeResults(pd.DataFrame(rows), status), runs
+
+
+def test_section_on_a_hand_built_territory(monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = []
+
+    def png(figure: object, alt: str = "figure") -> str:
+        figures.append(figure)
+        return f"[{alt}]"
+
+    monkeypatch.setattr(places, "png", png)
+    results, runs = _territory()
+    text = places.section(results, runs, ["x"], "b")
+    assert text.startswith(
+        '<h2 id="places">Places: which EPCIs gain and lose most</h2><p>The 2 EPCIs of the '
+        "territory at step 12 of the municipal panel: each EPCI's outcome is the "
+        "population-weighted mean of its communes'"
+    )
+    assert "paired with b's in the same replication" in text
+    assert "Each scenario's 3 EPCIs whose mean moves most" in text
+    assert "not adjusted for picking the extremes among 2:" in text
+    income = text.split("<h3>income per head (EUR / month, higher is better)</h3>")[1]
+    # E1 gains 11 on average (10, 11, 12): 11 -+ t(0.975, 2) / sqrt(3)
+    assert income.startswith('<table class="places" data-outcome="income_per_head">')
+    assert '<li class="better" data-place="E1">E1: +11 EUR [+9, +13]</li>' in income
+    assert "[map of income per head by EPCI]" in income
+    # unemployment does not move: no place gains or loses, so no row (a map of zeros)
+    unemployment = text.split("<h3>unemployment rate (share, lower is better)</h3>")[1]
+    assert "<tr data-scenario" not in unemployment.split("</table>")[0]
+    assert "[map of unemployment rate by EPCI]" in unemployment
+    assert (
+        '<p class="note">Maps: every commune at its longitude and latitude, coloured by its '
+        in (text)
+    )
+    assert text.endswith("outlines: départements.</p>")
+    assert len(figures) == 2  # a map for each outcome
+    # the map: E1's communes coloured by +11, E2's by 0, c4 (no income) still drawn
+    (ax, *_) = figures[0].axes
+    points = [c for c in ax.collections if hasattr(c, "get_offsets") and c.get_array() is not None]
+    (coloured,) = points
+    assert list(coloured.get_array()) == pytest.approx([11.0, 11.0, 0.0, 0.0])
+    assert coloured.get_clim() == pytest.approx((-11.0, 11.0))
+    assert coloured.get_cmap().name == "RdBu"  # higher is better: blue up
+    assert ax.get_title() == "x"
+
+
+def test_section_steps_mapping_cap_and_nothing_paired(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(places, "png", lambda figure, alt="figure": f"[{alt}]")
+    results, runs = _territory()
+    results.connection.execute(  # the last panel step differs between runs
+        "CREATE OR REPLACE VIEW panel AS SELECT * FROM panel_frame "
+        "WHERE NOT (run_id = 'x2' AND step = 12)"
+    )
+    text = places.section(results, runs, ["x"], "b")
+    assert "at each run's last panel step (6-12) of the municipal panel" in text
+    monkeypatch.setattr(places, "MAX_MAPPED", 0)
+    text = places.section(_territory()[0], runs, ["x"], "b")
+    assert "No EPCI has a paired value of income per head to map." in text
+    assert text.endswith("départements. First 0 of 1 scenarios mapped.</p>")
+    alone = runs[runs["arm"] == "b"]
+    text = places.section(_territory()[0], alone, ["b"], "b")
+    assert text == (
+        '<p class="note" id="places-skipped">Places: skipped, no scenario has a municipal '
+        "panel paired with the baseline's.</p>"
+    )
