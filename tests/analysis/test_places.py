@@ -526,6 +526,10 @@ def test_places_table_lists_names_effects_and_verdicts() -> None:
             row("unemployment_rate", "P1", "loses", 1, 0.02, 0.01, 0.03, "worse"),
         ]
     )
+    both = places.places_table(
+        pd.concat([chosen, chosen.assign(arm="w")]), {}, ["x", "w"], "income_per_head"
+    )
+    assert both.count("</tr><tr") == 2 and both.index('"x"') < both.index('"w"')
     names = {"P1": "Ville <A>"}  # P2 has no name: its code
     text = places.places_table(chosen, names, ["y", "x"], "income_per_head")
     assert text == (
@@ -599,6 +603,8 @@ def test_section_on_a_hand_built_territory(monkeypatch: pytest.MonkeyPatch) -> N
     assert income.startswith('<table class="places" data-outcome="income_per_head">')
     assert '<li class="better" data-place="E1">E1: +11 EUR [+9, +13]</li>' in income
     assert "[map of income per head by EPCI]" in income
+    assert "[map of income per head by EPCI]<h3>unemployment rate" in text
+    assert "</p><h3>income per head" in text
     # unemployment does not move: no place gains or loses, so no row (a map of zeros)
     unemployment = text.split("<h3>unemployment rate (share, lower is better)</h3>")[1]
     assert "<tr data-scenario" not in unemployment.split("</table>")[0]
@@ -617,6 +623,9 @@ def test_section_on_a_hand_built_territory(monkeypatch: pytest.MonkeyPatch) -> N
     assert coloured.get_clim() == pytest.approx((-11.0, 11.0))
     assert coloured.get_cmap().name == "RdBu"  # higher is better: blue up
     assert ax.get_title() == "x"
+    from matplotlib.collections import LineCollection
+
+    assert [c for c in ax.collections if isinstance(c, LineCollection)]  # Yvelines' outline
 
 
 def test_section_steps_mapping_cap_and_nothing_paired(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -628,6 +637,8 @@ def test_section_steps_mapping_cap_and_nothing_paired(monkeypatch: pytest.Monkey
     )
     text = places.section(results, runs, ["x"], "b")
     assert "at each run's last panel step (6-12) of the municipal panel" in text
+    monkeypatch.setattr(places, "MAX_MAPPED", 1)  # one scenario: all mapped
+    assert "scenarios mapped" not in places.section(_territory()[0], runs, ["x"], "b")
     monkeypatch.setattr(places, "MAX_MAPPED", 0)
     text = places.section(_territory()[0], runs, ["x"], "b")
     assert "No EPCI has a paired value of income per head to map." in text
@@ -638,3 +649,76 @@ def test_section_steps_mapping_cap_and_nothing_paired(monkeypatch: pytest.Monkey
         '<p class="note" id="places-skipped">Places: skipped, no scenario has a municipal '
         "panel paired with the baseline's.</p>"
     )
+
+
+def test_map_figure_of_a_share_by_hand() -> None:
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    nan = np.nan
+    communes = pd.DataFrame(
+        {
+            "lon": [1.0, 2.0, 3.0],
+            "lat": [48.0, 49.0, 50.0],
+            "place": ["A", "B", "C"],
+            "x": [0.01, -0.02, nan],  # C has no paired value: grey
+            "y": [0.005, 0.0, nan],
+            "z": [nan, nan, nan],  # nothing to map: no panel
+        }
+    )
+    ring = np.array([[0.0, 47.0], [4.0, 47.0], [4.0, 51.0], [0.0, 47.0]])
+    figure = places.map_figure(communes, [ring], ["x", "y", "z"], "unemployment_rate")
+    try:
+        panels = [ax for ax in figure.axes if ax.get_title()]
+        assert [ax.get_title() for ax in panels] == ["x", "y"]
+        ax = panels[0]
+        grey, coloured = [c for c in ax.collections if hasattr(c, "get_offsets")][-2:]
+        np.testing.assert_allclose(grey.get_offsets(), [[3.0, 50.0]])
+        assert tuple(grey.get_facecolor()[0]) == pytest.approx((0.741, 0.741, 0.741, 1), abs=1e-3)
+        np.testing.assert_allclose(coloured.get_offsets(), [[1.0, 48.0], [2.0, 49.0]])
+        # in points, on a scale symmetric around 0 shared by the scenarios
+        assert list(coloured.get_array()) == pytest.approx([1.0, -2.0])
+        assert coloured.get_clim() == pytest.approx((-2.0, 2.0))
+        assert coloured.get_cmap().name == "RdBu_r"  # lower is better: blue down
+        (outline,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+        np.testing.assert_allclose(outline.get_segments()[0], ring)
+        assert ax.get_aspect() == pytest.approx(1 / math.cos(math.radians(49.0)))
+        bars = [a for a in figure.axes if a.get_ylabel().startswith("change in")]
+        assert [a.get_ylabel() for a in bars] == ["change in unemployment rate (points)"] * 2
+        assert ax.get_xlabel() == "longitude (°)" and ax.get_ylabel() == "latitude (°)"
+    finally:
+        plt.close(figure)
+    # five scenarios: four a row, the three empty places of the grid hidden
+    many = communes.assign(**{f"s{i}": communes["x"] for i in range(5)})
+    figure = places.map_figure(many, [], [f"s{i}" for i in range(5)], "income_per_head")
+    try:
+        grid = [ax for ax in figure.axes if not ax.get_ylabel().startswith("change in")]
+        assert len(grid) == 8
+        assert [ax.get_visible() for ax in grid] == [True] * 5 + [False] * 3
+        assert len({ax.get_position().y0 for ax in grid[:5]}) == 2  # two rows
+        assert not [c for c in grid[0].collections if isinstance(c, LineCollection)]
+        bars = [a.get_ylabel() for a in figure.axes if a.get_ylabel().startswith("change in")]
+        assert bars == ["change in income per head (EUR / month)"] * 5
+    finally:
+        plt.close(figure)
+
+
+def test_section_of_one_epci_names_its_communes_and_reads_each_runs_last_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(places, "png", lambda figure, alt="figure": f"[{alt}]")
+    results, runs = _territory(steps=(6, 9, 12))
+    results.connection.execute(  # x1 stops at step 9, x2 at step 6
+        "CREATE OR REPLACE VIEW panel AS SELECT * REPLACE ('E1' AS epci) FROM panel_frame "
+        "WHERE NOT ((run_id = 'x1' AND step = 12) OR (run_id = 'x2' AND step > 6))"
+    )
+    text = places.section(results, runs, ["x"], "b")
+    assert text.startswith('<h2 id="places">Places: which communes gain and lose most</h2>')
+    assert "at each run's last panel step (6-12)" in text
+    assert 'data-place="c1">Commune c1: +' in text
+    # without income per head: the unemployment rate still has its table
+    results.connection.execute(
+        "CREATE OR REPLACE VIEW panel AS SELECT * EXCLUDE (income_per_head) FROM panel_frame"
+    )
+    text = places.section(results, runs, ["x"], "b")
+    assert "<h3>income per head" not in text and "<h3>unemployment rate" in text
