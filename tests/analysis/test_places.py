@@ -722,3 +722,16 @@ def test_section_of_one_epci_names_its_communes_and_reads_each_runs_last_step(
     )
     text = places.section(results, runs, ["x"], "b")
     assert "<h3>income per head" not in text and "<h3>unemployment rate" in text
+
+
+def test_map_scale_is_the_largest_difference_however_small() -> None:
+    import matplotlib.pyplot as plt
+
+    communes = pd.DataFrame({"lon": [1.0, 2.0], "lat": [48.0, 49.0], "x": [0.4, -0.1]})
+    for values, limit in (([0.4, -0.1], 0.4), ([0.0, 0.0], 1e-12)):
+        figure = places.map_figure(communes.assign(x=values), [], ["x"], "income_per_head")
+        try:
+            (coloured,) = [c for c in figure.axes[0].collections if c.get_array() is not None]
+            assert coloured.get_clim() == pytest.approx((-limit, limit), rel=1e-9, abs=0)
+        finally:
+            plt.close(figure)
