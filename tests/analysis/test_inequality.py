@@ -203,7 +203,14 @@ def test_gini_figure_bars_intervals_and_limits() -> None:
 
 
 def test_section_by_hand(results: FakeResults, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(inequality, "png", lambda figure, alt="figure": f"[{alt}]")
+    figures = []
+
+    def png(figure: object, alt: str = "figure") -> str:
+        assert hasattr(figure, "savefig")
+        figures.append(figure)
+        return f"[{alt}]"
+
+    monkeypatch.setattr(inequality, "png", png)
     table = pd.DataFrame(
         {
             "arm": ["a", "b"],
@@ -219,8 +226,45 @@ def test_section_by_hand(results: FakeResults, monkeypatch: pytest.MonkeyPatch) 
     municipal = text.split("<h3>Lorenz curve of municipal income per head</h3>")[1]
     assert "Left out: 1 of the 8 municipality rows" in municipal
     assert "they hold 5 inhabitants.</p>[figure]" in municipal
+    # the municipal figure: each arm's curve, the line of equality, axes named
+    (ax,) = figures[-1].axes
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines[:2]] == ["a", "b"]
+    np.testing.assert_allclose(lines[0].get_xdata(), [0.0, 0.25, 0.75, 1.0])
+    np.testing.assert_allclose(lines[0].get_ydata(), [0.0, 0.125, 0.625, 1.0])
+    np.testing.assert_allclose(lines[2].get_xydata(), [[0, 0], [1, 1]])
+    assert lines[2].get_linestyle() == ":"
+    assert ax.get_xlabel() == "cumulative share of population"
+    assert ax.get_ylabel() == "cumulative share of income"
+    assert ax.get_title() == "Lorenz curve of municipal income per head (last panel step)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     # without a Gini of household income, no chart; the baseline defaults to the first arm
     text = inequality.section(results, table.assign(outcome="other"), ["a", "b", "c"])
     assert text.startswith("<h3>Lorenz curves of household income</h3>")
     assert "minus the mean curve of a." in text
     assert re.search(r"\[figure\]$", text)
+
+
+def test_municipal_lorenz_of_a_single_small_commune_after_an_empty_arm() -> None:
+    panel = pd.concat(
+        [
+            _panel(),
+            pd.DataFrame(
+                [
+                    {
+                        "run_id": "d0",
+                        "step": 12,
+                        "municipality": 0,
+                        "income_per_head": 0.5,
+                        "population": 1.0,
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    arms = pd.concat([ARMS, pd.DataFrame({"run_id": ["d0"], "arm": ["d"]})])
+    curves, _ = inequality.municipal_lorenz(FakeResults(panel, _lorenz(), arms), ["c", "d"])
+    assert set(curves) == {"d"}  # c (nobody) skipped, not the end
+    np.testing.assert_allclose(curves["d"][0], [0.0, 1.0])
+    np.testing.assert_allclose(curves["d"][1], [0.0, 1.0])
