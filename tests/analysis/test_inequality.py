@@ -130,7 +130,17 @@ def test_household_lorenz_by_hand(results: FakeResults, monkeypatch: pytest.Monk
     (figure,) = figures
     curves, gaps = figure.axes[:2]
     lines = {line.get_label(): line for line in curves.get_lines()}
-    np.testing.assert_allclose(lines["line of equality"].get_ydata(), [0, 1])
+    np.testing.assert_allclose(lines["line of equality"].get_xydata(), [[0, 0], [1, 1]])
+    np.testing.assert_allclose(lines["a"].get_xdata(), [0.0, 0.5, 1.0])
+    assert curves.get_xlim() == (0, 1) and curves.get_ylim() == (0, 1)
+    assert gaps.get_xlim() == (0, 1)
+    np.testing.assert_allclose(gaps.get_lines()[0].get_ydata(), [0, 0])  # the zero line
+    np.testing.assert_allclose(gaps.get_lines()[1].get_xdata(), [0.0, 0.5, 1.0])
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert legend == ["line of equality", "a", "b"]
+    # b's band minus b's mean curve: from 0.1 - 0.3 to 0.5 - 0.3 at p = 0.5
+    gap_band = gaps.collections[1].get_paths()[0].vertices
+    assert {tuple(np.round(v, 9)) for v in gap_band} >= {(0.5, -0.2), (0.5, 0.2)}
     np.testing.assert_allclose(lines["a"].get_ydata(), [0.0, 0.25, 1.0])
     np.testing.assert_allclose(lines["b"].get_ydata(), [0.0, 0.3, 1.0])
     assert "c" not in lines
@@ -198,6 +208,13 @@ def test_gini_figure_bars_intervals_and_limits() -> None:
         span = 0.33 - 0.25 + 1e-6
         assert ax.get_ylim() == pytest.approx((0.25 - span, 0.33 + span))
         assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    finally:
+        plt.close(figure)
+    # the arm without an interval has the highest mean: the limits reach it
+    figure = inequality.gini_figure(gini.assign(mean=[0.30, 0.40, 0.28]), ["a", "b", "c"])
+    try:
+        span = 0.40 - 0.27 + 1e-6
+        assert figure.axes[0].get_ylim() == pytest.approx((0.27 - span, 0.40 + span))
     finally:
         plt.close(figure)
 
