@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 
 import duckdb
 import matplotlib
@@ -14,6 +15,16 @@ import pandas as pd
 import pytest
 
 from platsim.analysis import inequality
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """Close the figures a test made (the tests that replace ``png`` keep them open)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
 
 matplotlib.use("Agg")
 

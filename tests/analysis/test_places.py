@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,16 @@ from platsim.analysis.figures import empty_series
 from platsim.analysis.report import build_report, register_arms
 from platsim.analysis.scorecard import format_effect
 from platsim.experiment.runner import run_batch
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """Close the figures a test made (the tests that replace ``png`` keep them open)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
 
 #: Yvelines (259 communes, 11 EPCIs) under the baseline's rules, with its services pooled by
 #: EPCI, and the same territory under another name (no difference at all).

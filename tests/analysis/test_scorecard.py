@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,16 @@ from platsim.analysis import scorecard
 from platsim.analysis.compare import compare
 from platsim.analysis.report import build_report
 from platsim.experiment.runner import run_batch
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """Close the figures a test made (the tests that replace ``png`` keep them open)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
 
 #: open_data changes things; `same` is the baseline under another name (no difference at all).
 EXPERIMENT = """
