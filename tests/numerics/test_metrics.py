@@ -544,3 +544,12 @@ def test_zero_weights_give_the_documented_results_without_warnings() -> None:
         pop, val = lorenz_curve(np.zeros(2), weights=[1.0, 3.0])
         np.testing.assert_allclose(pop, [0.0, 0.25, 1.0])
         np.testing.assert_array_equal(val, pop)
+
+
+def test_integer_input_is_computed_in_float64() -> None:
+    # the module converts inputs to float64: integer zeros give float shares, and large
+    # integers are summed without wrapping around
+    zeros = shares(np.array([0, 0], dtype=np.int64))
+    assert zeros.dtype == np.float64 and list(zeros) == [0.0, 0.0]
+    big = shares(np.array([2**62, 2**62], dtype=np.int64))
+    assert big.dtype == np.float64 and list(big) == [0.5, 0.5]

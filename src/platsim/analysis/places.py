@@ -182,9 +182,8 @@ def extremes(effects: pd.DataFrame, shown: int = SHOWN) -> pd.DataFrame:
     per side, fewer when fewer places gain (or lose)."""
     better = {name: direction for name, _, direction, _ in PLACE_OUTCOMES}
     frame = effects.dropna(subset=["diff"]).copy()
-    frame["gain"] = frame["diff"] * frame["outcome"].map(
-        lambda n: 1.0 if better[n] == "higher" else -1.0
-    )
+    sign = frame["outcome"].map(lambda n: 1.0 if better[n] == "higher" else -1.0)
+    frame["gain"] = frame["diff"] * sign.astype(float)  # float even with no row left
     parts = []
     for (_, _), group in frame.groupby(["arm", "outcome"], sort=False):
         gains = group[group["gain"] > 0].nlargest(shown, "gain").assign(side="gains")

@@ -139,7 +139,8 @@ def _verdict_row(table: pd.DataFrame, arm: str, outcome: str) -> pd.Series | Non
     if rows.empty:
         return None
     row = rows.iloc[0].copy()
-    better = row["better"] or DEFAULT_BETTER.get(outcome)
+    # no direction: None, or NaN in a text column (pandas stores None so)
+    better = (None if pd.isna(row["better"]) else row["better"]) or DEFAULT_BETTER.get(outcome)
     if row["verdict"] in ("higher", "lower") and better:
         row["verdict"] = "better" if row["verdict"] == better else "worse"
     return row
